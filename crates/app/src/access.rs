@@ -1,0 +1,164 @@
+//! Who may do what: every permission decision in LCPF is made by [`authorise`].
+//!
+//! Handlers and templates never check roles themselves; they call a use case, and the use
+//! case asks here first. A borough officer is tied to one borough organisation and is
+//! refused anything that belongs to another.
+
+use lcpf_domain::Role;
+
+use crate::{Actor, AppError, CurrentUser};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Areas, organisations, plans and categories: any signed-in user.
+    ViewReferenceData,
+    /// Create and edit organisations, areas and plans: funder admin.
+    ManageReferenceData,
+    /// Add, disable and reset users: funder admin.
+    ManageUsers,
+    /// Browse and export the audit log: funder admin.
+    ViewAuditLog,
+    /// See who works for an organisation: funder staff, or that organisation's own users.
+    ViewOrganisationPeople { organisation_id: i64 },
+    /// Change an organisation's contact details: funder admin, or that organisation's own
+    /// borough officers and providers.
+    EditOrganisationContact { organisation_id: i64 },
+}
+
+/// Says whether `actor` may do `permission`; the error explains a refusal.
+pub fn authorise(actor: &Actor, permission: Permission) -> Result<(), AppError> {
+    let user = match actor {
+        Actor::System => return Ok(()),
+        Actor::Anonymous => return Err(AppError::Unauthenticated),
+        Actor::User(u) => u,
+    };
+    let allowed = match permission {
+        Permission::ViewReferenceData => true,
+        Permission::ManageReferenceData | Permission::ManageUsers | Permission::ViewAuditLog => {
+            user.role == Role::FunderAdmin
+        }
+        Permission::ViewOrganisationPeople { organisation_id } => {
+            user.role.is_funder() || belongs_to(user, organisation_id)
+        }
+        Permission::EditOrganisationContact { organisation_id } => {
+            user.role == Role::FunderAdmin
+                || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
+                    && belongs_to(user, organisation_id))
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(refusal(user, permission)))
+    }
+}
+
+/// Whether the actor holds a permission, for deciding which links a page shows.
+pub fn may(actor: &Actor, permission: Permission) -> bool {
+    authorise(actor, permission).is_ok()
+}
+
+fn belongs_to(user: &CurrentUser, organisation_id: i64) -> bool {
+    user.organisation_id == Some(organisation_id)
+}
+
+fn refusal(user: &CurrentUser, permission: Permission) -> String {
+    match permission {
+        Permission::ManageReferenceData => "Only a funder admin can change reference data".into(),
+        Permission::ManageUsers => "Only a funder admin can manage users".into(),
+        Permission::ViewAuditLog => "Only a funder admin can read the audit log".into(),
+        Permission::ViewOrganisationPeople { .. } | Permission::EditOrganisationContact { .. } => {
+            format!(
+                "As a {} you can only see and change your own organisation{}",
+                user.role.label().to_lowercase(),
+                user.organisation_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            )
+        }
+        Permission::ViewReferenceData => "You cannot see this".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, org: Option<i64>) -> Actor {
+        Actor::User(CurrentUser {
+            id: 1,
+            email: "a@b.org".into(),
+            name: "A".into(),
+            role,
+            organisation_id: org,
+            organisation_name: Some("Barnet".into()),
+            area_code: None,
+        })
+    }
+
+    #[test]
+    fn borough_officer_only_own_organisation() {
+        let officer = user(Role::BoroughOfficer, Some(7));
+        assert!(may(
+            &officer,
+            Permission::EditOrganisationContact { organisation_id: 7 }
+        ));
+        assert!(may(
+            &officer,
+            Permission::ViewOrganisationPeople { organisation_id: 7 }
+        ));
+        let err = authorise(
+            &officer,
+            Permission::EditOrganisationContact { organisation_id: 8 },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("own organisation (Barnet)"),
+            "{err}"
+        );
+        assert!(!may(
+            &officer,
+            Permission::ViewOrganisationPeople { organisation_id: 8 }
+        ));
+        assert!(!may(&officer, Permission::ManageUsers));
+    }
+
+    #[test]
+    fn funder_roles() {
+        let admin = user(Role::FunderAdmin, Some(1));
+        let officer = user(Role::FunderOfficer, Some(1));
+        assert!(
+            may(&admin, Permission::ViewAuditLog) && may(&admin, Permission::ManageReferenceData)
+        );
+        assert!(!may(&officer, Permission::ViewAuditLog));
+        assert!(may(
+            &officer,
+            Permission::ViewOrganisationPeople { organisation_id: 9 }
+        ));
+        assert!(!may(
+            &officer,
+            Permission::EditOrganisationContact { organisation_id: 9 }
+        ));
+    }
+
+    #[test]
+    fn anonymous_and_others() {
+        assert!(matches!(
+            authorise(&Actor::Anonymous, Permission::ViewReferenceData),
+            Err(AppError::Unauthenticated)
+        ));
+        assert!(may(&Actor::System, Permission::ManageUsers));
+        let viewer = user(Role::Viewer, None);
+        assert!(may(&viewer, Permission::ViewReferenceData));
+        assert!(!may(
+            &viewer,
+            Permission::ViewOrganisationPeople { organisation_id: 1 }
+        ));
+        let assessor = user(Role::Assessor, None);
+        assert!(!may(
+            &assessor,
+            Permission::EditOrganisationContact { organisation_id: 1 }
+        ));
+    }
+}

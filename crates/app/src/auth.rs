@@ -1,0 +1,349 @@
+//! Signing in and out, sessions and API tokens.
+//!
+//! Passwords are hashed with argon2id. Session and API tokens are 256-bit random values;
+//! only their SHA-256 hashes are stored, so a copy of the database does not let anyone in.
+//! After [`MAX_FAILURES`] failed attempts for one address within [`FAILURE_WINDOW_MINUTES`],
+//! sign-in for that address is refused until the window has passed, and each failure is
+//! answered a little more slowly than the last.
+
+use std::fmt;
+use std::time::Duration;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use base64::Engine;
+use lcpf_domain::{EmailAddress, FieldErrors};
+use lcpf_store::queries::{auth as q, users};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{record, Change};
+use crate::error::AppResult;
+use crate::{Actor, App, AppError, CurrentUser};
+
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub const SESSION_HOURS: i64 = 8;
+pub const MIN_PASSWORD_LENGTH: usize = 10;
+
+/// A password as typed. Its `Debug` output hides it, so it cannot reach a log by accident.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: impl Into<String>) -> Password {
+        Password(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks the length rule; the error names the field.
+    pub fn validate(&self, field: &str) -> Result<(), FieldErrors> {
+        let n = self.0.chars().count();
+        if n < MIN_PASSWORD_LENGTH {
+            Err(FieldErrors::single(
+                field,
+                format!("Password must be at least {MIN_PASSWORD_LENGTH} characters long"),
+            ))
+        } else if n > 200 {
+            Err(FieldErrors::single(
+                field,
+                "Password must be 200 characters or fewer",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+pub fn hash_password(password: &Password) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot hash password: {e}")))
+}
+
+fn verify_password(password: &Password, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// 256 bits from the operating system's random source (through rand's thread RNG, a CSPRNG).
+pub fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// A new random secret, URL-safe.
+fn new_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes())
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn minutes_from_now(minutes: i64) -> String {
+    lcpf_store::db::timestamp(chrono::Utc::now() + chrono::Duration::minutes(minutes))
+}
+
+/// A session just begun: the cookie value and the token forms must carry.
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+/// A live session.
+pub struct Session {
+    pub user: CurrentUser,
+    pub csrf_token: String,
+}
+
+impl App {
+    /// Signs in with an e-mail address and password. A wrong address and a wrong password get
+    /// the same answer, so the form does not tell anyone which addresses exist.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &Password,
+    ) -> AppResult<(CurrentUser, NewSession)> {
+        let mut errors = FieldErrors::new();
+        if email.trim().is_empty() {
+            errors.add("email", "Enter your email address");
+        }
+        if password.expose().is_empty() {
+            errors.add("password", "Enter your password");
+        }
+        errors.into_result()?;
+        let email = email.trim().to_lowercase();
+        let now = lcpf_store::now();
+        let mut tx = self.db().begin().await?;
+        let (failures, latest) =
+            q::recent_failures(&mut tx, &email, &minutes_from_now(-FAILURE_WINDOW_MINUTES)).await?;
+        if failures >= MAX_FAILURES {
+            let retry = latest
+                .and_then(|l| chrono::DateTime::parse_from_rfc3339(&l).ok())
+                .map(|l| {
+                    let until = l.with_timezone(&chrono::Utc)
+                        + chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
+                    (until - chrono::Utc::now()).num_seconds().max(1) as u64
+                })
+                .unwrap_or(60 * FAILURE_WINDOW_MINUTES as u64);
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: retry,
+            });
+        }
+        let found = users::credentials(&mut tx, &email).await?;
+        let user = match &found {
+            Some((user, hash)) if !user.disabled && verify_password(password, hash) => {
+                Some(user.clone())
+            }
+            Some(_) => None,
+            None => {
+                // Spend the same effort as a real check, so timing does not reveal the address.
+                let _ = hash_password(password);
+                None
+            }
+        };
+        let Some(user) = user else {
+            q::record_attempt(&mut tx, &email, &now, false).await?;
+            tx.commit().await?;
+            // Each failure in the window is answered more slowly: 200 ms, 400 ms, … up to 1 s.
+            tokio::time::sleep(Duration::from_millis(200 * (failures as u64 + 1).min(5))).await;
+            return Err(AppError::Invalid({
+                let mut e = FieldErrors::new();
+                e.add("email", "Enter a correct email address and password");
+                e
+            }));
+        };
+        q::record_attempt(&mut tx, &email, &now, true).await?;
+        let session = NewSession {
+            token: new_secret(),
+            csrf_token: new_secret(),
+        };
+        q::insert_session(
+            &mut tx,
+            &hash_token(&session.token),
+            user.id,
+            &session.csrf_token,
+            &now,
+            &minutes_from_now(SESSION_HOURS * 60),
+        )
+        .await?;
+        let current = CurrentUser::try_from(user)?;
+        record::<(), ()>(
+            &mut tx,
+            &Actor::User(current.clone()),
+            Change {
+                action: "session.sign_in",
+                entity_type: "user",
+                entity_id: current.id.to_string(),
+                summary: format!("{} signed in", current.email),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((current, session))
+    }
+
+    /// The user behind a session cookie, if the session is live and the user not disabled.
+    pub async fn session(&self, token: &str) -> AppResult<Option<Session>> {
+        let mut conn = self.db().pool().acquire().await?;
+        let Some(row) = q::live_session(&mut conn, &hash_token(token), &lcpf_store::now()).await?
+        else {
+            return Ok(None);
+        };
+        let Some(user) = users::get(&mut conn, row.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        Ok(Some(Session {
+            user: user.try_into()?,
+            csrf_token: row.csrf_token,
+        }))
+    }
+
+    pub async fn sign_out(&self, actor: &Actor, token: &str) -> AppResult<()> {
+        let mut tx = self.db().begin().await?;
+        q::delete_session(&mut tx, &hash_token(token)).await?;
+        if let Some(user) = actor.user() {
+            record::<(), ()>(
+                &mut tx,
+                actor,
+                Change {
+                    action: "session.sign_out",
+                    entity_type: "user",
+                    entity_id: user.id.to_string(),
+                    summary: format!("{} signed out", user.email),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user behind an API bearer token.
+    pub async fn token_user(&self, token: &str) -> AppResult<Option<CurrentUser>> {
+        let mut conn = self.db().pool().acquire().await?;
+        let Some(user_id) = q::use_token(&mut conn, &hash_token(token), &lcpf_store::now()).await?
+        else {
+            return Ok(None);
+        };
+        match users::get(&mut conn, user_id).await? {
+            Some(u) if !u.disabled => Ok(Some(u.try_into()?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Creates an API token for a user and returns it: the only time it is ever shown.
+    /// A funder admin (or the operator's CLI) may create one for anyone; users for themselves.
+    pub async fn create_token(&self, actor: &Actor, email: &str, label: &str) -> AppResult<String> {
+        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e))?;
+        let mut tx = self.db().begin().await?;
+        let user = users::find_by_email(&mut tx, email.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "email",
+                    format!("There is no user with the email address {email}"),
+                )
+            })?;
+        if actor.user_id() != Some(user.id) {
+            crate::access::authorise(actor, crate::access::Permission::ManageUsers)?;
+        }
+        if user.disabled {
+            return Err(AppError::invalid(
+                "email",
+                format!("{email} is disabled: enable the user first"),
+            ));
+        }
+        let token = format!("lcpf_{}", new_secret());
+        let label = if label.trim().is_empty() {
+            "API token"
+        } else {
+            label.trim()
+        };
+        let id = q::insert_token(
+            &mut tx,
+            &hash_token(&token),
+            user.id,
+            label,
+            &lcpf_store::now(),
+        )
+        .await?;
+        record::<(), serde_json::Value>(
+            &mut tx,
+            actor,
+            Change {
+                action: "api_token.create",
+                entity_type: "api_token",
+                entity_id: id.to_string(),
+                summary: format!("API token “{label}” created for {email}"),
+                before: None,
+                after: Some(&serde_json::json!({ "user_id": user.id, "label": label })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let p = Password::new("correct horse battery");
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&p, &h));
+        assert!(!verify_password(&Password::new("wrong password!"), &h));
+        assert!(!verify_password(&p, "not a hash"));
+    }
+
+    #[test]
+    fn password_debug_hides_it() {
+        assert_eq!(
+            format!("{:?}", Password::new("secret-secret")),
+            "Password(***)"
+        );
+        assert!(Password::new("short").validate("password").is_err());
+        assert!(Password::new("long enough password")
+            .validate("password")
+            .is_ok());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+}

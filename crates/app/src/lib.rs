@@ -1,0 +1,53 @@
+//! The application layer: every command and query of LCPF goes through here.
+//!
+//! Each public function takes the [`Actor`] doing it, asks [`access`] whether they may, does
+//! the work, and — for a change — writes the audit record in the same database transaction.
+//! The web pages, the JSON API and the CLI all call these functions, so a rule about who may
+//! do what exists in one place only.
+
+pub mod access;
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod organisations;
+pub mod reference;
+pub mod users;
+
+pub use actor::{Actor, CurrentUser};
+pub use error::AppError;
+pub use lcpf_store::queries::{
+    areas::Area,
+    audit::AuditFilter,
+    audit::AuditRecord,
+    organisations::Organisation,
+    plans::{Objective, Plan, Priority, ProjectCategory},
+    users::User,
+};
+pub use lcpf_store::{Backend, Db};
+
+/// The application: a database and the operations on it.
+#[derive(Clone, Debug)]
+pub struct App {
+    db: Db,
+}
+
+impl App {
+    /// Connects, applies migrations and loads reference data into an empty database.
+    pub async fn open(database_url: &str) -> anyhow::Result<App> {
+        let db = Db::connect(database_url).await?;
+        lcpf_store::migrations::migrate(&db).await?;
+        let app = App { db };
+        app.load_reference_data().await?;
+        Ok(app)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn healthy(&self) -> bool {
+        self.db.ping().await
+    }
+}

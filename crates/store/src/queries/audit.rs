@@ -1,0 +1,144 @@
+//! The append-only audit log. There is an insert and there are reads; nothing else.
+//! The database refuses updates and deletes too (triggers in the first migration).
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    /// When, in UTC.
+    pub at: String,
+    pub actor_user_id: Option<i64>,
+    /// Who: the user's e-mail address, or "system".
+    pub actor: String,
+    /// What was done, e.g. organisation.update.
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub summary: String,
+    /// The record before the change, as JSON (absent for a creation).
+    pub before_json: Option<String>,
+    /// The record after the change, as JSON (absent for a removal).
+    pub after_json: Option<String>,
+}
+
+pub struct NewAuditRecord<'a> {
+    pub at: &'a str,
+    pub actor_user_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub summary: &'a str,
+    pub before_json: Option<&'a str>,
+    pub after_json: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, r: &NewAuditRecord<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO audit_log (at, actor_user_id, actor, action, entity_type, entity_id, summary, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(r.at)
+    .bind(r.actor_user_id)
+    .bind(r.actor)
+    .bind(r.action)
+    .bind(r.entity_type)
+    .bind(r.entity_id)
+    .bind(r.summary)
+    .bind(r.before_json)
+    .bind(r.after_json)
+    .fetch_one(conn)
+    .await
+}
+
+/// Filters for browsing the log. Each is optional; text filters match exactly, except
+/// `actor`, which matches any part of the actor's address.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// Inclusive lower bound on `at` (an ISO date or timestamp).
+    pub from: Option<String>,
+    /// Exclusive upper bound on `at`.
+    pub until: Option<String>,
+}
+
+fn map(row: AnyRow) -> sqlx::Result<AuditRecord> {
+    Ok(AuditRecord {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor_user_id: row.try_get("actor_user_id")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        entity_type: row.try_get("entity_type")?,
+        entity_id: row.try_get("entity_id")?,
+        summary: row.try_get("summary")?,
+        before_json: row.try_get("before_json")?,
+        after_json: row.try_get("after_json")?,
+    })
+}
+
+/// Newest first. `limit` of `None` returns every match (for export).
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &AuditFilter,
+    limit: Option<i64>,
+    offset: i64,
+) -> sqlx::Result<Vec<AuditRecord>> {
+    // Each filter is a fixed clause with its own placeholder; values are always bound.
+    let mut clauses = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut add = |clause: &str, value: &Option<String>| {
+        if let Some(v) = value.as_ref().filter(|v| !v.trim().is_empty()) {
+            values.push(v.trim().to_string());
+            clauses.push(clause.replace('?', &format!("${}", values.len())));
+        }
+    };
+    add("LOWER(actor) LIKE '%' || LOWER(?) || '%'", &f.actor);
+    add("action = ?", &f.action);
+    add("entity_type = ?", &f.entity_type);
+    add("entity_id = ?", &f.entity_id);
+    add("at >= ?", &f.from);
+    add("at < ?", &f.until);
+    let mut sql = String::from(
+        "SELECT id, at, actor_user_id, actor, action, entity_type, entity_id, summary, before_json, after_json FROM audit_log",
+    );
+    if !clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
+    }
+    sql.push_str(" ORDER BY id DESC");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {} OFFSET {}", limit.max(0), offset.max(0)));
+    }
+    let mut q = sqlx::query(&sql);
+    for v in &values {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.into_iter().map(map).collect()
+}
+
+pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(conn)
+        .await
+}
+
+/// The distinct actions and entity types, for the filter form's choices.
+pub async fn facets(conn: &mut AnyConnection) -> sqlx::Result<(Vec<String>, Vec<String>)> {
+    let actions = sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+        .fetch_all(&mut *conn)
+        .await?;
+    let types =
+        sqlx::query_scalar("SELECT DISTINCT entity_type FROM audit_log ORDER BY entity_type")
+            .fetch_all(conn)
+            .await?;
+    Ok((actions, types))
+}

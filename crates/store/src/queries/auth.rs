@@ -1,0 +1,151 @@
+//! Sessions, API tokens and sign-in attempts. Only hashes of secrets are stored.
+
+use sqlx::{AnyConnection, Row};
+
+pub struct SessionRow {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    csrf_token: &str,
+    now: &str,
+    expires_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A session that has not expired.
+pub async fn live_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: &str,
+) -> sqlx::Result<Option<SessionRow>> {
+    let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(SessionRow {
+            user_id: r.try_get("user_id")?,
+            csrf_token: r.try_get("csrf_token")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (when disabled or their password is reset).
+pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+pub async fn insert_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    label: &str,
+    now: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(label)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+/// The user a live (unrevoked) token belongs to; marks the token used.
+pub async fn use_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: &str,
+) -> sqlx::Result<Option<i64>> {
+    let user: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if user.is_some() {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(now)
+            .execute(conn)
+            .await?;
+    }
+    Ok(user)
+}
+
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    email: &str,
+    now: &str,
+    succeeded: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO sign_in_attempts (email, at, succeeded) VALUES ($1, $2, $3)")
+        .bind(email)
+        .bind(now)
+        .bind(i64::from(succeeded))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Failed attempts for an address since `since`, after its last success.
+pub async fn recent_failures(
+    conn: &mut AnyConnection,
+    email: &str,
+    since: &str,
+) -> sqlx::Result<(i64, Option<String>)> {
+    let last_success: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded = 1",
+    )
+    .bind(email)
+    .fetch_one(&mut *conn)
+    .await?;
+    let from = match &last_success {
+        Some(s) if s.as_str() > since => s.clone(),
+        _ => since.to_string(),
+    };
+    let row = sqlx::query("SELECT COUNT(*) AS n, MAX(at) AS latest FROM sign_in_attempts WHERE email = $1 AND succeeded = 0 AND at > $2")
+        .bind(email)
+        .bind(&from)
+        .fetch_one(conn)
+        .await?;
+    Ok((row.try_get("n")?, row.try_get("latest")?))
+}

@@ -1,0 +1,322 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/openapi.json`.
+//!
+//! Authenticate with `Authorization: Bearer <token>` (from `lcpf token create`). Reads also
+//! accept a signed-in browser session; changes need a bearer token, so a page on another
+//! site cannot make a browser change anything (no CSRF through the API). Errors are
+//! problem+json with one entry per field.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lcpf_app::auth::Password;
+use lcpf_app::organisations::{ContactInput, OrganisationInput};
+use lcpf_app::users::NewUserInput;
+use lcpf_app::{
+    AppError, Area, AuditRecord, CurrentUser, Organisation, Plan, Priority, ProjectCategory, User,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::auth::Auth;
+use crate::error::{parse_id, ApiError};
+use crate::views::audit::AuditQuery;
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, users and the audit log.", version = "1"),
+    paths(me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, project_categories, users, create_user, audit),
+    components(schemas(CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// An error, as RFC 9457 problem details.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    title: String,
+    status: u16,
+    detail: String,
+    errors: Vec<ProblemField>,
+}
+
+/// One problem with one field.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemField {
+    field: String,
+    message: String,
+}
+
+pub async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Changes need a bearer token (see the module docs).
+fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
+    if auth.bearer || auth.actor.user().is_none() {
+        Ok(())
+    } else {
+        Err(ApiError(AppError::Forbidden(
+            "Changes through the API need an API token: send Authorization: Bearer <token>".into(),
+        )))
+    }
+}
+
+fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError(AppError::invalid(
+            "body",
+            format!("The request body is not valid JSON for this request: {e}"),
+        ))
+    })
+}
+
+fn current(auth: &Auth) -> Result<CurrentUser, ApiError> {
+    auth.actor
+        .user()
+        .cloned()
+        .ok_or(ApiError(AppError::Unauthenticated))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = CurrentUser), (status = 401, body = Problem)))]
+pub async fn me(auth: Auth) -> ApiResult<CurrentUser> {
+    Ok(Json(current(&auth)?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct KindParam {
+    /// funder, borough, provider or police.
+    kind: Option<String>,
+}
+
+/// Organisations, optionally of one kind.
+#[utoipa::path(get, path = "/api/v1/organisations", params(KindParam), responses((status = 200, body = Vec<Organisation>), (status = 422, body = Problem)))]
+pub async fn organisations(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<KindParam>,
+) -> ApiResult<Vec<Organisation>> {
+    Ok(Json(
+        state
+            .app
+            .list_organisations(&auth.actor, q.kind.as_deref())
+            .await?,
+    ))
+}
+
+/// One organisation.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
+pub async fn organisation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Organisation> {
+    let id = parse_id(&id, "The organisation")?;
+    Ok(Json(state.app.get_organisation(&auth.actor, id).await?))
+}
+
+/// Adds an organisation (funder admin).
+#[utoipa::path(post, path = "/api/v1/organisations", request_body = OrganisationInput, responses((status = 201, body = Organisation), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let input: OrganisationInput = json_body(&body)?;
+    let org = state.app.create_organisation(&auth.actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(org)).into_response())
+}
+
+/// The people of an organisation: funder staff, or the organisation's own users.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/people", params(("id" = i64, Path)), responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+pub async fn people(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Vec<User>> {
+    let id = parse_id(&id, "The organisation")?;
+    Ok(Json(state.app.organisation_people(&auth.actor, id).await?))
+}
+
+/// Changes an organisation's contact details: funder admin, or its own officers.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/contact", params(("id" = i64, Path)), request_body = ContactInput, responses((status = 200, body = Organisation), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Organisation> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The organisation")?;
+    let input: ContactInput = json_body(&body)?;
+    Ok(Json(
+        state
+            .app
+            .update_organisation_contact(&auth.actor, id, &input)
+            .await?,
+    ))
+}
+
+/// The 33 London areas.
+#[utoipa::path(get, path = "/api/v1/areas", responses((status = 200, body = Vec<Area>)))]
+pub async fn areas(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<Area>> {
+    Ok(Json(state.app.list_areas(&auth.actor).await?))
+}
+
+/// An area with its council and boundary.
+#[derive(Serialize, ToSchema)]
+pub struct AreaDetail {
+    area: Area,
+    council: Option<Organisation>,
+    /// GeoJSON geometry (WGS84).
+    #[schema(value_type = Object)]
+    boundary: Option<serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/api/v1/areas/{code}", params(("code" = String, Path, description = "ONS code, e.g. E09000002")), responses((status = 200, body = AreaDetail), (status = 404, body = Problem)))]
+pub async fn area(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<AreaDetail> {
+    let (area, council, boundary) = state.app.get_area(&auth.actor, &code).await?;
+    let boundary = boundary.and_then(|b| serde_json::from_str(&b).ok());
+    Ok(Json(AreaDetail {
+        area,
+        council,
+        boundary,
+    }))
+}
+
+/// Police and Crime Plans.
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<Plan>)))]
+pub async fn plans(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<Plan>> {
+    Ok(Json(state.app.list_plans(&auth.actor).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanDetail {
+    plan: Plan,
+    priorities: Vec<Priority>,
+}
+
+/// A plan with its priority areas and objectives.
+#[utoipa::path(get, path = "/api/v1/plans/{id}", params(("id" = i64, Path)), responses((status = 200, body = PlanDetail), (status = 404, body = Problem)))]
+pub async fn plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<PlanDetail> {
+    let id = parse_id(&id, "The plan")?;
+    let (plan, priorities) = state.app.get_plan(&auth.actor, id).await?;
+    Ok(Json(PlanDetail { plan, priorities }))
+}
+
+/// The LCPF form's project categories.
+#[utoipa::path(get, path = "/api/v1/project-categories", responses((status = 200, body = Vec<ProjectCategory>)))]
+pub async fn project_categories(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Vec<ProjectCategory>> {
+    Ok(Json(state.app.project_categories(&auth.actor).await?))
+}
+
+/// All users (funder admin).
+#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<User>> {
+    Ok(Json(state.app.list_users(&auth.actor).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    email: String,
+    name: String,
+    /// funder_admin, funder_officer, borough_officer, provider, assessor or viewer.
+    role: String,
+    /// Name, org-id or id of the organisation.
+    #[serde(default)]
+    organisation: String,
+    password: String,
+}
+
+/// Adds a user (funder admin).
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = User), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let r: NewUserRequest = json_body(&body)?;
+    let user = state
+        .app
+        .add_user(
+            &auth.actor,
+            &NewUserInput {
+                email: r.email,
+                name: r.name,
+                role: r.role,
+                organisation: r.organisation,
+                password: Some(Password::new(r.password)),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditParams {
+    actor: Option<String>,
+    action: Option<String>,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    /// First day, YYYY-MM-DD.
+    from: Option<String>,
+    /// Last day (inclusive), YYYY-MM-DD.
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+/// Audit records, newest first, 50 a page (funder admin).
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Vec<AuditRecord>> {
+    let q = AuditQuery {
+        actor: p.actor.unwrap_or_default(),
+        action: p.action.unwrap_or_default(),
+        entity_type: p.entity_type.unwrap_or_default(),
+        entity_id: p.entity_id.unwrap_or_default(),
+        from: p.from.unwrap_or_default(),
+        to: p.to.unwrap_or_default(),
+        page: None,
+    };
+    let page = state
+        .app
+        .audit_log(&auth.actor, &q.filter()?, p.page.unwrap_or(1))
+        .await?;
+    Ok(Json(page.records))
+}

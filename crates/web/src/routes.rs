@@ -1,0 +1,220 @@
+//! Every route, declared once with who it is for.
+//!
+//! [`router`] returns the axum router and the list of [`RouteSpec`]s it was built from, so
+//! tests can walk every route that exists. The audience is a description for those tests and
+//! for readers; the decision itself is made by the use case each handler calls.
+
+use axum::routing::{get, post, put, MethodRouter};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::views::{audit, pages, reference, users};
+use crate::{api, assets, AppState};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Funder staff and the organisation named in the path (`{id}`) only.
+    OwnOrganisation,
+    /// Funder admins only.
+    FunderAdmin,
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub audience: Audience,
+}
+
+impl RouteSpec {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/v1/")
+    }
+}
+
+struct Routes {
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        audience: Audience,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            audience,
+        });
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
+    use Audience::*;
+    let r = Routes {
+        router: Router::new(),
+        specs: Vec::new(),
+    }
+    .add("GET", "/", Public, get(pages::start))
+    .add("GET", "/sign-in", Public, get(pages::sign_in_form))
+    .add("POST", "/sign-in", Public, post(pages::sign_in))
+    .add("POST", "/sign-out", SignedIn, post(pages::sign_out))
+    .add("GET", "/accessibility", Public, get(pages::accessibility))
+    .add("GET", "/healthz", Public, get(pages::healthz))
+    .add("GET", "/assets/{name}", Public, get(assets::asset))
+    .add(
+        "GET",
+        "/organisations",
+        SignedIn,
+        get(reference::organisations),
+    )
+    .add(
+        "GET",
+        "/organisations/new",
+        FunderAdmin,
+        get(reference::new_organisation_form),
+    )
+    .add(
+        "POST",
+        "/organisations",
+        FunderAdmin,
+        post(reference::create_organisation),
+    )
+    .add(
+        "GET",
+        "/organisations/{id}",
+        SignedIn,
+        get(reference::organisation),
+    )
+    .add(
+        "GET",
+        "/organisations/{id}/edit",
+        FunderAdmin,
+        get(reference::edit_organisation_form),
+    )
+    .add(
+        "POST",
+        "/organisations/{id}/edit",
+        FunderAdmin,
+        post(reference::update_organisation),
+    )
+    .add(
+        "GET",
+        "/organisations/{id}/contact",
+        OwnOrganisation,
+        get(reference::contact_form),
+    )
+    .add(
+        "POST",
+        "/organisations/{id}/contact",
+        OwnOrganisation,
+        post(reference::update_contact),
+    )
+    .add(
+        "GET",
+        "/organisations/{id}/people",
+        OwnOrganisation,
+        get(reference::people),
+    )
+    .add("GET", "/areas", SignedIn, get(reference::areas))
+    .add("GET", "/areas/{code}", SignedIn, get(reference::area))
+    .add(
+        "GET",
+        "/areas/{code}/edit",
+        FunderAdmin,
+        get(reference::edit_area_form),
+    )
+    .add(
+        "POST",
+        "/areas/{code}/edit",
+        FunderAdmin,
+        post(reference::update_area),
+    )
+    .add("GET", "/plans", SignedIn, get(reference::plans))
+    .add("GET", "/plans/{id}", SignedIn, get(reference::plan))
+    .add("GET", "/users", FunderAdmin, get(users::list))
+    .add("GET", "/users/new", FunderAdmin, get(users::new_form))
+    .add("POST", "/users", FunderAdmin, post(users::create))
+    .add("GET", "/users/{id}", FunderAdmin, get(users::show))
+    .add(
+        "POST",
+        "/users/{id}/disable",
+        FunderAdmin,
+        post(users::disable),
+    )
+    .add(
+        "POST",
+        "/users/{id}/enable",
+        FunderAdmin,
+        post(users::enable),
+    )
+    .add(
+        "POST",
+        "/users/{id}/password",
+        FunderAdmin,
+        post(users::reset_password),
+    )
+    .add("GET", "/audit", FunderAdmin, get(audit::browse))
+    .add("GET", "/audit.csv", FunderAdmin, get(audit::export))
+    .add("GET", "/api/openapi.json", Public, get(api::openapi_json))
+    .add("GET", "/api/v1/me", SignedIn, get(api::me))
+    .add(
+        "GET",
+        "/api/v1/organisations",
+        SignedIn,
+        get(api::organisations),
+    )
+    .add(
+        "POST",
+        "/api/v1/organisations",
+        FunderAdmin,
+        post(api::create_organisation),
+    )
+    .add(
+        "GET",
+        "/api/v1/organisations/{id}",
+        SignedIn,
+        get(api::organisation),
+    )
+    .add(
+        "GET",
+        "/api/v1/organisations/{id}/people",
+        OwnOrganisation,
+        get(api::people),
+    )
+    .add(
+        "PUT",
+        "/api/v1/organisations/{id}/contact",
+        OwnOrganisation,
+        put(api::update_contact),
+    )
+    .add("GET", "/api/v1/areas", SignedIn, get(api::areas))
+    .add("GET", "/api/v1/areas/{code}", SignedIn, get(api::area))
+    .add("GET", "/api/v1/plans", SignedIn, get(api::plans))
+    .add("GET", "/api/v1/plans/{id}", SignedIn, get(api::plan))
+    .add(
+        "GET",
+        "/api/v1/project-categories",
+        SignedIn,
+        get(api::project_categories),
+    )
+    .add("GET", "/api/v1/users", FunderAdmin, get(api::users))
+    .add("POST", "/api/v1/users", FunderAdmin, post(api::create_user))
+    .add("GET", "/api/v1/audit", FunderAdmin, get(api::audit));
+    let router = r
+        .router
+        .fallback(pages::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state);
+    (router, r.specs)
+}

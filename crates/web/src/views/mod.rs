@@ -1,0 +1,118 @@
+//! HTML pages: a module per area of the product, templates in `templates/`.
+
+pub mod audit;
+pub mod pages;
+pub mod reference;
+pub mod users;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use lcpf_app::access::{may, Permission};
+use lcpf_app::{Actor, CurrentUser};
+use lcpf_domain::FieldErrors;
+
+use crate::auth::Auth;
+use crate::error::PageError;
+
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What every page's frame needs: who is signed in, the form token and the navigation.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    pub fn anonymous(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            user: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+        }
+    }
+
+    /// The frame for a page; `section` marks the navigation item that is current.
+    pub fn new(auth: &Auth, title: &str, section: &str) -> Layout {
+        let mut nav = Vec::new();
+        let mut item = |href: String, label: &'static str, key: &str| {
+            nav.push(NavItem {
+                href,
+                label,
+                active: key == section,
+            })
+        };
+        if let Actor::User(u) = &auth.actor {
+            item("/".into(), "Home", "home");
+            item("/organisations".into(), "Organisations", "organisations");
+            item("/areas".into(), "Areas", "areas");
+            item("/plans".into(), "Plans", "plans");
+            if let Some(org) = u.organisation_id.filter(|o| {
+                may(
+                    &auth.actor,
+                    Permission::ViewOrganisationPeople {
+                        organisation_id: *o,
+                    },
+                ) && !u.role.is_funder()
+            }) {
+                item(format!("/organisations/{org}/people"), "Your team", "team");
+            }
+            if may(&auth.actor, Permission::ManageUsers) {
+                item("/users".into(), "Users", "users");
+            }
+            if may(&auth.actor, Permission::ViewAuditLog) {
+                item("/audit".into(), "Audit log", "audit");
+            }
+        }
+        Layout {
+            title: title.to_string(),
+            user: auth.actor.user().cloned(),
+            csrf: auth.csrf.clone().unwrap_or_default(),
+            nav,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    message: &'a str,
+}
+
+pub fn render_error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage {
+        layout: Layout::anonymous(heading),
+        heading,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, heading.to_string()).into_response(),
+    }
+}
+
+pub fn render<T: Template>(page: &T) -> Result<Response, PageError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Renders a form again with its errors, as 400 so that tools see it was refused.
+pub fn render_invalid<T: Template>(page: &T) -> Result<Response, PageError> {
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+}
+
+/// Splits an error into the field errors a form shows, or passes anything else on.
+pub fn field_errors(e: lcpf_app::AppError) -> Result<FieldErrors, PageError> {
+    match e {
+        lcpf_app::AppError::Invalid(errors) => Ok(errors),
+        other => Err(PageError::App(other)),
+    }
+}

@@ -1,0 +1,276 @@
+//! Start, sign-in and sign-out, the home page for each role, health and errors.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use lcpf_app::access::{may, Permission};
+use lcpf_app::auth::Password;
+use lcpf_app::{Actor, AppError};
+use lcpf_domain::{FieldErrors, Role};
+use serde::Deserialize;
+
+use super::{render, render_error_page, render_invalid, Layout};
+use crate::auth::{anonymous_csrf, cookie, read_form, Auth, SESSION_COOKIE};
+use crate::error::PageError;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    heading: String,
+    tasks: Vec<(String, String, String)>,
+    plan_summary: String,
+}
+
+/// `/`: the start page for visitors, the role's home page once signed in.
+pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    let Actor::User(user) = &auth.actor else {
+        return render(&StartPage {
+            layout: Layout::anonymous(""),
+        });
+    };
+    let mut tasks: Vec<(String, String, String)> = Vec::new();
+    let mut task = |href: String, title: &str, hint: &str| {
+        tasks.push((href, title.to_string(), hint.to_string()))
+    };
+    let heading = match user.role {
+        Role::FunderAdmin => {
+            task(
+                "/users".into(),
+                "Manage users",
+                "Add people, give them roles, disable accounts and reset passwords.",
+            );
+            task(
+                "/organisations".into(),
+                "Organisations",
+                "MOPAC, the 32 boroughs, providers and the police.",
+            );
+            task(
+                "/audit".into(),
+                "Audit log",
+                "Every change: who, when, what, before and after.",
+            );
+            "Fund administration".to_string()
+        }
+        Role::FunderOfficer => {
+            task(
+                "/organisations?kind=borough".into(),
+                "Boroughs",
+                "The 32 LCPF boroughs and their people.",
+            );
+            task(
+                "/organisations?kind=provider".into(),
+                "Providers",
+                "Charities and companies delivering services.",
+            );
+            "Grants and performance".to_string()
+        }
+        Role::BoroughOfficer => {
+            let org = user.organisation_id.unwrap_or_default();
+            task(
+                format!("/organisations/{org}"),
+                "Your borough",
+                "Your council's details as MOPAC holds them.",
+            );
+            if may(
+                &auth.actor,
+                Permission::EditOrganisationContact {
+                    organisation_id: org,
+                },
+            ) {
+                task(
+                    format!("/organisations/{org}/contact"),
+                    "Update your contact details",
+                    "Where MOPAC writes to about the fund.",
+                );
+            }
+            task(
+                format!("/organisations/{org}/people"),
+                "Your team",
+                "Who in your borough can sign in.",
+            );
+            if let Some(code) = &user.area_code {
+                task(
+                    format!("/areas/{code}"),
+                    "Your area",
+                    "The borough's ONS code, org-id and boundary.",
+                );
+            }
+            format!(
+                "{} community safety",
+                user.organisation_name.clone().unwrap_or_default()
+            )
+        }
+        Role::Provider => {
+            let org = user.organisation_id.unwrap_or_default();
+            task(
+                format!("/organisations/{org}"),
+                "Your organisation",
+                "Your details as MOPAC holds them.",
+            );
+            task(
+                format!("/organisations/{org}/contact"),
+                "Update your contact details",
+                "Where MOPAC writes to about your grants.",
+            );
+            user.organisation_name
+                .clone()
+                .unwrap_or_else(|| "Your organisation".into())
+        }
+        Role::Assessor => {
+            task(
+                "/plans".into(),
+                "Police and Crime Plan",
+                "The priorities bids are scored against.",
+            );
+            "Assessing bids".to_string()
+        }
+        Role::Viewer => {
+            task(
+                "/areas".into(),
+                "London's boroughs",
+                "The 32 LCPF boroughs and the City of London.",
+            );
+            "Reports".to_string()
+        }
+    };
+    task(
+        "/plans".into(),
+        "Police and Crime Plan priorities",
+        "The five priority areas every project links to, and their objectives.",
+    );
+    let plans = state.app.list_plans(&auth.actor).await?;
+    let plan_summary = match plans.last() {
+        Some(p) => format!(
+            "Projects link to the {} ({} to {}).",
+            p.name, p.first_year, p.last_year
+        ),
+        None => "No Police and Crime Plan is set up yet.".to_string(),
+    };
+    render(&HomePage {
+        layout: Layout::new(&auth, "Home", "home"),
+        heading,
+        tasks,
+        plan_summary,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    layout: Layout,
+    csrf: String,
+    email: String,
+    errors: FieldErrors,
+}
+
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    if auth.actor.user().is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let (jar, csrf) = anonymous_csrf(jar, state.secure_cookies);
+    let page = SignInPage {
+        layout: Layout::anonymous("Sign in"),
+        csrf,
+        email: String::new(),
+        errors: FieldErrors::new(),
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form: SignInForm = read_form(&auth, &jar, &body)?;
+    match state
+        .app
+        .sign_in(&form.email, &Password::new(form.password))
+        .await
+    {
+        Ok((_, session)) => {
+            let jar = jar.add(cookie(SESSION_COOKIE, session.token, state.secure_cookies));
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let (jar, csrf) = anonymous_csrf(jar, state.secure_cookies);
+            let page = SignInPage {
+                layout: Layout::anonymous("Sign in"),
+                csrf,
+                email: form.email,
+                errors,
+            };
+            Ok((jar, render_invalid(&page)?).into_response())
+        }
+        Err(e) => Err(PageError::App(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let _: Empty = read_form(&auth, &jar, &body)?;
+    if let Some(token) = &auth.session_token {
+        state.app.sign_out(&auth.actor, token).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/sign-in")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    layout: Layout,
+}
+
+pub async fn accessibility(auth: Auth) -> Result<Response, PageError> {
+    render(&AccessibilityPage {
+        layout: Layout::new(&auth, "Accessibility", ""),
+    })
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    if state.app.healthy().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+pub async fn not_found() -> Response {
+    render_error_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.",
+    )
+}

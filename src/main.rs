@@ -1,0 +1,260 @@
+//! `lcpf`: the one binary. Serves the product, loads the demo, migrates the database and
+//! manages users and API tokens from the command line.
+//!
+//! Operator commands act as the system (they are run by whoever runs the server) and are
+//! audited as `system`. Every error ends the command with a non-zero status and one line
+//! on standard error.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use lcpf_app::auth::Password;
+use lcpf_app::demo::{DEMO_LOGINS, DEMO_PASSWORD};
+use lcpf_app::users::NewUserInput;
+use lcpf_app::{Actor, App};
+
+#[derive(Parser)]
+#[command(
+    name = "lcpf",
+    version,
+    about = "Runs the London Crime Prevention Fund end to end"
+)]
+struct Cli {
+    /// Database: sqlite://PATH (embedded, the default) or postgres://USER@HOST/DB.
+    #[arg(long, env = "LCPF_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "LCPF_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the product (applies migrations and loads reference data first).
+    Serve {
+        /// Mark cookies Secure: set this when users reach LCPF over HTTPS.
+        #[arg(long, env = "LCPF_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Serve with demo data: one login per role. Uses lcpf-demo.db unless given a database.
+    Demo,
+    /// Apply database migrations and load reference data, then exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password comes from LCPF_PASSWORD or standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// funder_admin, funder_officer, borough_officer, provider, assessor or viewer.
+        #[arg(long)]
+        role: String,
+        /// The organisation's name, org-id or number.
+        #[arg(long, default_value = "")]
+        organisation: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable(EmailArg),
+    /// Set a new password (from LCPF_PASSWORD or standard input) and end their sessions.
+    ResetPassword(EmailArg),
+}
+
+#[derive(Args)]
+struct EmailArg {
+    #[arg(long)]
+    email: String,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it alone on standard output.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "API token")]
+        label: String,
+    },
+}
+
+const DEFAULT_DATABASE: &str = "sqlite://lcpf.db";
+const DEMO_DATABASE_FILE: &str = "lcpf-demo.db";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LCPF_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let line = format!("{e:#}").replace('\n', " ");
+            eprintln!("lcpf: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn password_from_env_or_stdin() -> anyhow::Result<Password> {
+    if let Ok(p) = std::env::var("LCPF_PASSWORD") {
+        return Ok(Password::new(p));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password: ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let p = line.trim_end_matches(['\r', '\n']);
+    if p.is_empty() {
+        bail!("no password: set LCPF_PASSWORD or write it on standard input");
+    }
+    Ok(Password::new(p))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let database_url = cli.database_url.clone();
+    let url = || {
+        database_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_string())
+    };
+    match cli.command {
+        Command::Serve { secure_cookies } => {
+            let app = App::open(&url()).await?;
+            serve(app, &cli.listen, secure_cookies, None).await
+        }
+        Command::Demo => {
+            let url = match &database_url {
+                Some(u) => u.clone(),
+                None => {
+                    // A fresh demo every time: the demo database holds nothing worth keeping.
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{DEMO_DATABASE_FILE}{suffix}"));
+                    }
+                    format!("sqlite://{DEMO_DATABASE_FILE}")
+                }
+            };
+            let app = App::open(&url).await?;
+            app.load_demo_data().await?;
+            serve(app, &cli.listen, false, Some(())).await
+        }
+        Command::Migrate => {
+            let app = App::open(&url()).await?;
+            app.db().close().await;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let app = App::open(&url()).await?;
+            let system = Actor::System;
+            match cmd {
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    organisation,
+                } => {
+                    let password = password_from_env_or_stdin()?;
+                    let user = app
+                        .add_user(
+                            &system,
+                            &NewUserInput {
+                                email,
+                                name,
+                                role,
+                                organisation,
+                                password: Some(password),
+                            },
+                        )
+                        .await?;
+                    println!("added {} ({}) as user {}", user.email, user.role, user.id);
+                }
+                UserCommand::List => {
+                    for u in app.list_users(&system).await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.id,
+                            u.email,
+                            u.role,
+                            u.organisation_name.unwrap_or_default(),
+                            if u.disabled { "disabled" } else { "active" }
+                        );
+                    }
+                }
+                UserCommand::Disable(EmailArg { email }) => {
+                    let user = app.find_user(&system, &email).await?;
+                    app.set_user_disabled(&system, user.id, true).await?;
+                    println!("disabled {}", user.email);
+                }
+                UserCommand::ResetPassword(EmailArg { email }) => {
+                    let user = app.find_user(&system, &email).await?;
+                    let password = password_from_env_or_stdin()?;
+                    app.reset_password(&system, user.id, &password).await?;
+                    println!("password reset for {}", user.email);
+                }
+            }
+            app.db().close().await;
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { email, label }) => {
+            let app = App::open(&url()).await?;
+            let token = app.create_token(&Actor::System, &email, &label).await?;
+            app.db().close().await;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    app: App,
+    listen: &str,
+    secure_cookies: bool,
+    demo: Option<()>,
+) -> anyhow::Result<()> {
+    let server = lcpf_web::Server::bind(app, listen, secure_cookies).await?;
+    let addr = server.local_addr()?;
+    println!("LCPF is running at http://{addr}/");
+    if demo.is_some() {
+        println!("Demo logins (password for all: {DEMO_PASSWORD}):");
+        for login in DEMO_LOGINS {
+            let org = if login.organisation.is_empty() {
+                String::new()
+            } else {
+                format!(" – {}", login.organisation)
+            };
+            println!("  {:<16} {}{}", login.role, login.email, org);
+        }
+    }
+    println!("Press Ctrl+C to stop.");
+    server.run().await
+}
