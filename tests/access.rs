@@ -1,0 +1,188 @@
+//! For every route that exists (the router's own table, so a new route cannot be missed):
+//! a signed-out visitor gets only public pages, and a borough officer can neither read nor
+//! change another borough's data. Nothing refused leaves an audit record behind.
+
+mod common;
+use common::*;
+use lcpf_web::{Audience, RouteSpec};
+
+const BARNET_ONS: &str = "E09000003";
+
+fn specs(app: &TestApp) -> Vec<RouteSpec> {
+    let (_, specs) = lcpf_web::router(lcpf_web::AppState {
+        app: app.app.clone(),
+        secure_cookies: false,
+    });
+    let audiences = [
+        Audience::Public,
+        Audience::SignedIn,
+        Audience::OwnOrganisation,
+        Audience::FunderAdmin,
+    ];
+    for a in audiences {
+        assert!(specs.iter().any(|s| s.audience == a), "no route for {a:?}");
+    }
+    specs
+}
+
+/// Fills a route's parameters with Barnet's records (the "other" borough).
+async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
+    let barnet_org = app.organisation_id("Barnet").await;
+    let barnet_user = app.user_id(BARNET_OFFICER).await;
+    let id = if spec.path.contains("/users/") {
+        barnet_user
+    } else if spec.path.contains("/plans/") {
+        1
+    } else {
+        barnet_org
+    };
+    spec.path
+        .replace("{id}", &id.to_string())
+        .replace("{code}", BARNET_ONS)
+        .replace("{name}", "app.css")
+}
+
+/// A body that would be a valid change if the actor were allowed to make it.
+fn form_body(path: &str) -> Vec<(&'static str, String)> {
+    if path.ends_with("/contact") {
+        vec![
+            ("contact_email", "changed@example.org".into()),
+            ("website", "".into()),
+        ]
+    } else if path.ends_with("/edit") && path.starts_with("/areas") {
+        vec![("name", "Changed".into()), ("in_lcpf", "yes".into())]
+    } else if path.starts_with("/organisations") {
+        vec![("name", "Changed Org".into()), ("kind", "provider".into())]
+    } else if path.ends_with("/password") {
+        vec![("password", "a brand new password".into())]
+    } else if path == "/users" {
+        vec![
+            ("name", "New Person".into()),
+            ("email", "new.person@example.org".into()),
+            ("role", "viewer".into()),
+            ("password", "a brand new password".into()),
+        ]
+    } else {
+        vec![]
+    }
+}
+
+fn json_body(path: &str) -> serde_json::Value {
+    if path.ends_with("/contact") {
+        serde_json::json!({"contact_email": "changed@example.org"})
+    } else if path.ends_with("/users") {
+        serde_json::json!({"email": "new.person@example.org", "name": "New Person", "role": "viewer", "password": "a brand new password"})
+    } else {
+        serde_json::json!({"name": "Changed Org", "kind": "provider"})
+    }
+}
+
+backend_tests! {
+    async fn signed_out_visitors_see_only_public_pages(app: TestApp) {
+        let client = app.client();
+        // The double-submit token a signed-out browser would have, so refusals are about
+        // authorisation, not CSRF.
+        let page = client.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+        let token = csrf_token(&page).unwrap();
+        let before = app.audit_count().await;
+        for spec in specs(&app) {
+            if spec.path == "/sign-in" && spec.method == "POST" {
+                continue; // signing in is what this route is for
+            }
+            let path = path_for_barnet(&app, &spec).await;
+            let r = match spec.method {
+                "GET" => client.get(app.url(&path)).send().await.unwrap(),
+                "POST" if spec.is_api() => client.post(app.url(&path)).json(&json_body(&path)).send().await.unwrap(),
+                "PUT" => client.put(app.url(&path)).json(&json_body(&path)).send().await.unwrap(),
+                _ => {
+                    let mut form = form_body(&path);
+                    form.push(("csrf_token", token.clone()));
+                    client.post(app.url(&path)).form(&form).send().await.unwrap()
+                }
+            };
+            let status = r.status().as_u16();
+            let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            match spec.audience {
+                Audience::Public => assert!(status == 200, "{} {path}: public page gave {status}", spec.method),
+                _ if spec.is_api() => {
+                    assert_eq!(status, 401, "{} {path} must need an API token", spec.method);
+                    assert_eq!(r.headers()["content-type"], "application/problem+json");
+                }
+                _ => {
+                    assert_eq!(status, 303, "{} {path} must send a signed-out visitor to sign in", spec.method);
+                    assert_eq!(location.as_deref(), Some("/sign-in"), "{} {path}", spec.method);
+                }
+            }
+        }
+        assert_eq!(app.audit_count().await, before, "a signed-out visitor changed something");
+    }
+
+    async fn a_borough_officer_cannot_read_or_change_another_boroughs_data(app: TestApp) {
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let token = app.token(BD_OFFICER).await;
+        let before = app.audit_count().await;
+        let barnet_before = app.app.get_organisation(&lcpf_app::Actor::System, app.organisation_id("Barnet").await).await.unwrap();
+        let mut refused = 0;
+        for spec in specs(&app) {
+            if spec.path == "/sign-out" || spec.path == "/sign-in" {
+                continue;
+            }
+            let path = path_for_barnet(&app, &spec).await;
+            let r = match (spec.method, spec.is_api()) {
+                ("GET", true) => client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap(),
+                ("GET", false) => client.get(app.url(&path)).send().await.unwrap(),
+                ("POST", true) => client.post(app.url(&path)).bearer_auth(&token).json(&json_body(&path)).send().await.unwrap(),
+                ("PUT", _) => client.put(app.url(&path)).bearer_auth(&token).json(&json_body(&path)).send().await.unwrap(),
+                _ => {
+                    let mut form = form_body(&path);
+                    form.push(("csrf_token", csrf.clone()));
+                    client.post(app.url(&path)).form(&form).send().await.unwrap()
+                }
+            };
+            let status = r.status().as_u16();
+            match spec.audience {
+                Audience::OwnOrganisation | Audience::FunderAdmin => {
+                    assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
+                    refused += 1;
+                }
+                Audience::SignedIn | Audience::Public => {
+                    assert_eq!(status, 200, "{} {path}: shared reference data should be readable", spec.method)
+                }
+            }
+        }
+        assert!(refused >= 10, "only {refused} routes were checked for refusal");
+        assert_eq!(app.audit_count().await, before, "a refused request changed something");
+        let barnet_after = app.app.get_organisation(&lcpf_app::Actor::System, barnet_before.id).await.unwrap();
+        assert_eq!(barnet_before, barnet_after);
+    }
+
+    async fn a_borough_officer_can_use_their_own_boroughs_pages(app: TestApp) {
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let own = app.organisation_id("Barking and Dagenham").await;
+        let token = app.token(BD_OFFICER).await;
+        for path in [format!("/organisations/{own}/people"), format!("/organisations/{own}/contact")] {
+            assert_eq!(client.get(app.url(&path)).send().await.unwrap().status(), 200, "{path}");
+        }
+        let people = client.get(app.url(&format!("/organisations/{own}/people"))).send().await.unwrap().text().await.unwrap();
+        assert!(people.contains(BD_OFFICER) && !people.contains(BARNET_OFFICER));
+        let r = client.post(app.url(&format!("/organisations/{own}/contact")))
+            .form(&[("csrf_token", csrf.as_str()), ("contact_email", "csu@lbbd.example"), ("website", "https://www.lbbd.gov.uk")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let r = client.get(app.url(&format!("/api/v1/organisations/{own}/people"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let people: Vec<serde_json::Value> = r.json().await.unwrap();
+        assert_eq!(people.len(), 1);
+        let org = app.app.get_organisation(&lcpf_app::Actor::System, own).await.unwrap();
+        assert_eq!(org.contact_email.as_deref(), Some("csu@lbbd.example"));
+    }
+
+    async fn a_funder_admin_reaches_every_admin_page(app: TestApp) {
+        let (client, _) = app.signed_in(ADMIN).await;
+        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in") {
+            let path = path_for_barnet(&app, &spec).await;
+            let status = client.get(app.url(&path)).send().await.unwrap().status();
+            assert_eq!(status, 200, "GET {path}");
+        }
+    }
+}

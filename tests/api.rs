@@ -1,0 +1,110 @@
+//! The JSON API: bearer tokens, problem+json errors, and the OpenAPI document.
+
+mod common;
+use common::*;
+
+backend_tests! {
+    async fn tokens_authenticate_and_wrong_tokens_do_not(app: TestApp) {
+        let client = app.client();
+        let token = app.token(BD_OFFICER).await;
+        let me: serde_json::Value = client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(me["email"], BD_OFFICER);
+        assert_eq!(me["role"], "borough_officer");
+        assert_eq!(me["area_code"], "E09000002");
+        let r = client.get(app.url("/api/v1/me")).bearer_auth("lcpf_not-a-real-token").send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    }
+
+    async fn reference_data_is_served(app: TestApp) {
+        let token = app.token(VIEWER).await;
+        let client = app.client();
+        let areas: Vec<serde_json::Value> = client.get(app.url("/api/v1/areas")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(areas.len(), 33);
+        assert_eq!(areas.iter().filter(|a| a["in_lcpf"] == true).count(), 32);
+        let bd: serde_json::Value = client.get(app.url("/api/v1/areas/E09000002")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(bd["area"]["org_id"], "GB-LAE-BDG");
+        assert!(matches!(bd["boundary"]["type"].as_str(), Some("Polygon" | "MultiPolygon")), "{}", bd["boundary"]["type"]);
+        assert!(!bd["boundary"]["coordinates"].as_array().unwrap().is_empty());
+        let boroughs: Vec<serde_json::Value> = client.get(app.url("/api/v1/organisations?kind=borough")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(boroughs.len(), 32);
+        let plan: serde_json::Value = client.get(app.url("/api/v1/plans/1")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let names: Vec<&str> = plan["priorities"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Neighbourhood Policing", "Children and Young People", "Violence Against Women and Girls", "Hate Crime and Extremism", "Wider Criminal Justice System"]);
+        assert_eq!(plan["priorities"][1]["objectives"][1]["text"], "Reduce the number of first-time entrants to the criminal justice service");
+        assert!(plan["priorities"][0]["guidance"].as_array().unwrap().iter().any(|g| g == "Cannot fund MPS or buy police officers."));
+        let cats: Vec<serde_json::Value> = client.get(app.url("/api/v1/project-categories")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(cats.len(), 18);
+        assert_eq!(cats[0]["name"], "ASB and neighbourhood crime");
+    }
+
+    async fn bad_input_gets_problem_json_naming_each_field(app: TestApp) {
+        let token = app.token(ADMIN).await;
+        let client = app.client();
+        let before = app.audit_count().await;
+        let r = client.post(app.url("/api/v1/organisations")).bearer_auth(&token)
+            .json(&serde_json::json!({"name": "St Mungo's", "kind": "charity", "org_id": "216250", "charity_number": "12-34"}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let body: serde_json::Value = r.json().await.unwrap();
+        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["kind", "org_id", "charity_number"]);
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("choose funder, borough, provider or police"));
+        let r = client.post(app.url("/api/v1/organisations")).bearer_auth(&token).body("{not json").send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], "body");
+        let r = client.get(app.url("/api/v1/organisations?kind=club")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let r = client.get(app.url("/api/v1/organisations/not-a-number")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert_eq!(app.audit_count().await, before);
+        let r = client.post(app.url("/api/v1/organisations")).bearer_auth(&token)
+            .json(&serde_json::json!({"name": "St Mungo's", "kind": "provider", "org_id": "GB-CHC-1149085"}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let dup = client.post(app.url("/api/v1/organisations")).bearer_auth(&token)
+            .json(&serde_json::json!({"name": "St Mungo's", "kind": "provider"}))
+            .send().await.unwrap();
+        assert_eq!(dup.status(), 422, "a duplicate name is a field error, not a 500");
+    }
+
+    async fn api_changes_need_a_token_not_a_cookie(app: TestApp) {
+        let (client, _) = app.signed_in(ADMIN).await;
+        let r = client.post(app.url("/api/v1/organisations")).json(&serde_json::json!({"name": "X", "kind": "provider"})).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = client.get(app.url("/api/v1/users")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "reads work with a browser session");
+    }
+
+    async fn users_are_added_through_the_api_with_role_rules(app: TestApp) {
+        let token = app.token(ADMIN).await;
+        let client = app.client();
+        let r = client.post(app.url("/api/v1/users")).bearer_auth(&token)
+            .json(&serde_json::json!({"email": "officer@lewisham.example", "name": "Lewisham Officer", "role": "borough_officer", "organisation": "Advance Charity", "password": "long enough password"}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("must belong to a borough organisation"));
+        let r = client.post(app.url("/api/v1/users")).bearer_auth(&token)
+            .json(&serde_json::json!({"email": "officer@lewisham.example", "name": "Lewisham Officer", "role": "borough_officer", "organisation": "GB-LAE-LEW", "password": "long enough password"}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let user: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(user["organisation_name"], "Lewisham");
+        let audit: Vec<serde_json::Value> = client.get(app.url("/api/v1/audit?action=user.add&actor=admin")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(audit.len(), 1);
+        assert!(!audit[0]["after_json"].as_str().unwrap().contains("password"), "no password or hash in the log");
+    }
+
+    async fn the_openapi_document_lists_every_api_route(app: TestApp) {
+        let doc: serde_json::Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+        let (_, specs) = lcpf_web::router(lcpf_web::AppState { app: app.app.clone(), secure_cookies: false });
+        for spec in specs.iter().filter(|s| s.is_api()) {
+            let method = spec.method.to_lowercase();
+            assert!(doc["paths"][spec.path][&method].is_object(), "OpenAPI lacks {} {}", spec.method, spec.path);
+        }
+    }
+}

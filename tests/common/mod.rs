@@ -1,0 +1,226 @@
+//! The test harness: a real `lcpf` server on a fresh database, driven over HTTP.
+//!
+//! Every test runs twice, through [`backend_tests!`]: on a temporary SQLite file, and on a
+//! fresh PostgreSQL database created for it on the server at `LCPF_TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`). Where no PostgreSQL server can
+//! be reached, the PostgreSQL half says so and stops — unless `CI` or
+//! `LCPF_REQUIRE_POSTGRES` is set, when it fails.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use lcpf_app::{Actor, App};
+use reqwest::redirect::Policy;
+use sqlx::Connection;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub backend: Backend,
+    _dir: Option<tempfile_dir::TempDir>,
+}
+
+mod tempfile_dir {
+    /// A directory removed when dropped.
+    pub struct TempDir(pub std::path::PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique() -> String {
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    )
+}
+
+pub const DEMO_PASSWORD: &str = lcpf_app::demo::DEMO_PASSWORD;
+pub const ADMIN: &str = "admin@mopac.example";
+pub const FUNDER_OFFICER: &str = "grants@mopac.example";
+pub const BD_OFFICER: &str = "community.safety@barking-dagenham.example";
+pub const BARNET_OFFICER: &str = "community.safety@barnet.example";
+pub const PROVIDER: &str = "bids@advance.example";
+pub const ASSESSOR: &str = "assessor@lcpf.example";
+pub const VIEWER: &str = "board.member@lcpf.example";
+
+/// A database URL for a fresh database, or `None` when PostgreSQL is not available here.
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile_dir::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("lcpf-test-{}", unique()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let url = format!("sqlite://{}", dir.join("lcpf.db").display());
+            Some((url, Some(tempfile_dir::TempDir(dir))))
+        }
+        Backend::Postgres => {
+            sqlx::any::install_default_drivers();
+            let admin = std::env::var("LCPF_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let required = std::env::var_os("CI").is_some()
+                || std::env::var_os("LCPF_REQUIRE_POSTGRES").is_some();
+            let mut conn = match sqlx::AnyConnection::connect(&admin).await {
+                Ok(c) => c,
+                Err(e) if !required => {
+                    eprintln!("PostgreSQL half not run: cannot connect to {admin} ({e}); set LCPF_TEST_POSTGRES_URL");
+                    return None;
+                }
+                Err(e) => panic!("PostgreSQL is required (CI or LCPF_REQUIRE_POSTGRES) but {admin} is unreachable: {e}"),
+            };
+            let name = format!("lcpf_test_{}", unique());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let (head, _) = admin.rsplit_once('/').expect("database URL has a path");
+            Some((format!("{head}/{name}"), None))
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts the server with the demo data (one user per role). `None`: backend unavailable.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (url, dir) = fresh_database(backend).await?;
+        let app = App::open(&url).await.expect("open database");
+        app.load_demo_data().await.expect("demo data");
+        let server = lcpf_web::Server::bind(app.clone(), "127.0.0.1:0", false)
+            .await
+            .expect("bind");
+        let addr = server.local_addr().expect("addr");
+        tokio::spawn(server.run());
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            app,
+            backend,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Signs in through the form; returns the client and the session's CSRF token.
+    pub async fn signed_in(&self, email: &str) -> (reqwest::Client, String) {
+        let client = self.client();
+        let page = client
+            .get(self.url("/sign-in"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_token(&page).expect("sign-in form has a token");
+        let r = client
+            .post(self.url("/sign-in"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "sign-in as {email} should redirect");
+        let home = client
+            .get(self.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_token(&home).expect("signed-in page carries a CSRF token");
+        (client, csrf)
+    }
+
+    pub async fn token(&self, email: &str) -> String {
+        self.app
+            .create_token(&Actor::System, email, "test")
+            .await
+            .expect("token")
+    }
+
+    pub async fn organisation_id(&self, name: &str) -> i64 {
+        self.app
+            .list_organisations(&Actor::System, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("no organisation {name}"))
+            .id
+    }
+
+    pub async fn user_id(&self, email: &str) -> i64 {
+        self.app.find_user(&Actor::System, email).await.unwrap().id
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        let mut conn = self.app.db().pool().acquire().await.unwrap();
+        lcpf_store::queries::audit::count(&mut conn).await.unwrap()
+    }
+}
+
+/// The value of the first `csrf_token` hidden field on a page.
+pub fn csrf_token(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    let t = &html[start..end];
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Declares each async test body once and runs it on both backends:
+/// `backend_tests! { async fn name(app: TestApp) { ... } }`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $app = common::TestApp::spawn(common::Backend::Sqlite).await.expect("SQLite always runs");
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some($app) = common::TestApp::spawn(common::Backend::Postgres).await else { return };
+                    $body
+                }
+            )*
+        }
+    };
+}
