@@ -23,6 +23,7 @@ pub struct TestApp {
     pub base: String,
     pub app: App,
     pub backend: Backend,
+    pub database_url: String,
     _dir: Option<tempfile_dir::TempDir>,
 }
 
@@ -106,6 +107,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             app,
             backend,
+            database_url: url,
             _dir: dir,
         })
     }

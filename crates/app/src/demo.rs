@@ -16,6 +16,8 @@ pub const DEMO_PASSWORD: &str = "lcpf-demo-password";
 
 pub struct DemoLogin {
     pub role: &'static str,
+    /// An illustrative job title, not a real person.
+    pub name: &'static str,
     pub email: &'static str,
     pub organisation: &'static str,
 }
@@ -23,36 +25,43 @@ pub struct DemoLogin {
 pub const DEMO_LOGINS: &[DemoLogin] = &[
     DemoLogin {
         role: "funder_admin",
+        name: "MOPAC Fund Administrator",
         email: "admin@mopac.example",
         organisation: crate::reference::FUNDER_NAME,
     },
     DemoLogin {
         role: "funder_officer",
+        name: "MOPAC Grants Officer",
         email: "grants@mopac.example",
         organisation: crate::reference::FUNDER_NAME,
     },
     DemoLogin {
         role: "borough_officer",
+        name: "Barking and Dagenham Community Safety Officer",
         email: "community.safety@barking-dagenham.example",
         organisation: "Barking and Dagenham",
     },
     DemoLogin {
         role: "borough_officer",
+        name: "Barnet Community Safety Manager",
         email: "community.safety@barnet.example",
         organisation: "Barnet",
     },
     DemoLogin {
         role: "provider",
+        name: "Advance Bids Manager",
         email: "bids@advance.example",
         organisation: "Advance Charity",
     },
     DemoLogin {
         role: "assessor",
+        name: "Co-commissioning Assessor",
         email: "assessor@lcpf.example",
         organisation: "",
     },
     DemoLogin {
         role: "viewer",
+        name: "Partnership Board Member",
         email: "board.member@lcpf.example",
         organisation: "",
     },
@@ -66,20 +75,6 @@ const DEMO_PROVIDERS: &[&str] = &[
     "Ashiana Network",
     "Stop Hate UK",
 ];
-
-fn display_name(email: &str) -> String {
-    let local = email.split('@').next().unwrap_or(email);
-    local
-        .split(['.', '-'])
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 impl App {
     /// Adds the demo providers and users unless they are already there.
@@ -114,7 +109,7 @@ impl App {
                 &system,
                 &NewUserInput {
                     email: login.email.into(),
-                    name: display_name(login.email),
+                    name: login.name.into(),
                     role: login.role.into(),
                     organisation: login.organisation.into(),
                     password: Some(Password::new(DEMO_PASSWORD)),

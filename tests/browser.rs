@@ -1,0 +1,316 @@
+//! In a real headless Chromium: a borough officer signs in, sees their home page and their
+//! borough's pages, and axe-core finds no WCAG 2.2 AA violations on any page visited.
+//! A funder admin's pages are checked the same way.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
+//! `.ci/run` installs them). Without them the test says so and stops — unless `CI` or
+//! `LCPF_REQUIRE_BROWSER` is set, when it fails.
+
+mod common;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const AXE: &str = include_str!("assets/axe.min.js");
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(program: &str) -> Option<String> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| format!("{dir}/{program}"))
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+async fn browser() -> Option<(Client, Driver, std::path::PathBuf)> {
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("LCPF_REQUIRE_BROWSER").is_some();
+    let (Some(driver_path), Some(chromium)) = (
+        find("chromedriver"),
+        find("chromium").or_else(|| find("chromium-browser")),
+    ) else {
+        assert!(
+            !required,
+            "CI needs chromium and chromedriver for the browser test"
+        );
+        eprintln!("browser test not run: chromium and chromedriver are not installed");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let profile = std::env::temp_dir().join(format!(
+        "lcpf-chromium-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-component-update",
+                     "--disable-sync", "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(client) = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return Some((client, driver, profile));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on {url}");
+}
+
+/// Runs axe-core on the current page and returns its WCAG 2.x A/AA violations.
+async fn axe_violations(client: &Client) -> Vec<String> {
+    client.execute(AXE, vec![]).await.expect("inject axe-core");
+    let result = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+                 .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                 .catch(e => done(['axe did not run: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    serde_json::from_value(result).expect("violations list")
+}
+
+async fn check_page(client: &Client, app: &TestApp, path: &str, expect: &str) {
+    client.goto(&app.url(path)).await.unwrap();
+    let source = client.source().await.unwrap();
+    assert!(source.contains(expect), "{path} should show “{expect}”");
+    let violations = axe_violations(client).await;
+    assert!(
+        violations.is_empty(),
+        "{path} has accessibility violations:\n{}",
+        violations.join("\n")
+    );
+}
+
+async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+    client.goto(&app.url("/sign-in")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".govuk-service-navigation"))
+        .await
+        .expect("signed in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+
+    // Signed out: the start page, and the sign-in page showing its errors.
+    check_page(&client, &app, "/", "London Crime Prevention Fund").await;
+    client.goto(&app.url("/sign-in")).await.unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".govuk-error-summary"))
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(
+        violations.is_empty(),
+        "sign-in with errors:\n{}",
+        violations.join("\n")
+    );
+
+    sign_in(&client, &app, BD_OFFICER).await;
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Barking and Dagenham community safety");
+    let violations = axe_violations(&client).await;
+    assert!(
+        violations.is_empty(),
+        "home page:\n{}",
+        violations.join("\n")
+    );
+    std::fs::create_dir_all("target/screenshots").unwrap();
+    std::fs::write(
+        "target/screenshots/borough-officer-home.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    let own = app.organisation_id("Barking and Dagenham").await;
+    check_page(
+        &client,
+        &app,
+        &format!("/organisations/{own}"),
+        "GB-LAE-BDG",
+    )
+    .await;
+    check_page(
+        &client,
+        &app,
+        &format!("/organisations/{own}/people"),
+        BD_OFFICER,
+    )
+    .await;
+    check_page(
+        &client,
+        &app,
+        &format!("/organisations/{own}/contact"),
+        "Contact details",
+    )
+    .await;
+    // A rule broken in the browser is explained next to the field.
+    client
+        .find(Locator::Id("website"))
+        .await
+        .unwrap()
+        .send_keys("www.lbbd.gov.uk")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".govuk-error-summary"))
+        .await
+        .unwrap();
+    let violations = axe_violations(&client).await;
+    assert!(
+        violations.is_empty(),
+        "contact form with errors:\n{}",
+        violations.join("\n")
+    );
+    check_page(&client, &app, "/areas", "E09000002").await;
+    check_page(
+        &client,
+        &app,
+        "/areas/E09000002",
+        "Map of Barking and Dagenham",
+    )
+    .await;
+    check_page(&client, &app, "/plans", "Project categories").await;
+    check_page(
+        &client,
+        &app,
+        "/plans/1",
+        "Reduce the number of first-time entrants",
+    )
+    .await;
+    check_page(
+        &client,
+        &app,
+        "/organisations",
+        "Metropolitan Police Service",
+    )
+    .await;
+
+    // Another borough's team is refused, on an accessible page.
+    let barnet = app.organisation_id("Barnet").await;
+    check_page(
+        &client,
+        &app,
+        &format!("/organisations/{barnet}/people"),
+        "You cannot do this",
+    )
+    .await;
+
+    // Signing out works without JavaScript's help: it is a form.
+    client.goto(&app.url("/")).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/sign-out'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("password"))
+        .await
+        .unwrap();
+
+    sign_in(&client, &app, ADMIN).await;
+    check_page(&client, &app, "/users", BARNET_OFFICER).await;
+    check_page(&client, &app, "/users/new", "Initial password").await;
+    check_page(&client, &app, "/audit", "loaded 33 areas").await;
+    let id = app.user_id(BARNET_OFFICER).await;
+    check_page(&client, &app, &format!("/users/{id}"), "Reset password").await;
+    check_page(&client, &app, "/organisations/new", "Kind of organisation").await;
+    check_page(
+        &client,
+        &app,
+        "/areas/E09000001/edit",
+        "This area is an LCPF borough",
+    )
+    .await;
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
