@@ -134,3 +134,42 @@ backend_tests! {
         assert!(r.text().await.unwrap().contains("Page not found"));
     }
 }
+
+mod error_pages {
+    use super::common::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn error_pages_keep_the_signed_in_navigation() {
+        let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+        let (client, _) = app.signed_in(BD_OFFICER).await;
+        let barnet = app.organisation_id("Barnet").await;
+        let r = client
+            .get(app.url(&format!("/organisations/{barnet}/people")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("You cannot do this")
+                && body.contains("own organisation (Barking and Dagenham)")
+        );
+        assert!(
+            body.contains("action=\"/sign-out\"") && body.contains(">Your team<"),
+            "the officer's menu is still there"
+        );
+        let r = client.get(app.url("/nowhere")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.unwrap().contains("action=\"/sign-out\""));
+        let anonymous = app
+            .client()
+            .get(app.url("/nowhere"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!anonymous.contains("/sign-out"));
+    }
+}

@@ -174,6 +174,7 @@ impl App {
             }));
         };
         q::record_attempt(&mut tx, &email, &now, true).await?;
+        q::delete_expired_sessions(&mut tx, &now).await?;
         let session = NewSession {
             token: new_secret(),
             csrf_token: new_secret(),

@@ -36,6 +36,16 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(auth) = parts.extensions.get::<Auth>() {
+            return Ok(auth.clone());
+        }
+        Auth::resolve(parts, state).await
+    }
+}
+
+impl Auth {
+    /// Looks up the session or token behind a request.
+    pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Auth, PageError> {
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)

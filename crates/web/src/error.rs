@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::AppError;
 use serde_json::json;
 
-use crate::views::{render_error_page, Layout};
+use crate::views::{render_error_page, ErrorPageContent, Layout};
 
 /// An error on an HTML page.
 #[derive(Debug)]
@@ -67,7 +67,14 @@ impl IntoResponse for PageError {
             ),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "There is a problem", m),
         };
-        render_error_page(status, title, &message)
+        // Rendered without the user's navigation here; `with_actor` re-renders it in the
+        // signed-in frame on the way out.
+        let mut response = render_error_page(status, title, &message);
+        response.extensions_mut().insert(ErrorPageContent {
+            heading: title.to_string(),
+            message,
+        });
+        response
     }
 }
 

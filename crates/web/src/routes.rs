@@ -214,6 +214,10 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     let router = r
         .router
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::views::with_actor,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (router, r.specs)

@@ -88,9 +88,29 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// What an error page says, kept on the response so it can be drawn in the user's frame.
+#[derive(Clone, Debug)]
+pub struct ErrorPageContent {
+    pub heading: String,
+    pub message: String,
+}
+
 pub fn render_error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    render_error_page_for(None, status, heading, message)
+}
+
+pub fn render_error_page_for(
+    auth: Option<&Auth>,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Response {
+    let layout = match auth {
+        Some(auth) => Layout::new(auth, heading, ""),
+        None => Layout::anonymous(heading),
+    };
     let page = ErrorPage {
-        layout: Layout::anonymous(heading),
+        layout,
         heading,
         message,
     };
@@ -114,5 +134,42 @@ pub fn field_errors(e: lcpf_app::AppError) -> Result<FieldErrors, PageError> {
     match e {
         lcpf_app::AppError::Invalid(errors) => Ok(errors),
         other => Err(PageError::App(other)),
+    }
+}
+
+/// Middleware: finds who is asking once per request (handlers reuse it), and draws error
+/// pages inside that user's navigation so they can carry on from there.
+pub async fn with_actor(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let auth = match Auth::resolve(&parts, &state).await {
+        Ok(auth) => auth,
+        Err(e) => return e.into_response(),
+    };
+    parts.extensions.insert(auth.clone());
+    let response = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    match (
+        response.extensions().get::<ErrorPageContent>(),
+        auth.actor.user(),
+    ) {
+        (Some(content), Some(_)) => {
+            let status = response.status();
+            let mut redrawn =
+                render_error_page_for(Some(&auth), status, &content.heading, &content.message);
+            for (name, value) in response.headers() {
+                if name != axum::http::header::CONTENT_LENGTH
+                    && name != axum::http::header::CONTENT_TYPE
+                {
+                    redrawn.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            redrawn
+        }
+        _ => response,
     }
 }

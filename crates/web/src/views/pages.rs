@@ -12,7 +12,7 @@ use lcpf_app::{Actor, AppError};
 use lcpf_domain::{FieldErrors, Role};
 use serde::Deserialize;
 
-use super::{render, render_error_page, render_invalid, Layout};
+use super::{render, render_invalid, Layout};
 use crate::auth::{anonymous_csrf, cookie, read_form, Auth, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::AppState;
@@ -268,9 +268,5 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn not_found() -> Response {
-    render_error_page(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.",
-    )
+    PageError::App(AppError::NotFound("The page".into())).into_response()
 }
