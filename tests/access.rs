@@ -70,6 +70,8 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
 fn json_body(path: &str) -> serde_json::Value {
     if path.ends_with("/contact") {
         serde_json::json!({"contact_email": "changed@example.org"})
+    } else if path.ends_with("/plans") {
+        serde_json::json!({"name": "A plan", "first_year": "2022/23", "last_year": "2024/25", "priorities": [{"name": "P", "objectives": ["O"]}]})
     } else if path.ends_with("/users") {
         serde_json::json!({"email": "new.person@example.org", "name": "New Person", "role": "viewer", "password": "a brand new password"})
     } else {

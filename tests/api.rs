@@ -108,3 +108,34 @@ backend_tests! {
         }
     }
 }
+
+mod plans {
+    use super::common::*;
+
+    crate::backend_tests! {
+        async fn a_new_plan_is_data_not_code(app: TestApp) {
+            let token = app.token(ADMIN).await;
+            let client = app.client();
+            let bad = client.post(app.url("/api/v1/plans")).bearer_auth(&token)
+                .json(&serde_json::json!({"name": "Police and Crime Plan 2022–2025", "first_year": "2022/23", "last_year": "2022", "priorities": [{"name": "Reducing and preventing violence", "objectives": []}]}))
+                .send().await.unwrap();
+            assert_eq!(bad.status(), 422);
+            let body: serde_json::Value = bad.json().await.unwrap();
+            let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, ["last_year", "priorities[0].objectives"]);
+            let r = client.post(app.url("/api/v1/plans")).bearer_auth(&token)
+                .json(&serde_json::json!({"name": "Police and Crime Plan 2022–2025", "first_year": "2022/23", "last_year": "2024/25",
+                    "priorities": [{"name": "Reducing and preventing violence", "guidance": ["Cannot fund MPS or buy police officers."], "objectives": ["Reduce violence against the person"]},
+                                   {"name": "Protecting people from exploitation and harm", "objectives": ["Protect children and young people"]}]}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            let plan: serde_json::Value = r.json().await.unwrap();
+            let detail: serde_json::Value = client.get(app.url(&format!("/api/v1/plans/{}", plan["id"]))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            assert_eq!(detail["priorities"].as_array().unwrap().len(), 2);
+            assert_eq!(detail["priorities"][0]["guidance"][0], "Cannot fund MPS or buy police officers.");
+            let (browser, _) = app.signed_in(VIEWER).await;
+            let page = browser.get(app.url(&format!("/plans/{}", plan["id"]))).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("Protecting people from exploitation and harm"));
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod organisations;
+pub mod plans;
 pub mod reference;
 pub mod users;
 

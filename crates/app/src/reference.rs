@@ -9,13 +9,14 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use lcpf_domain::{FinancialYear, OnsCode, OrgId};
+use lcpf_domain::{OnsCode, OrgId};
 use lcpf_store::queries::organisations::OrganisationFields;
 use lcpf_store::queries::{areas, organisations, plans};
 use serde::Deserialize;
 
 use crate::audit::{record, Change};
 use crate::error::AppResult;
+use crate::plans::PlanInput;
 use crate::{Actor, App, Area};
 
 const BOROUGHS_CSV: &str = include_str!("../../../data/london-boroughs.csv");
@@ -32,22 +33,6 @@ struct BoroughRow {
     name: String,
     org_id: String,
     in_lcpf: String,
-}
-
-#[derive(Deserialize)]
-struct PlanFile {
-    name: String,
-    first_year: String,
-    last_year: String,
-    description: String,
-    priorities: Vec<PriorityFile>,
-}
-
-#[derive(Deserialize)]
-struct PriorityFile {
-    name: String,
-    guidance: Vec<String>,
-    objectives: Vec<String>,
 }
 
 /// The areas in the shipped CSV, checked.
@@ -131,25 +116,9 @@ impl App {
             };
             organisations::insert(&mut tx, &fields, &now).await?;
         }
-        let plan: PlanFile =
+        let plan: PlanInput =
             serde_json::from_str(PLAN_2017).context("the shipped plan is not valid")?;
-        let first = FinancialYear::parse(&plan.first_year).map_err(anyhow::Error::from)?;
-        let last = FinancialYear::parse(&plan.last_year).map_err(anyhow::Error::from)?;
-        let plan_id = plans::insert_plan(
-            &mut tx,
-            &plan.name,
-            &first.to_string(),
-            &last.to_string(),
-            &plan.description,
-        )
-        .await?;
-        for (i, p) in plan.priorities.iter().enumerate() {
-            let pid = plans::insert_priority(&mut tx, plan_id, i as i64 + 1, &p.name, &p.guidance)
-                .await?;
-            for (j, o) in p.objectives.iter().enumerate() {
-                plans::insert_objective(&mut tx, pid, j as i64 + 1, o).await?;
-            }
-        }
+        crate::plans::insert_plan(&mut tx, &Actor::System, &plan).await?;
         let mut reader = csv::Reader::from_reader(CATEGORIES_CSV.as_bytes());
         for row in reader.records() {
             let row = row.map_err(anyhow::Error::from)?;
@@ -164,11 +133,9 @@ impl App {
                 entity_type: "reference_data",
                 entity_id: "shipped".into(),
                 summary: format!(
-                    "loaded {} areas, {} organisations, the {} with {} priorities, and the project categories",
+                    "loaded {} areas, {} organisations and the project categories",
                     all_areas.len(),
                     all_areas.iter().filter(|a| a.in_lcpf).count() + 2,
-                    plan.name,
-                    plan.priorities.len()
                 ),
                 before: None,
                 after: None,
@@ -200,7 +167,55 @@ mod tests {
         for a in &areas {
             assert!(b.contains_key(&a.ons_code), "no boundary for {}", a.name);
         }
-        let plan: PlanFile = serde_json::from_str(PLAN_2017).unwrap();
+        let mut reader = csv::Reader::from_reader(CATEGORIES_CSV.as_bytes());
+        for row in reader.records() {
+            let row = row.map_err(anyhow::Error::from)?;
+            let position: i64 = row[0].parse().map_err(anyhow::Error::from)?;
+            plans::insert_category(&mut tx, position, &row[1]).await?;
+        }
+        record::<(), serde_json::Value>(
+            &mut tx,
+            &Actor::System,
+            Change {
+                action: "reference_data.load",
+                entity_type: "reference_data",
+                entity_id: "shipped".into(),
+                summary: format!(
+                    "loaded {} areas, {} organisations and the project categories",
+                    all_areas.len(),
+                    all_areas.iter().filter(|a| a.in_lcpf).count() + 2,
+                ),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_files_are_complete() {
+        let areas = shipped_areas().unwrap();
+        assert_eq!(areas.len(), 33);
+        assert_eq!(areas.iter().filter(|a| a.in_lcpf).count(), 32);
+        assert!(
+            !areas
+                .iter()
+                .find(|a| a.name == "City of London")
+                .unwrap()
+                .in_lcpf
+        );
+        let b = shipped_boundaries().unwrap();
+        for a in &areas {
+            assert!(b.contains_key(&a.ons_code), "no boundary for {}", a.name);
+        }
+        let plan: PlanInput = serde_json::from_str(PLAN_2017).unwrap();
         let names: Vec<&str> = plan.priorities.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,

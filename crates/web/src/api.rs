@@ -28,8 +28,8 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, users and the audit log.", version = "1"),
-    paths(me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, project_categories, users, create_user, audit),
-    components(schemas(CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    paths(me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    components(schemas(lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -231,6 +231,19 @@ pub async fn plan(
     let id = parse_id(&id, "The plan")?;
     let (plan, priorities) = state.app.get_plan(&auth.actor, id).await?;
     Ok(Json(PlanDetail { plan, priorities }))
+}
+
+/// Adds a Police and Crime Plan with its priority areas and objectives (funder admin).
+#[utoipa::path(post, path = "/api/v1/plans", request_body = lcpf_app::plans::PlanInput, responses((status = 201, body = Plan), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let input: lcpf_app::plans::PlanInput = json_body(&body)?;
+    let plan = state.app.create_plan(&auth.actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(plan)).into_response())
 }
 
 /// The LCPF form's project categories.

@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/api/v1/areas", SignedIn, get(api::areas))
     .add("GET", "/api/v1/areas/{code}", SignedIn, get(api::area))
     .add("GET", "/api/v1/plans", SignedIn, get(api::plans))
+    .add("POST", "/api/v1/plans", FunderAdmin, post(api::create_plan))
     .add("GET", "/api/v1/plans/{id}", SignedIn, get(api::plan))
     .add(
         "GET",
