@@ -208,7 +208,7 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let $app = crate::common::TestApp::spawn(crate::common::Backend::Sqlite).await.expect("SQLite always runs");
+                    let $app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await.expect("SQLite always runs");
                     $body
                 }
             )*
@@ -219,7 +219,7 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some($app) = crate::common::TestApp::spawn(crate::common::Backend::Postgres).await else { return };
+                    let Some($app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await else { return };
                     $body
                 }
             )*

@@ -408,3 +408,41 @@ impl App {
         Ok(plans::categories(&mut conn).await?)
     }
 }
+
+/// The records behind edit forms: each checks the same permission as the change it leads to,
+/// so a form is never shown to someone who could not submit it.
+impl App {
+    pub fn may_create_organisation(&self, actor: &Actor) -> AppResult<()> {
+        authorise(actor, Permission::ManageReferenceData)
+    }
+
+    pub async fn organisation_to_edit(&self, actor: &Actor, id: i64) -> AppResult<Organisation> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        self.get_organisation(actor, id).await
+    }
+
+    pub async fn organisation_contact_to_edit(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<Organisation> {
+        authorise(
+            actor,
+            Permission::EditOrganisationContact {
+                organisation_id: id,
+            },
+        )?;
+        self.get_organisation(actor, id).await
+    }
+
+    pub async fn area_to_edit(&self, actor: &Actor, ons_code: &str) -> AppResult<Area> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        Ok(self.get_area(actor, ons_code).await?.0)
+    }
+
+    /// The organisations a new user may be added to (funder admin).
+    pub async fn organisations_for_new_user(&self, actor: &Actor) -> AppResult<Vec<Organisation>> {
+        authorise(actor, Permission::ManageUsers)?;
+        self.list_organisations(actor, None).await
+    }
+}

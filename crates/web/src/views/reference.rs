@@ -103,8 +103,11 @@ struct OrganisationFormPage {
     errors: FieldErrors,
 }
 
-pub async fn new_organisation_form(auth: Auth) -> Result<Response, PageError> {
-    lcpf_app::access::authorise(&auth.actor, Permission::ManageReferenceData)?;
+pub async fn new_organisation_form(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Response, PageError> {
+    state.app.may_create_organisation(&auth.actor)?;
     render(&OrganisationFormPage {
         layout: Layout::new(&auth, "Add an organisation", "organisations"),
         action: "/organisations".into(),
@@ -142,8 +145,7 @@ pub async fn edit_organisation_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    lcpf_app::access::authorise(&auth.actor, Permission::ManageReferenceData)?;
-    let org = state.app.get_organisation(&auth.actor, id).await?;
+    let org = state.app.organisation_to_edit(&auth.actor, id).await?;
     render(&OrganisationFormPage {
         layout: Layout::new(&auth, &format!("Change {}", org.name), "organisations"),
         action: format!("/organisations/{id}/edit"),
@@ -189,13 +191,10 @@ pub async fn contact_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    lcpf_app::access::authorise(
-        &auth.actor,
-        Permission::EditOrganisationContact {
-            organisation_id: id,
-        },
-    )?;
-    let org = state.app.get_organisation(&auth.actor, id).await?;
+    let org = state
+        .app
+        .organisation_contact_to_edit(&auth.actor, id)
+        .await?;
     render(&ContactFormPage {
         layout: Layout::new(&auth, "Contact details", "organisations"),
         form: ContactInput {
@@ -316,8 +315,7 @@ pub async fn edit_area_form(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    lcpf_app::access::authorise(&auth.actor, Permission::ManageReferenceData)?;
-    let (area, _, _) = state.app.get_area(&auth.actor, &code).await?;
+    let area = state.app.area_to_edit(&auth.actor, &code).await?;
     render(&AreaFormPage {
         layout: Layout::new(&auth, &format!("Change {}", area.name), "areas"),
         name: area.name.clone(),

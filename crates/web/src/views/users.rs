@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use lcpf_app::access::Permission;
 use lcpf_app::auth::Password;
 use lcpf_app::users::NewUserInput;
 use lcpf_app::{Organisation, User};
@@ -61,8 +60,7 @@ fn roles() -> Vec<(&'static str, &'static str)> {
 }
 
 pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    lcpf_app::access::authorise(&auth.actor, Permission::ManageUsers)?;
-    let organisations = state.app.list_organisations(&auth.actor, None).await?;
+    let organisations = state.app.organisations_for_new_user(&auth.actor).await?;
     render(&UserFormPage {
         layout: Layout::new(&auth, "Add a user", "users"),
         form: UserForm::default(),
@@ -90,7 +88,7 @@ pub async fn create(
         Ok(user) => Ok(Redirect::to(&format!("/users/{}", user.id)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            let organisations = state.app.list_organisations(&auth.actor, None).await?;
+            let organisations = state.app.organisations_for_new_user(&auth.actor).await?;
             render_invalid(&UserFormPage {
                 layout: Layout::new(&auth, "Add a user", "users"),
                 form,
