@@ -5,14 +5,17 @@
 //! org-ids, e-mail addresses). Each type can only be built from valid input, so code that
 //! holds one never has to check it again.
 
+pub mod allocation;
 pub mod calendar;
 pub mod field;
 pub mod identifiers;
 pub mod money;
+pub mod percentage;
 pub mod role;
 
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};
 pub use field::{FieldError, FieldErrors};
 pub use identifiers::{EmailAddress, OnsCode, OrgId, OrganisationKind};
 pub use money::{ArithmeticError, Money, MoneyError};
+pub use percentage::Percentage;
 pub use role::Role;
