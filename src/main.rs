@@ -55,6 +55,68 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Compute an allocation from files, with the same engine as the product (no database).
+    Allocate(AllocateArgs),
+}
+
+#[derive(Args)]
+struct AllocateArgs {
+    /// The pot, in pounds (pence allowed), e.g. £18,000,000 or 18000000.
+    #[arg(long)]
+    pot: String,
+    /// CSV of each area's previous allocation: header area,value (value in pounds).
+    #[arg(long)]
+    previous: Option<std::path::PathBuf>,
+    /// NAME=FILE[:WEIGHT]: a CSV with header area,value; weights are percentages adding to 100.
+    #[arg(long = "indicator", required = true)]
+    indicators: Vec<String>,
+    /// No area below this percentage of its previous allocation.
+    #[arg(long)]
+    floor: Option<String>,
+    /// budget-neutral (scale back the others) or funded (the total grows).
+    #[arg(long, default_value = "budget-neutral")]
+    floor_mode: String,
+    /// No area's change beyond ±this percentage of its previous allocation.
+    #[arg(long)]
+    ceiling: Option<String>,
+    /// Percentage of the pot taken off first (co-commissioning).
+    #[arg(long)]
+    top_slice: Option<String>,
+    /// Move only this percentage of the way from the previous allocation to the formula.
+    #[arg(long)]
+    uplift_phase: Option<String>,
+    /// table, csv or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+}
+
+fn allocate(args: &AllocateArgs) -> anyhow::Result<String> {
+    use lcpf_app::allocation_files::{run, AllocateRequest, IndicatorSource, OutputFormat};
+    use lcpf_domain::allocation::FloorMode;
+    use lcpf_domain::{Money, Percentage};
+    let pct = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<Percentage>> {
+        v.as_deref()
+            .map(|t| Percentage::parse(t).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
+            .transpose()
+    };
+    let request = AllocateRequest {
+        pot: Money::parse(&args.pot).map_err(|e| anyhow::anyhow!("--pot: {e}"))?,
+        previous: args.previous.clone(),
+        indicators: args
+            .indicators
+            .iter()
+            .map(|i| IndicatorSource::parse(i).map_err(|e| anyhow::anyhow!("--indicator: {e}")))
+            .collect::<anyhow::Result<_>>()?,
+        floor: pct("floor", &args.floor)?,
+        floor_mode: FloorMode::parse(&args.floor_mode)
+            .map_err(|e| anyhow::anyhow!("--floor-mode: {e}"))?,
+        ceiling: pct("ceiling", &args.ceiling)?,
+        top_slice: pct("top-slice", &args.top_slice)?,
+        uplift_phase: pct("uplift-phase", &args.uplift_phase)?,
+    };
+    let format = OutputFormat::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+    let outcome = run(&request).map_err(anyhow::Error::msg)?;
+    Ok(outcome.render(format))
 }
 
 #[derive(Subcommand)]
@@ -141,6 +203,10 @@ fn password_from_env_or_stdin() -> anyhow::Result<Password> {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Allocate(args) = &cli.command {
+        print!("{}", allocate(args)?);
+        return Ok(());
+    }
     let database_url = cli.database_url.clone();
     let url = || {
         database_url
@@ -225,6 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.db().close().await;
             Ok(())
         }
+        Command::Allocate(_) => Ok(()),
         Command::Token(TokenCommand::Create { email, label }) => {
             let app = App::open(&url()).await?;
             let token = app.create_token(&Actor::System, &email, &label).await?;

@@ -1,0 +1,450 @@
+//! Allocation from files, for analysts: the engine behind `lcpf allocate`.
+//!
+//! Each input is a CSV with the header `area,value`; `area` is an ONS code or a London area's
+//! name (`Barking and Dagenham`, `Barking & Dagenham` and `E09000002` are the same area).
+//! Indicator values are counts or rates; previous allocations are money in pounds, pence
+//! allowed. Every problem names its file, row and column, and nothing is calculated until
+//! every file reads cleanly.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use lcpf_domain::allocation::{
+    allocate, AllocationArea, AllocationInput, AllocationOutcome, AllocationRules, FloorMode,
+    Indicator, IndicatorValue,
+};
+use lcpf_domain::{Money, Percentage};
+use serde::Serialize;
+
+use crate::reference::shipped_areas;
+
+/// One `--indicator NAME=FILE[:WEIGHT]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorSource {
+    pub name: String,
+    pub file: PathBuf,
+    pub weight: Option<Percentage>,
+}
+
+impl IndicatorSource {
+    pub fn parse(text: &str) -> Result<IndicatorSource, String> {
+        let (name, rest) = text
+            .split_once('=')
+            .ok_or_else(|| format!("“{text}” is not an indicator: write NAME=FILE or NAME=FILE:WEIGHT, for example crime=crime.csv:70"))?;
+        if name.trim().is_empty() {
+            return Err(format!("“{text}” has no indicator name before the ="));
+        }
+        let (file, weight) = match rest.rsplit_once(':') {
+            Some((file, w)) if !file.is_empty() && Percentage::parse(w).is_ok() => {
+                (file, Some(Percentage::parse(w)?))
+            }
+            _ => (rest, None),
+        };
+        Ok(IndicatorSource {
+            name: name.trim().to_string(),
+            file: PathBuf::from(file),
+            weight,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+impl OutputFormat {
+    pub fn parse(text: &str) -> Result<OutputFormat, String> {
+        match text {
+            "table" => Ok(OutputFormat::Table),
+            "csv" => Ok(OutputFormat::Csv),
+            "json" => Ok(OutputFormat::Json),
+            t => Err(format!(
+                "“{t}” is not an output format: choose table, csv or json"
+            )),
+        }
+    }
+}
+
+pub struct AllocateRequest {
+    pub pot: Money,
+    pub previous: Option<PathBuf>,
+    pub indicators: Vec<IndicatorSource>,
+    pub floor: Option<Percentage>,
+    pub floor_mode: FloorMode,
+    pub ceiling: Option<Percentage>,
+    pub top_slice: Option<Percentage>,
+    pub uplift_phase: Option<Percentage>,
+}
+
+/// Names and codes of the London areas, for reading files and labelling results.
+struct AreaNames {
+    by_key: HashMap<String, String>,
+    names: HashMap<String, String>,
+}
+
+fn normalise(name: &str) -> String {
+    name.to_lowercase()
+        .replace('&', " and ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl AreaNames {
+    fn load() -> anyhow::Result<AreaNames> {
+        let mut by_key = HashMap::new();
+        let mut names = HashMap::new();
+        for a in shipped_areas()? {
+            by_key.insert(a.ons_code.to_lowercase(), a.ons_code.clone());
+            by_key.insert(normalise(&a.name), a.ons_code.clone());
+            names.insert(a.ons_code, a.name);
+        }
+        Ok(AreaNames { by_key, names })
+    }
+
+    fn code(&self, text: &str) -> Option<&String> {
+        self.by_key
+            .get(&text.trim().to_lowercase())
+            .or_else(|| self.by_key.get(&normalise(text)))
+    }
+
+    fn name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.names.get(code).map(String::as_str).unwrap_or(code)
+    }
+}
+
+/// Reads an `area,value` file into code → value, parsing each value with `parse`.
+fn read_values<T>(
+    path: &Path,
+    areas: &AreaNames,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<BTreeMap<String, T>, String> {
+    let file = path.display();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{file}: cannot read it: {e}"))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{file}: {e}"))?
+        .clone();
+    let header: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    if header.len() < 2 || header[0] != "area" || header[1] != "value" {
+        return Err(format!(
+            "{file}: the first row must be the header area,value (found {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        ));
+    }
+    let mut values = BTreeMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths { len, .. } => format!(
+                "{file} row {row}: has {len} columns, but the file has two (area,value): put amounts with commas in quotes, for example \"£597,000\""
+            ),
+            _ => format!("{file} row {row}: {e}"),
+        })?;
+        let area_text = record.get(0).unwrap_or("");
+        let code = areas
+            .code(area_text)
+            .ok_or_else(|| format!("{file} row {row}, column area: “{area_text}” is not a London area: use an ONS code such as E09000002 or a borough's name"))?;
+        let value_text = record.get(1).unwrap_or("");
+        let value =
+            parse(value_text).map_err(|e| format!("{file} row {row}, column value: {e}"))?;
+        if values.insert(code.clone(), value).is_some() {
+            return Err(format!(
+                "{file} row {row}, column area: {} appears more than once",
+                areas.name(code)
+            ));
+        }
+    }
+    if values.is_empty() {
+        return Err(format!("{file}: there are no rows after the header"));
+    }
+    Ok(values)
+}
+
+/// Spreads 100% over indicators that gave no weight: all or none must give one.
+fn weights(sources: &[IndicatorSource]) -> Result<Vec<Percentage>, String> {
+    let given = sources.iter().filter(|s| s.weight.is_some()).count();
+    if given == sources.len() {
+        return Ok(sources.iter().filter_map(|s| s.weight).collect());
+    }
+    if given > 0 {
+        return Err(
+            "give a weight to every indicator (NAME=FILE:WEIGHT) or to none (equal weights)".into(),
+        );
+    }
+    let n = sources.len() as u32;
+    Ok((0..n)
+        .map(|i| Percentage::from_basis_points(10_000 / n + u32::from(i < 10_000 % n)))
+        .collect())
+}
+
+/// A finished allocation with each area's name, ready to print.
+#[derive(Serialize)]
+pub struct NamedOutcome {
+    #[serde(flatten)]
+    pub outcome: AllocationOutcome,
+    pub names: BTreeMap<String, String>,
+}
+
+pub fn run(request: &AllocateRequest) -> Result<NamedOutcome, String> {
+    if request.indicators.is_empty() {
+        return Err("give at least one --indicator NAME=FILE[:WEIGHT]".into());
+    }
+    let areas = AreaNames::load().map_err(|e| e.to_string())?;
+    let weights = weights(&request.indicators)?;
+    let mut columns: Vec<BTreeMap<String, IndicatorValue>> = Vec::new();
+    for source in &request.indicators {
+        columns.push(read_values(&source.file, &areas, IndicatorValue::parse)?);
+    }
+    // The areas are those of the first indicator file; every other file must match it.
+    let codes: Vec<String> = columns[0].keys().cloned().collect();
+    for (source, column) in request.indicators.iter().zip(&columns).skip(1) {
+        if let Some(missing) = codes.iter().find(|c| !column.contains_key(*c)) {
+            return Err(format!(
+                "{} has no row for {} ({missing}), which {} has",
+                source.file.display(),
+                areas.name(missing),
+                request.indicators[0].file.display()
+            ));
+        }
+        if let Some(extra) = column.keys().find(|c| !columns[0].contains_key(*c)) {
+            return Err(format!(
+                "{} has a row for {} ({extra}), which {} does not",
+                source.file.display(),
+                areas.name(extra),
+                request.indicators[0].file.display()
+            ));
+        }
+    }
+    let previous = match &request.previous {
+        Some(path) => Some(read_values(path, &areas, |t| {
+            Money::parse(t).map_err(|e| e.to_string())
+        })?),
+        None => None,
+    };
+    if let (Some(prev), Some(path)) = (&previous, &request.previous) {
+        if let Some(missing) = codes.iter().find(|c| !prev.contains_key(*c)) {
+            return Err(format!(
+                "{} has no previous allocation for {} ({missing})",
+                path.display(),
+                areas.name(missing)
+            ));
+        }
+    }
+    let input = AllocationInput {
+        pot: request.pot,
+        areas: codes
+            .iter()
+            .map(|code| AllocationArea {
+                code: code.clone(),
+                previous: previous.as_ref().and_then(|p| p.get(code).copied()),
+                indicators: columns.iter().map(|c| c[code]).collect(),
+            })
+            .collect(),
+        rules: AllocationRules {
+            indicators: request
+                .indicators
+                .iter()
+                .zip(weights)
+                .map(|(s, weight)| Indicator {
+                    name: s.name.clone(),
+                    weight,
+                })
+                .collect(),
+            top_slice: request.top_slice,
+            uplift_phase: request.uplift_phase,
+            floor: request.floor,
+            floor_mode: request.floor_mode,
+            ceiling: request.ceiling,
+        },
+    };
+    let outcome = allocate(&input).map_err(|e| e.to_string())?;
+    let names = codes
+        .iter()
+        .map(|c| (c.clone(), areas.name(c).to_string()))
+        .collect();
+    Ok(NamedOutcome { outcome, names })
+}
+
+fn share(millionths: u64) -> String {
+    format!("{}.{:04}", millionths / 10_000, millionths % 10_000)
+}
+
+fn change_pct(bp: Option<i64>) -> String {
+    bp.map(|b| {
+        format!(
+            "{}{}.{:02}",
+            if b < 0 { "-" } else { "" },
+            b.abs() / 100,
+            b.abs() % 100
+        )
+    })
+    .unwrap_or_default()
+}
+
+impl NamedOutcome {
+    fn name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.names.get(code).map(String::as_str).unwrap_or(code)
+    }
+
+    fn previous_total(&self) -> Option<Money> {
+        self.outcome
+            .areas
+            .iter()
+            .map(|a| a.previous)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| Money::checked_sum(v).ok())
+    }
+
+    /// One row per area (`area` is the ONS code) and a final `total` row; money in pounds
+    /// and pence without symbols, so spreadsheets read numbers.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "area",
+            "name",
+            "formula_share_pct",
+            "formula_amount",
+            "amount",
+            "previous",
+            "change",
+            "change_pct",
+            "bound_by",
+        ]);
+        for a in &self.outcome.areas {
+            let _ = w.write_record([
+                a.code.as_str(),
+                self.name(&a.code),
+                &share(a.formula_share_millionths),
+                &a.formula_amount.to_decimal_string(),
+                &a.amount.to_decimal_string(),
+                &a.previous.map(Money::to_decimal_string).unwrap_or_default(),
+                &a.change.map(Money::to_decimal_string).unwrap_or_default(),
+                &change_pct(a.change_basis_points),
+                a.bound_by.label(),
+            ]);
+        }
+        let prev = self.previous_total();
+        let change = prev.and_then(|p| self.outcome.total.checked_sub(p).ok());
+        let _ = w.write_record([
+            "total",
+            "",
+            "100.0000",
+            &self.outcome.shared.to_decimal_string(),
+            &self.outcome.total.to_decimal_string(),
+            &prev.map(Money::to_decimal_string).unwrap_or_default(),
+            &change.map(Money::to_decimal_string).unwrap_or_default(),
+            "",
+            "",
+        ]);
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    pub fn to_table(&self) -> String {
+        let o = &self.outcome;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Pot {}; top-slice {}; shared between areas {}",
+            o.pot, o.top_slice, o.shared
+        );
+        let _ = writeln!(
+            out,
+            "{:<10} {:<24} {:>9} {:>14} {:>14} {:>13} {:>8}  Bound by",
+            "Area", "Name", "Share %", "Amount", "Previous", "Change", "Change %"
+        );
+        for a in &o.areas {
+            let _ = writeln!(
+                out,
+                "{:<10} {:<24} {:>9} {:>14} {:>14} {:>13} {:>8}  {}",
+                a.code,
+                self.name(&a.code),
+                share(a.formula_share_millionths),
+                a.amount.to_string(),
+                a.previous.map(|p| p.to_string()).unwrap_or_default(),
+                a.change.map(|c| c.to_string()).unwrap_or_default(),
+                change_pct(a.change_basis_points),
+                a.bound_by.label()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{:<10} {:<24} {:>9} {:>14} {:>14}",
+            "total",
+            "",
+            "100.0000",
+            o.total.to_string(),
+            self.previous_total()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        );
+        if o.extra_cost > Money::ZERO {
+            let _ = writeln!(
+                out,
+                "The funded floor costs {} on top of the pot.",
+                o.extra_cost
+            );
+        }
+        out
+    }
+
+    pub fn render(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::Table => self.to_table(),
+            OutputFormat::Csv => self.to_csv(),
+            OutputFormat::Json => serde_json::to_string_pretty(self).unwrap_or_default() + "\n",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indicator_sources_parse() {
+        let s = IndicatorSource::parse("crime=data/crime.csv:70").unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.file.to_str().unwrap(), s.weight),
+            ("crime", "data/crime.csv", Some(Percentage::whole(70)))
+        );
+        let s = IndicatorSource::parse("population=pop.csv").unwrap();
+        assert_eq!(s.weight, None);
+        assert!(IndicatorSource::parse("crime.csv")
+            .unwrap_err()
+            .contains("NAME=FILE"));
+    }
+
+    #[test]
+    fn equal_weights_sum_to_100() {
+        let src = |n: &str| IndicatorSource {
+            name: n.into(),
+            file: "x".into(),
+            weight: None,
+        };
+        let w = weights(&[src("a"), src("b"), src("c")]).unwrap();
+        assert_eq!(w.iter().map(|p| p.basis_points()).sum::<u32>(), 10_000);
+        let mut mixed = vec![src("a"), src("b")];
+        mixed[0].weight = Some(Percentage::whole(50));
+        assert!(weights(&mixed).is_err());
+    }
+
+    #[test]
+    fn area_names_are_forgiving() {
+        let a = AreaNames::load().unwrap();
+        assert_eq!(a.code("Barking & Dagenham").unwrap(), "E09000002");
+        assert_eq!(a.code("  barking and dagenham ").unwrap(), "E09000002");
+        assert_eq!(a.code("e09000003").unwrap(), "E09000003");
+        assert!(a.code("Gotham").is_none());
+    }
+}
