@@ -31,11 +31,17 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     let barnet_user = app.user_id(BARNET_OFFICER).await;
     let id = if spec.path.contains("/users/") {
         barnet_user
-    } else if spec.path.contains("/plans/") {
+    } else if ["/plans/", "/periods/", "/scenarios/"]
+        .iter()
+        .any(|p| spec.path.contains(p))
+    {
         1
     } else {
         barnet_org
     };
+    if spec.path == "/scenarios/compare" {
+        return "/scenarios/compare?id=2&id=3".to_string();
+    }
     spec.path
         .replace("{id}", &id.to_string())
         .replace("{code}", BARNET_ONS)
@@ -53,6 +59,19 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
         vec![("name", "Changed".into()), ("in_lcpf", "yes".into())]
     } else if path.starts_with("/organisations") {
         vec![("name", "Changed Org".into()), ("kind", "provider".into())]
+    } else if path.ends_with("/scenarios") {
+        vec![
+            ("name", "Refused".into()),
+            ("year", "2013/14".into()),
+            ("dataset_1", "Recorded crime 2012/13".into()),
+        ]
+    } else if path.ends_with("/decide") {
+        vec![
+            ("reference", "PCD 1".into()),
+            ("decided_on", "2014-01-01".into()),
+            ("decision_maker", "X".into()),
+            ("summary", "Y".into()),
+        ]
     } else if path.ends_with("/password") {
         vec![("password", "a brand new password".into())]
     } else if path == "/users" {
@@ -143,7 +162,7 @@ backend_tests! {
             };
             let status = r.status().as_u16();
             match spec.audience {
-                Audience::OwnOrganisation | Audience::FunderAdmin => {
+                Audience::OwnOrganisation | Audience::FunderAdmin | Audience::FunderStaff => {
                     assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
                     refused += 1;
                 }

@@ -314,3 +314,205 @@ async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn choose(client: &Client, id: &str, option: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .select_by_label(option)
+        .await
+        .unwrap();
+}
+
+async fn assert_accessible(client: &Client, what: &str) {
+    let violations = axe_violations(client).await;
+    assert!(violations.is_empty(), "{what}:\n{}", violations.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_funder_admin_builds_compares_and_decides_scenarios_in_chromium() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    sign_in(&client, &app, ADMIN).await;
+    check_page(&client, &app, "/funds", "London Crime Prevention Fund").await;
+    let fund = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap()[0].id;
+    let (_, periods) = app.app.fund(&lcpf_app::Actor::System, fund).await.unwrap();
+    let period = periods
+        .iter()
+        .find(|(p, _)| p.first_year == "2019/20")
+        .unwrap()
+        .0
+        .id;
+    check_page(
+        &client,
+        &app,
+        &format!("/periods/{period}"),
+        "Not decided yet",
+    )
+    .await;
+
+    // A first scenario, with a mistake the page explains.
+    client
+        .goto(&app.url(&format!("/periods/{period}/scenarios/new")))
+        .await
+        .unwrap();
+    assert_accessible(&client, "new scenario form").await;
+    fill(&client, "name", "Crime 2018/19").await;
+    choose(&client, "dataset_1", "Recorded crime 2018/19").await;
+    fill(&client, "floor", "100").await;
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".govuk-error-summary"))
+        .await
+        .unwrap();
+    let summary = client
+        .find(Locator::Css(".govuk-error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("choose the previous year"), "{summary}");
+    assert_accessible(&client, "scenario form with errors").await;
+    fill(&client, "floor", "").await;
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".lcpf-choropleth"))
+        .await
+        .unwrap();
+    assert_accessible(&client, "scenario page").await;
+    let first = client.current_url().await.unwrap();
+
+    // A second, weighting two years of crime.
+    client
+        .goto(&app.url(&format!("/periods/{period}/scenarios/new")))
+        .await
+        .unwrap();
+    fill(&client, "name", "Crime 2017/18 and 2018/19").await;
+    choose(&client, "dataset_1", "Recorded crime 2018/19").await;
+    fill(&client, "weight_1", "50").await;
+    choose(&client, "dataset_2", "Recorded crime 2017/18").await;
+    fill(&client, "weight_2", "50").await;
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".lcpf-choropleth"))
+        .await
+        .unwrap();
+
+    // Compare both, without JavaScript's help: a plain GET form of checkboxes.
+    client
+        .goto(&app.url(&format!("/periods/{period}")))
+        .await
+        .unwrap();
+    for checkbox in client
+        .find_all(Locator::Css("input[name=id]"))
+        .await
+        .unwrap()
+    {
+        let label = client
+            .find(Locator::Css(&format!(
+                "label[for='{}']",
+                checkbox.attr("id").await.unwrap().unwrap()
+            )))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if label.starts_with("Crime 2018/19") || label.starts_with("Crime 2017/18 and 2018/19") {
+            checkbox.click().await.unwrap();
+        }
+    }
+    client
+        .find(Locator::Css("form[action='/scenarios/compare'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Compare scenarios']"))
+        .await
+        .unwrap();
+    let table = client
+        .find(Locator::Css("table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("Crime 2018/19")
+            && table.contains("Crime 2017/18 and 2018/19")
+            && table.contains("Westminster")
+    );
+    assert_accessible(&client, "comparison").await;
+
+    // Decide the first: the allocations are locked and shown on the period's page.
+    client.goto(first.as_str()).await.unwrap();
+    fill(&client, "reference", "PCD 79").await;
+    fill(&client, "decided_on", "2019-03-31").await;
+    fill(
+        &client,
+        "decision_maker",
+        "Deputy Mayor for Policing and Crime",
+    )
+    .await;
+    fill(&client, "summary", "LCPF allocations for 2019/20").await;
+    client
+        .find(Locator::Css("form[action$='/decide'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//strong[text()='PCD 79']"))
+        .await
+        .unwrap();
+    assert_accessible(&client, "period with a decision and its map").await;
+    std::fs::create_dir_all("target/screenshots").unwrap();
+    std::fs::write(
+        "target/screenshots/decided-period.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.goto(first.as_str()).await.unwrap();
+    let page = client.source().await.unwrap();
+    assert!(page.contains("its allocations are locked") && !page.contains("Decide and lock"));
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

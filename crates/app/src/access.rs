@@ -20,6 +20,10 @@ pub enum Permission {
     ViewAuditLog,
     /// See who works for an organisation: funder staff, or that organisation's own users.
     ViewOrganisationPeople { organisation_id: i64 },
+    /// Model allocation scenarios and compare them: funder staff.
+    ModelAllocations,
+    /// Decide a scenario, locking the allocations: funder admin.
+    DecideAllocations,
     /// Change an organisation's contact details: funder admin, or that organisation's own
     /// borough officers and providers.
     EditOrganisationContact { organisation_id: i64 },
@@ -34,6 +38,8 @@ pub fn authorise(actor: &Actor, permission: Permission) -> Result<(), AppError> 
     };
     let allowed = match permission {
         Permission::ViewReferenceData => true,
+        Permission::ModelAllocations => user.role.is_funder(),
+        Permission::DecideAllocations => user.role == Role::FunderAdmin,
         Permission::ManageReferenceData | Permission::ManageUsers | Permission::ViewAuditLog => {
             user.role == Role::FunderAdmin
         }
@@ -78,6 +84,8 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
             )
         }
         Permission::ViewReferenceData => "You cannot see this".into(),
+        Permission::ModelAllocations => "Only funder staff can model allocation scenarios".into(),
+        Permission::DecideAllocations => "Only a funder admin can decide an allocation".into(),
     }
 }
 

@@ -117,6 +117,181 @@ impl App {
             )
             .await?;
         }
-        Ok(())
+        self.load_demo_funds().await
+    }
+}
+
+/// The fund's structure and the allocations the seeds record, plus illustrative scenarios.
+pub mod funds {
+    use lcpf_domain::{FinancialYear, FundingPeriod, Money, Percentage};
+
+    use crate::error::AppResult;
+    use crate::funds::{DecisionInput, ScenarioIndicator, ScenarioInput};
+    use crate::{Actor, App};
+
+    pub const FUND_NAME: &str = "London Crime Prevention Fund";
+
+    fn fy(y: i32) -> FinancialYear {
+        FinancialYear::starting(y)
+    }
+
+    impl App {
+        /// The LCPF rounds, periods and budgets; Bexley's and Barking and Dagenham's recorded
+        /// allocations; and illustrative scenarios computed from recorded crime.
+        pub async fn load_demo_funds(&self) -> AppResult<()> {
+            let system = Actor::System;
+            if self
+                .list_funds(&system)
+                .await?
+                .iter()
+                .any(|f| f.name == FUND_NAME)
+            {
+                return Ok(());
+            }
+            let fund = self
+                .create_fund(
+                    &system,
+                    FUND_NAME,
+                    "A single pot that MOPAC gives to local authorities to tackle the crime issues most prevalent in their area: to prevent crime, support safer communities and reduce reoffending.",
+                    &["Cannot fund MPS or buy police officers.".to_string()],
+                )
+                .await?;
+            let plan = self
+                .list_plans(&system)
+                .await?
+                .into_iter()
+                .find(|p| p.first_year == "2017/18")
+                .map(|p| p.id);
+            let m18 = Money::from_pounds(18_000_000);
+            let none = Percentage::ZERO;
+            let thirty = Percentage::whole(30);
+            // 2013/14–2016/17: one four-year commitment. Only 2013/14's £18m is stated; the
+            // later years assume the same (the fund was "over £70 million" over four years).
+            let assumed =
+                "Assumed £18m: the seeds give the four-year fund as “over £70 million”".to_string();
+            let first = self
+                .create_period(
+                    &system,
+                    fund.id,
+                    "2013/14–2016/17",
+                    FundingPeriod::new(fy(2013), fy(2016)).map_err(anyhow::Error::from)?,
+                    None,
+                    &[
+                        (
+                            fy(2013),
+                            m18,
+                            none,
+                            "£18 million pot (MOPAC press release, 7 November 2013)".into(),
+                        ),
+                        (fy(2014), m18, none, assumed.clone()),
+                        (fy(2015), m18, none, assumed.clone()),
+                        (fy(2016), m18, none, assumed),
+                    ],
+                )
+                .await?;
+            // 2017/18–2020/21: two two-year periods, £72m in all, 30% co-commissioning from 2018/19.
+            let note =
+                "£72m over four years (MOPAC, 2018); 30% to the Co-Commissioning Fund from 2018/19"
+                    .to_string();
+            let second = self
+                .create_period(
+                    &system,
+                    fund.id,
+                    "2017/18–2020/21",
+                    FundingPeriod::new(fy(2017), fy(2018)).map_err(anyhow::Error::from)?,
+                    plan,
+                    &[
+                        (fy(2017), m18, none, note.clone()),
+                        (fy(2018), m18, thirty, note.clone()),
+                    ],
+                )
+                .await?;
+            self.create_period(
+                &system,
+                fund.id,
+                "2017/18–2020/21",
+                FundingPeriod::new(fy(2019), fy(2020)).map_err(anyhow::Error::from)?,
+                plan,
+                &[
+                    (fy(2019), m18, thirty, note.clone()),
+                    (fy(2020), m18, thirty, note),
+                ],
+            )
+            .await?;
+
+            // Bexley 2013/14: the sum of its grants in the MOPAC press release (seed 000).
+            self.record_allocations(
+                &system,
+                first.id,
+                "2013/14",
+                &DecisionInput {
+                    reference: "MOPAC press release, 7 November 2013".into(),
+                    decided_on: "2013-11-07".into(),
+                    decision_maker: "Deputy Mayor for Policing and Crime".into(),
+                    summary: "Bexley's 2013/14 LCPF funding: the sum of its eight grants (DIP £67,677; Freedom Programme £20,000; Howbury Friends £17,000; Mediation £5,500; Neighbourhood Watch £12,850; Serious Acquisitive Crime £36,880; Reparation and ISS £25,000; St Giles Trust £25,000). The other boroughs' 2013/14 figures are not in the sources.".into(),
+                },
+                &[("E09000004".to_string(), Money::from_pounds(209_907))],
+            )
+            .await?;
+            // Barking and Dagenham 2017/18: £644k, a £241k uplift (seed 002).
+            self.record_allocations(
+                &system,
+                second.id,
+                "2017/18",
+                &DecisionInput {
+                    reference: "LCPF 2017–21 notification, November 2016".into(),
+                    decided_on: "2016-11-30".into(),
+                    decision_maker: "Mayor and Deputy Mayor for Policing and Crime".into(),
+                    summary: "Barking and Dagenham's 2017/18 allocation of £644,000, a £241,000 uplift, as its draft proposal states. The notification's day and the other boroughs' figures are not in the sources; the 30th is assumed.".into(),
+                },
+                &[("E09000002".to_string(), Money::from_pounds(644_000))],
+            )
+            .await?;
+
+            // Illustrative scenarios from real recorded crime, labelled as such.
+            let crime = |year: &str| {
+                vec![ScenarioIndicator {
+                    dataset: format!("Recorded crime {year}"),
+                    weight: "100".into(),
+                }]
+            };
+            self.create_scenario(
+                &system,
+                first.id,
+                &ScenarioInput {
+                    name: "Illustrative: by recorded crime 2012/13".into(),
+                    year: "2013/14".into(),
+                    indicators: crime("2012/13"),
+                    illustrative: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            self.create_scenario(
+                &system,
+                second.id,
+                &ScenarioInput {
+                    name: "Illustrative: 70/30 split by recorded crime 2017/18".into(),
+                    year: "2018/19".into(),
+                    indicators: crime("2017/18"),
+                    illustrative: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            self.create_scenario(
+                &system,
+                second.id,
+                &ScenarioInput {
+                    name: "Illustrative: 70/30 split by recorded crime 2016/17".into(),
+                    year: "2018/19".into(),
+                    indicators: crime("2016/17"),
+                    illustrative: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(())
+        }
     }
 }

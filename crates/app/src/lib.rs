@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod funds;
 pub mod organisations;
 pub mod plans;
 pub mod reference;
@@ -42,6 +43,7 @@ impl App {
         lcpf_store::migrations::migrate(&db).await?;
         let app = App { db };
         app.load_reference_data().await?;
+        app.load_indicator_data().await?;
         Ok(app)
     }
 

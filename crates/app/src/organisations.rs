@@ -446,3 +446,15 @@ impl App {
         self.list_organisations(actor, None).await
     }
 }
+
+impl App {
+    /// Every area's code, name and boundary (GeoJSON), for maps.
+    pub async fn area_boundaries(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(String, String, Option<String>)>> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut conn = self.db().pool().acquire().await?;
+        Ok(areas::boundaries(&mut conn).await?)
+    }
+}

@@ -23,6 +23,9 @@ const BOROUGHS_CSV: &str = include_str!("../../../data/london-boroughs.csv");
 const BOUNDARIES: &str = include_str!("../../../data/london-boroughs.geojson");
 const PLAN_2017: &str = include_str!("../../../data/police-and-crime-plan-2017-2021.json");
 const CATEGORIES_CSV: &str = include_str!("../../../data/project-categories.csv");
+const CRIME_CSV: &str = include_str!("../../../data/mps-recorded-crime-by-financial-year.csv");
+const CRIME_SOURCE: &str =
+    "Metropolitan Police recorded crime, London Datastore “MPS Borough Level Crime”";
 
 pub const FUNDER_NAME: &str = "Mayor's Office for Policing and Crime (MOPAC)";
 pub const POLICE_NAME: &str = "Metropolitan Police Service";
@@ -76,6 +79,58 @@ pub fn shipped_boundaries() -> anyhow::Result<HashMap<String, String>> {
 }
 
 impl App {
+    /// Loads recorded crime per borough and financial year as indicator datasets
+    /// ("Recorded crime 2016/17"), if none are held yet.
+    pub async fn load_indicator_data(&self) -> AppResult<bool> {
+        use lcpf_store::queries::funds;
+        let mut tx = self.db().begin().await?;
+        if !funds::datasets(&mut tx).await?.is_empty() {
+            return Ok(false);
+        }
+        let mut reader = csv::Reader::from_reader(CRIME_CSV.as_bytes());
+        let years: Vec<String> = reader
+            .headers()
+            .map_err(anyhow::Error::from)?
+            .iter()
+            .skip(2)
+            .map(str::to_string)
+            .collect();
+        let mut rows = 0;
+        for record in reader.records() {
+            let record = record.map_err(anyhow::Error::from)?;
+            for (k, year) in years.iter().enumerate() {
+                let count: i64 = record[k + 2].parse().map_err(anyhow::Error::from)?;
+                funds::insert_indicator_value(
+                    &mut tx,
+                    &format!("Recorded crime {year}"),
+                    &record[0],
+                    count * 1_000_000,
+                    CRIME_SOURCE,
+                )
+                .await?;
+                rows += 1;
+            }
+        }
+        record::<(), ()>(
+            &mut tx,
+            &Actor::System,
+            Change {
+                action: "indicator_data.load",
+                entity_type: "indicator_data",
+                entity_id: "recorded_crime".into(),
+                summary: format!(
+                    "loaded recorded crime for {} financial years ({rows} values)",
+                    years.len()
+                ),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Loads the shipped reference data if the database has none. Returns whether it loaded.
     pub async fn load_reference_data(&self) -> AppResult<bool> {
         let mut tx = self.db().begin().await?;

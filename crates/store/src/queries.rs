@@ -3,6 +3,7 @@
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod funds;
 pub mod organisations;
 pub mod plans;
 pub mod users;

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{audit, pages, reference, users};
+use crate::views::{audit, funds, pages, reference, users};
 use crate::{api, assets, AppState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum Audience {
     SignedIn,
     /// Funder staff and the organisation named in the path (`{id}`) only.
     OwnOrganisation,
+    /// Funder staff (admins and officers) only.
+    FunderStaff,
     /// Funder admins only.
     FunderAdmin,
 }
@@ -139,6 +141,39 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "/areas/{code}/edit",
         FunderAdmin,
         post(reference::update_area),
+    )
+    .add("GET", "/funds", SignedIn, get(funds::funds))
+    .add("GET", "/periods/{id}", SignedIn, get(funds::period))
+    .add(
+        "GET",
+        "/periods/{id}/scenarios/new",
+        FunderStaff,
+        get(funds::new_scenario_form),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/scenarios",
+        FunderStaff,
+        post(funds::create_scenario),
+    )
+    .add(
+        "GET",
+        "/scenarios/compare",
+        FunderStaff,
+        get(funds::compare),
+    )
+    .add("GET", "/scenarios/{id}", FunderStaff, get(funds::scenario))
+    .add(
+        "GET",
+        "/scenarios/{id}/allocations.csv",
+        FunderStaff,
+        get(funds::scenario_csv),
+    )
+    .add(
+        "POST",
+        "/scenarios/{id}/decide",
+        FunderAdmin,
+        post(funds::decide),
     )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))

@@ -84,3 +84,21 @@ pub async fn update(conn: &mut AnyConnection, area: &Area) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Every area's code, name and boundary, for drawing London.
+pub async fn boundaries(
+    conn: &mut AnyConnection,
+) -> sqlx::Result<Vec<(String, String, Option<String>)>> {
+    let rows = sqlx::query("SELECT ons_code, name, boundary_geojson FROM areas ORDER BY ons_code")
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.try_get("ons_code")?,
+                r.try_get("name")?,
+                r.try_get("boundary_geojson")?,
+            ))
+        })
+        .collect()
+}

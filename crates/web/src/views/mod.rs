@@ -1,6 +1,7 @@
 //! HTML pages: a module per area of the product, templates in `templates/`.
 
 pub mod audit;
+pub mod funds;
 pub mod pages;
 pub mod reference;
 pub mod users;
@@ -51,6 +52,7 @@ impl Layout {
         };
         if let Actor::User(u) = &auth.actor {
             item("/".into(), "Home", "home");
+            item("/funds".into(), "Funds", "funds");
             item("/organisations".into(), "Organisations", "organisations");
             item("/areas".into(), "Areas", "areas");
             item("/plans".into(), "Plans", "plans");

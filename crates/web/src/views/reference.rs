@@ -280,6 +280,8 @@ struct AreaPage {
     org: Option<Organisation>,
     map_svg: Option<String>,
     can_edit: bool,
+    /// Decided allocations over time: (year, amount, decision reference).
+    allocations: Vec<(String, String, String)>,
 }
 
 pub async fn area(
@@ -291,7 +293,21 @@ pub async fn area(
     let map_svg = boundary
         .as_deref()
         .and_then(|b| crate::map::boundary_svg(b, &format!("Map of {}", area.name)));
+    let allocations = state
+        .app
+        .area_allocations(&auth.actor, &area.ons_code)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.year,
+                lcpf_domain::Money::from_pence(a.amount_pence).to_string(),
+                a.reference,
+            )
+        })
+        .collect();
     render(&AreaPage {
+        allocations,
         layout: Layout::new(&auth, &area.name, "areas"),
         can_edit: may(&auth.actor, Permission::ManageReferenceData),
         area,

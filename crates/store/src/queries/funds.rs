@@ -1,0 +1,502 @@
+//! Funds, funding periods and their budgets, indicator data, allocation scenarios, decisions
+//! and the decided allocations (each borough's envelope).
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use utoipa::ToSchema;
+
+use super::flag;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Fund {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// Rules every funded activity must keep, one per entry.
+    pub eligibility: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FundingPeriod {
+    pub id: i64,
+    pub fund_id: i64,
+    /// The round this period belongs to, e.g. "2017/18–2020/21".
+    pub round_name: String,
+    pub first_year: String,
+    pub last_year: String,
+    pub plan_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct PeriodBudget {
+    pub period_id: i64,
+    pub year: String,
+    /// The whole pot for the year, in pence.
+    pub pot_pence: i64,
+    /// The Co-Commissioning Fund's top-slice, in basis points (3000 = 30%).
+    pub co_commissioning_bp: i64,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Scenario {
+    pub id: i64,
+    pub period_id: i64,
+    pub year: String,
+    pub name: String,
+    /// Computed from illustrative data rather than the fund's own record.
+    pub illustrative: bool,
+    /// The rules and inputs, as JSON.
+    pub rules_json: String,
+    pub pot_pence: i64,
+    pub top_slice_pence: i64,
+    pub extra_cost_pence: i64,
+    pub total_pence: i64,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ScenarioAllocation {
+    pub area_code: String,
+    pub area_name: String,
+    pub amount_pence: i64,
+    pub formula_pence: i64,
+    pub formula_share_millionths: i64,
+    pub previous_pence: Option<i64>,
+    pub bound_by: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Decision {
+    pub id: i64,
+    pub period_id: i64,
+    pub year: String,
+    pub scenario_id: Option<i64>,
+    /// e.g. PCD 79.
+    pub reference: String,
+    pub decided_on: String,
+    pub decision_maker: String,
+    pub summary: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Allocation {
+    pub period_id: i64,
+    pub year: String,
+    pub area_code: String,
+    pub area_name: String,
+    pub amount_pence: i64,
+    pub decision_id: i64,
+    pub reference: String,
+}
+
+fn lines(text: String) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub async fn list_funds(conn: &mut AnyConnection) -> sqlx::Result<Vec<Fund>> {
+    let rows = sqlx::query("SELECT id, name, description, eligibility FROM funds ORDER BY name")
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Fund {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                eligibility: lines(r.try_get("eligibility")?),
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_fund(
+    conn: &mut AnyConnection,
+    name: &str,
+    description: &str,
+    eligibility: &[String],
+    now: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO funds (name, description, eligibility, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(name)
+        .bind(description)
+        .bind(eligibility.join("\n"))
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+fn map_period(r: AnyRow) -> sqlx::Result<FundingPeriod> {
+    Ok(FundingPeriod {
+        id: r.try_get("id")?,
+        fund_id: r.try_get("fund_id")?,
+        round_name: r.try_get("round_name")?,
+        first_year: r.try_get("first_year")?,
+        last_year: r.try_get("last_year")?,
+        plan_id: r.try_get("plan_id")?,
+    })
+}
+
+const PERIOD_COLUMNS: &str = "id, fund_id, round_name, first_year, last_year, plan_id";
+
+pub async fn periods(conn: &mut AnyConnection, fund_id: i64) -> sqlx::Result<Vec<FundingPeriod>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE fund_id = $1 ORDER BY first_year"
+    ))
+    .bind(fund_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_period).collect()
+}
+
+pub async fn period(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<FundingPeriod>> {
+    let row = sqlx::query(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(map_period).transpose()
+}
+
+pub async fn insert_period(
+    conn: &mut AnyConnection,
+    fund_id: i64,
+    round_name: &str,
+    first: &str,
+    last: &str,
+    plan_id: Option<i64>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO funding_periods (fund_id, round_name, first_year, last_year, plan_id) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(fund_id)
+        .bind(round_name)
+        .bind(first)
+        .bind(last)
+        .bind(plan_id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn budgets(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Vec<PeriodBudget>> {
+    let rows = sqlx::query("SELECT period_id, year, pot_pence, co_commissioning_bp, note FROM period_budgets WHERE period_id = $1 ORDER BY year")
+        .bind(period_id)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PeriodBudget {
+                period_id: r.try_get("period_id")?,
+                year: r.try_get("year")?,
+                pot_pence: r.try_get("pot_pence")?,
+                co_commissioning_bp: r.try_get("co_commissioning_bp")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn upsert_budget(conn: &mut AnyConnection, b: &PeriodBudget) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM period_budgets WHERE period_id = $1 AND year = $2")
+        .bind(b.period_id)
+        .bind(&b.year)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO period_budgets (period_id, year, pot_pence, co_commissioning_bp, note) VALUES ($1, $2, $3, $4, $5)")
+        .bind(b.period_id)
+        .bind(&b.year)
+        .bind(b.pot_pence)
+        .bind(b.co_commissioning_bp)
+        .bind(&b.note)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The names of the indicator datasets held, e.g. "Recorded crime 2016/17".
+pub async fn datasets(conn: &mut AnyConnection) -> sqlx::Result<Vec<(String, String)>> {
+    let rows =
+        sqlx::query("SELECT DISTINCT dataset, source FROM indicator_values ORDER BY dataset")
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("dataset")?, r.try_get("source")?)))
+        .collect()
+}
+
+pub async fn dataset_values(
+    conn: &mut AnyConnection,
+    dataset: &str,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT area_code, value_millionths FROM indicator_values WHERE dataset = $1 ORDER BY area_code")
+        .bind(dataset)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("area_code")?, r.try_get("value_millionths")?)))
+        .collect()
+}
+
+pub async fn insert_indicator_value(
+    conn: &mut AnyConnection,
+    dataset: &str,
+    area_code: &str,
+    millionths: i64,
+    source: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO indicator_values (dataset, area_code, value_millionths, source) VALUES ($1, $2, $3, $4)")
+        .bind(dataset)
+        .bind(area_code)
+        .bind(millionths)
+        .bind(source)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const SCENARIO_COLUMNS: &str = "id, period_id, year, name, illustrative, rules_json, pot_pence, top_slice_pence, extra_cost_pence, total_pence, created_by, created_at";
+
+fn map_scenario(r: AnyRow) -> sqlx::Result<Scenario> {
+    Ok(Scenario {
+        id: r.try_get("id")?,
+        period_id: r.try_get("period_id")?,
+        year: r.try_get("year")?,
+        name: r.try_get("name")?,
+        illustrative: flag(&r, "illustrative")?,
+        rules_json: r.try_get("rules_json")?,
+        pot_pence: r.try_get("pot_pence")?,
+        top_slice_pence: r.try_get("top_slice_pence")?,
+        extra_cost_pence: r.try_get("extra_cost_pence")?,
+        total_pence: r.try_get("total_pence")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn scenarios(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Vec<Scenario>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SCENARIO_COLUMNS} FROM scenarios WHERE period_id = $1 ORDER BY year, id"
+    ))
+    .bind(period_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_scenario).collect()
+}
+
+pub async fn scenario(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Scenario>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SCENARIO_COLUMNS} FROM scenarios WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(map_scenario).transpose()
+}
+
+pub async fn insert_scenario(conn: &mut AnyConnection, s: &Scenario) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO scenarios (period_id, year, name, illustrative, rules_json, pot_pence, top_slice_pence, extra_cost_pence, total_pence, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(s.period_id)
+    .bind(&s.year)
+    .bind(&s.name)
+    .bind(i64::from(s.illustrative))
+    .bind(&s.rules_json)
+    .bind(s.pot_pence)
+    .bind(s.top_slice_pence)
+    .bind(s.extra_cost_pence)
+    .bind(s.total_pence)
+    .bind(&s.created_by)
+    .bind(&s.created_at)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn insert_scenario_allocation(
+    conn: &mut AnyConnection,
+    scenario_id: i64,
+    a: &ScenarioAllocation,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO scenario_allocations (scenario_id, area_code, amount_pence, formula_pence, formula_share_millionths, previous_pence, bound_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(scenario_id)
+    .bind(&a.area_code)
+    .bind(a.amount_pence)
+    .bind(a.formula_pence)
+    .bind(a.formula_share_millionths)
+    .bind(a.previous_pence)
+    .bind(&a.bound_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn scenario_allocations(
+    conn: &mut AnyConnection,
+    scenario_id: i64,
+) -> sqlx::Result<Vec<ScenarioAllocation>> {
+    let rows = sqlx::query(
+        "SELECT s.area_code, a.name AS area_name, s.amount_pence, s.formula_pence, s.formula_share_millionths, s.previous_pence, s.bound_by \
+         FROM scenario_allocations s JOIN areas a ON a.ons_code = s.area_code WHERE s.scenario_id = $1 ORDER BY a.name",
+    )
+    .bind(scenario_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ScenarioAllocation {
+                area_code: r.try_get("area_code")?,
+                area_name: r.try_get("area_name")?,
+                amount_pence: r.try_get("amount_pence")?,
+                formula_pence: r.try_get("formula_pence")?,
+                formula_share_millionths: r.try_get("formula_share_millionths")?,
+                previous_pence: r.try_get("previous_pence")?,
+                bound_by: r.try_get("bound_by")?,
+            })
+        })
+        .collect()
+}
+
+const DECISION_COLUMNS: &str = "id, period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at";
+
+fn map_decision(r: AnyRow) -> sqlx::Result<Decision> {
+    Ok(Decision {
+        id: r.try_get("id")?,
+        period_id: r.try_get("period_id")?,
+        year: r.try_get("year")?,
+        scenario_id: r.try_get("scenario_id")?,
+        reference: r.try_get("reference")?,
+        decided_on: r.try_get("decided_on")?,
+        decision_maker: r.try_get("decision_maker")?,
+        summary: r.try_get("summary")?,
+        recorded_by: r.try_get("recorded_by")?,
+        recorded_at: r.try_get("recorded_at")?,
+    })
+}
+
+pub async fn decisions(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Vec<Decision>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE period_id = $1 ORDER BY year"
+    ))
+    .bind(period_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_decision).collect()
+}
+
+pub async fn decision_for(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    year: &str,
+) -> sqlx::Result<Option<Decision>> {
+    let row = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE period_id = $1 AND year = $2"
+    ))
+    .bind(period_id)
+    .bind(year)
+    .fetch_optional(conn)
+    .await?;
+    row.map(map_decision).transpose()
+}
+
+pub async fn insert_decision(conn: &mut AnyConnection, d: &Decision) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO decisions (period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(d.period_id)
+    .bind(&d.year)
+    .bind(d.scenario_id)
+    .bind(&d.reference)
+    .bind(&d.decided_on)
+    .bind(&d.decision_maker)
+    .bind(&d.summary)
+    .bind(&d.recorded_by)
+    .bind(&d.recorded_at)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn insert_allocation(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    year: &str,
+    area_code: &str,
+    amount_pence: i64,
+    decision_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO allocations (period_id, year, area_code, amount_pence, decision_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(period_id)
+        .bind(year)
+        .bind(area_code)
+        .bind(amount_pence)
+        .bind(decision_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const ALLOCATION_SELECT: &str = "SELECT l.period_id, l.year, l.area_code, a.name AS area_name, l.amount_pence, l.decision_id, d.reference \
+     FROM allocations l JOIN areas a ON a.ons_code = l.area_code JOIN decisions d ON d.id = l.decision_id";
+
+fn map_allocation(r: AnyRow) -> sqlx::Result<Allocation> {
+    Ok(Allocation {
+        period_id: r.try_get("period_id")?,
+        year: r.try_get("year")?,
+        area_code: r.try_get("area_code")?,
+        area_name: r.try_get("area_name")?,
+        amount_pence: r.try_get("amount_pence")?,
+        decision_id: r.try_get("decision_id")?,
+        reference: r.try_get("reference")?,
+    })
+}
+
+pub async fn allocations_for_period(
+    conn: &mut AnyConnection,
+    period_id: i64,
+) -> sqlx::Result<Vec<Allocation>> {
+    let rows = sqlx::query(&format!(
+        "{ALLOCATION_SELECT} WHERE l.period_id = $1 ORDER BY l.year, a.name"
+    ))
+    .bind(period_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_allocation).collect()
+}
+
+/// Every decided allocation of one area, oldest first: its allocations over time.
+pub async fn allocations_for_area(
+    conn: &mut AnyConnection,
+    area_code: &str,
+) -> sqlx::Result<Vec<Allocation>> {
+    let rows = sqlx::query(&format!(
+        "{ALLOCATION_SELECT} WHERE l.area_code = $1 ORDER BY l.year"
+    ))
+    .bind(area_code)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_allocation).collect()
+}
+
+/// Decided allocations in one financial year, by area (a round's "previous allocation").
+pub async fn allocations_in_year(
+    conn: &mut AnyConnection,
+    year: &str,
+) -> sqlx::Result<Vec<Allocation>> {
+    let rows = sqlx::query(&format!(
+        "{ALLOCATION_SELECT} WHERE l.year = $1 ORDER BY a.name"
+    ))
+    .bind(year)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_allocation).collect()
+}

@@ -1,0 +1,533 @@
+//! Funds, funding periods, allocation scenarios, comparison and decisions.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use lcpf_app::access::{may, Permission};
+use lcpf_app::funds::{Comparison, DecisionInput, ScenarioIndicator, ScenarioInput};
+use lcpf_app::Actor;
+use lcpf_domain::{FieldErrors, Money};
+use lcpf_store::queries::funds::{Decision, Fund, FundingPeriod, Scenario};
+use serde::Deserialize;
+
+use super::{field_errors, render, render_invalid, Layout};
+use crate::auth::{read_form, Auth};
+use crate::error::{parse_id, PageError};
+use crate::map::{london_svg, MapArea};
+use crate::AppState;
+
+fn money(pence: i64) -> String {
+    Money::from_pence(pence).to_string()
+}
+
+fn pct(millionths: i64) -> String {
+    format!(
+        "{}.{:02}%",
+        millionths / 10_000,
+        (millionths % 10_000) / 100
+    )
+}
+
+/// One row of an allocation table, formatted for display.
+pub struct AllocationRow {
+    pub code: String,
+    pub name: String,
+    pub amount: String,
+    pub amount_pence: i64,
+    pub share: String,
+    pub previous: String,
+    pub change: String,
+    pub bound_by: String,
+}
+
+async fn map_of(
+    state: &AppState,
+    actor: &Actor,
+    values: &HashMap<String, (i64, String)>,
+    title: &str,
+) -> Result<String, PageError> {
+    let boundaries = state.app.area_boundaries(actor).await?;
+    let areas: Vec<MapArea> = boundaries
+        .iter()
+        .filter_map(|(code, name, g)| {
+            g.as_deref().map(|geometry| MapArea {
+                code,
+                name,
+                geometry,
+                value: values.get(code).cloned(),
+            })
+        })
+        .collect();
+    Ok(london_svg(&areas, title))
+}
+
+#[derive(Template)]
+#[template(path = "funds.html")]
+struct FundsPage {
+    layout: Layout,
+    funds: Vec<(Fund, Vec<PeriodSummary>)>,
+}
+
+struct PeriodSummary {
+    period: FundingPeriod,
+    years: Vec<(String, String, String, String, String)>,
+}
+
+pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    let mut out = Vec::new();
+    for fund in state.app.list_funds(&auth.actor).await? {
+        let (fund, periods) = state.app.fund(&auth.actor, fund.id).await?;
+        let periods = periods
+            .into_iter()
+            .map(|(period, budgets)| PeriodSummary {
+                period,
+                years: budgets
+                    .into_iter()
+                    .map(|b| {
+                        let top = lcpf_domain::Percentage::from_basis_points(
+                            b.co_commissioning_bp as u32,
+                        );
+                        let co = top.of_floor(Money::from_pence(b.pot_pence));
+                        (
+                            b.year,
+                            money(b.pot_pence),
+                            top.to_string(),
+                            money(b.pot_pence - co.pence()),
+                            b.note,
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.push((fund, periods));
+    }
+    render(&FundsPage {
+        layout: Layout::new(&auth, "Funds", "funds"),
+        funds: out,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "period.html")]
+struct PeriodPage {
+    layout: Layout,
+    fund: Fund,
+    period: FundingPeriod,
+    years: Vec<YearAllocations>,
+    scenarios: Vec<Scenario>,
+    can_model: bool,
+    sort: String,
+}
+
+struct YearAllocations {
+    year: String,
+    decision: Option<Decision>,
+    rows: Vec<AllocationRow>,
+    total: String,
+    map: String,
+}
+
+#[derive(Deserialize)]
+pub struct SortQuery {
+    #[serde(default)]
+    sort: String,
+}
+
+pub async fn period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let view = state.app.period(&auth.actor, id).await?;
+    let mut years = Vec::new();
+    for b in &view.budgets {
+        let decision = view.decisions.iter().find(|d| d.year == b.year).cloned();
+        let mut rows: Vec<AllocationRow> = view
+            .allocations
+            .iter()
+            .filter(|a| a.year == b.year)
+            .map(|a| AllocationRow {
+                code: a.area_code.clone(),
+                name: a.area_name.clone(),
+                amount: money(a.amount_pence),
+                amount_pence: a.amount_pence,
+                share: String::new(),
+                previous: String::new(),
+                change: String::new(),
+                bound_by: String::new(),
+            })
+            .collect();
+        if q.sort == "amount" {
+            rows.sort_by_key(|r| std::cmp::Reverse(r.amount_pence));
+        }
+        let total = money(rows.iter().map(|r| r.amount_pence).sum());
+        let values: HashMap<String, (i64, String)> = rows
+            .iter()
+            .map(|r| (r.code.clone(), (r.amount_pence, r.amount.clone())))
+            .collect();
+        let map = if rows.len() > 1 {
+            map_of(
+                &state,
+                &auth.actor,
+                &values,
+                &format!("Allocations {} by borough", b.year),
+            )
+            .await?
+        } else {
+            String::new()
+        };
+        years.push(YearAllocations {
+            year: b.year.clone(),
+            decision,
+            rows,
+            total,
+            map,
+        });
+    }
+    render(&PeriodPage {
+        layout: Layout::new(
+            &auth,
+            &format!(
+                "Funding period {}–{}",
+                view.period.first_year, view.period.last_year
+            ),
+            "funds",
+        ),
+        can_model: may(&auth.actor, Permission::ModelAllocations),
+        fund: view.fund,
+        period: view.period,
+        years,
+        scenarios: view.scenarios,
+        sort: q.sort,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "scenario_form.html")]
+struct ScenarioFormPage {
+    layout: Layout,
+    period: FundingPeriod,
+    years: Vec<String>,
+    datasets: Vec<String>,
+    form: ScenarioForm,
+    errors: FieldErrors,
+}
+
+/// The form's flat fields; two indicator slots cover the common cases.
+#[derive(Deserialize, Default)]
+pub struct ScenarioForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    pot: String,
+    #[serde(default)]
+    top_slice: String,
+    #[serde(default)]
+    dataset_1: String,
+    #[serde(default)]
+    weight_1: String,
+    #[serde(default)]
+    dataset_2: String,
+    #[serde(default)]
+    weight_2: String,
+    #[serde(default)]
+    previous_year: String,
+    #[serde(default)]
+    floor: String,
+    #[serde(default)]
+    floor_mode: String,
+    #[serde(default)]
+    ceiling: String,
+    #[serde(default)]
+    uplift_phase: String,
+}
+
+impl ScenarioForm {
+    fn input(&self) -> ScenarioInput {
+        ScenarioInput {
+            name: self.name.clone(),
+            year: self.year.clone(),
+            pot: self.pot.clone(),
+            top_slice: self.top_slice.clone(),
+            indicators: vec![
+                ScenarioIndicator {
+                    dataset: self.dataset_1.clone(),
+                    weight: self.weight_1.clone(),
+                },
+                ScenarioIndicator {
+                    dataset: self.dataset_2.clone(),
+                    weight: self.weight_2.clone(),
+                },
+            ],
+            previous_year: self.previous_year.clone(),
+            floor: self.floor.clone(),
+            floor_mode: self.floor_mode.clone(),
+            ceiling: self.ceiling.clone(),
+            uplift_phase: self.uplift_phase.clone(),
+            illustrative: false,
+        }
+    }
+}
+
+/// Field names in the app's errors, as the form's ids.
+fn form_errors(errors: FieldErrors) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    for e in errors.iter() {
+        let field = match e.field.as_str() {
+            "indicators[0].dataset" => "dataset_1",
+            "indicators[0].weight" => "weight_1",
+            "indicators[1].dataset" => "dataset_2",
+            "indicators[1].weight" => "weight_2",
+            "rules" => "floor",
+            f => f,
+        };
+        out.add(field, e.message.clone());
+    }
+    out
+}
+
+async fn scenario_form_page(
+    state: &AppState,
+    auth: &Auth,
+    period_id: i64,
+    form: ScenarioForm,
+    errors: FieldErrors,
+) -> Result<ScenarioFormPage, PageError> {
+    let view = state.app.period(&auth.actor, period_id).await?;
+    let datasets = state
+        .app
+        .indicator_datasets(&auth.actor)
+        .await?
+        .into_iter()
+        .map(|d| d.0)
+        .rev()
+        .collect();
+    Ok(ScenarioFormPage {
+        layout: Layout::new(auth, "New allocation scenario", "funds"),
+        years: view.budgets.iter().map(|b| b.year.clone()).collect(),
+        period: view.period,
+        datasets,
+        form,
+        errors,
+    })
+}
+
+pub async fn new_scenario_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let page = scenario_form_page(
+        &state,
+        &auth,
+        id,
+        ScenarioForm {
+            floor_mode: "budget-neutral".into(),
+            ..Default::default()
+        },
+        FieldErrors::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+pub async fn create_scenario(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let form: ScenarioForm = read_form(&auth, &jar, &body)?;
+    match state
+        .app
+        .create_scenario(&auth.actor, id, &form.input())
+        .await
+    {
+        Ok(s) => Ok(Redirect::to(&format!("/scenarios/{}", s.id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(field_errors(e)?);
+            render_invalid(&scenario_form_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "scenario.html")]
+struct ScenarioPage {
+    layout: Layout,
+    scenario: Scenario,
+    pot: String,
+    top_slice: String,
+    extra_cost: String,
+    total: String,
+    rows: Vec<AllocationRow>,
+    map: String,
+    decision: Option<Decision>,
+    can_decide: bool,
+    form: DecisionInput,
+    errors: FieldErrors,
+}
+
+async fn scenario_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    form: DecisionInput,
+    errors: FieldErrors,
+) -> Result<ScenarioPage, PageError> {
+    let (scenario, rows) = state.app.scenario(&auth.actor, id).await?;
+    let view = state.app.period(&auth.actor, scenario.period_id).await?;
+    let decision = view.decisions.into_iter().find(|d| d.year == scenario.year);
+    let rows: Vec<AllocationRow> = rows
+        .into_iter()
+        .map(|r| AllocationRow {
+            amount: money(r.amount_pence),
+            share: pct(r.formula_share_millionths),
+            previous: r.previous_pence.map(money).unwrap_or_default(),
+            change: r
+                .previous_pence
+                .map(|p| money(r.amount_pence - p))
+                .unwrap_or_default(),
+            amount_pence: r.amount_pence,
+            code: r.area_code,
+            name: r.area_name,
+            bound_by: r.bound_by,
+        })
+        .collect();
+    let values: HashMap<String, (i64, String)> = rows
+        .iter()
+        .map(|r| (r.code.clone(), (r.amount_pence, r.amount.clone())))
+        .collect();
+    let map = map_of(
+        state,
+        &auth.actor,
+        &values,
+        &format!("{} by borough", scenario.name),
+    )
+    .await?;
+    Ok(ScenarioPage {
+        layout: Layout::new(auth, &scenario.name, "funds"),
+        pot: money(scenario.pot_pence),
+        top_slice: money(scenario.top_slice_pence),
+        extra_cost: money(scenario.extra_cost_pence),
+        total: money(scenario.total_pence),
+        can_decide: may(&auth.actor, Permission::DecideAllocations) && decision.is_none(),
+        scenario,
+        rows,
+        map,
+        decision,
+        form,
+        errors,
+    })
+}
+
+pub async fn scenario(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The scenario")?;
+    render(
+        &scenario_page(
+            &state,
+            &auth,
+            id,
+            DecisionInput::default(),
+            FieldErrors::new(),
+        )
+        .await?,
+    )
+}
+
+pub async fn scenario_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The scenario")?;
+    let body = state.app.scenario_csv(&auth.actor, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lcpf-scenario-{id}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The scenario")?;
+    let form: DecisionInput = read_form(&auth, &jar, &body)?;
+    match state.app.decide_scenario(&auth.actor, id, &form).await {
+        Ok(d) => Ok(Redirect::to(&format!("/periods/{}", d.period_id)).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&scenario_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+struct ComparePage {
+    layout: Layout,
+    comparison: Comparison,
+    rows: Vec<(String, String, Vec<String>, String)>,
+    totals: Vec<String>,
+}
+
+pub async fn compare(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&query.unwrap_or_default()).unwrap_or_default();
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let comparison = state.app.compare_scenarios(&auth.actor, &ids).await?;
+    let rows = comparison
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.area_code.clone(),
+                r.area_name.clone(),
+                r.amounts.iter().map(|a| money(*a)).collect(),
+                money(r.difference),
+            )
+        })
+        .collect();
+    let totals = comparison.totals.iter().map(|t| money(*t)).collect();
+    render(&ComparePage {
+        layout: Layout::new(&auth, "Compare scenarios", "funds"),
+        comparison,
+        rows,
+        totals,
+    })
+}

@@ -1,0 +1,143 @@
+//! Funds, scenarios, comparison and decisions over HTTP, on both databases.
+
+mod common;
+use common::*;
+use lcpf_app::Actor;
+
+/// The demo's first two-year period of the 2017–21 round (2017/18–2018/19).
+async fn period_2017(app: &TestApp) -> i64 {
+    let fund = app.app.list_funds(&Actor::System).await.unwrap()[0].id;
+    let (_, periods) = app.app.fund(&Actor::System, fund).await.unwrap();
+    periods
+        .iter()
+        .find(|(p, _)| p.first_year == "2017/18")
+        .unwrap()
+        .0
+        .id
+}
+
+async fn build(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    period: i64,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
+    form.extend_from_slice(fields);
+    client
+        .post(app.url(&format!("/periods/{period}/scenarios")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+backend_tests! {
+    async fn the_demo_fund_carries_the_seeds_figures(app: TestApp) {
+        let (client, _) = app.signed_in(VIEWER).await;
+        let page = client.get(app.url("/funds")).send().await.unwrap().text().await.unwrap();
+        for text in ["London Crime Prevention Fund", "Cannot fund MPS or buy police officers.", "£18,000,000", "30%", "£12,600,000", "2013/14 to 2016/17"] {
+            assert!(page.contains(text), "funds page lacks {text}");
+        }
+        let bd = client.get(app.url("/areas/E09000002")).send().await.unwrap().text().await.unwrap();
+        assert!(bd.contains("£644,000") && bd.contains("2017/18"));
+        let bexley = client.get(app.url("/areas/E09000004")).send().await.unwrap().text().await.unwrap();
+        assert!(bexley.contains("£209,907") && bexley.contains("2013/14"));
+        // Scenarios are the funder's working papers: a viewer sees decisions, not scenarios.
+        let period = client.get(app.url(&format!("/periods/{}", period_2017(&app).await))).send().await.unwrap().text().await.unwrap();
+        assert!(period.contains("£644,000") && !period.contains("Illustrative"));
+    }
+
+    async fn an_officer_builds_scenarios_with_clear_errors_and_compares_them(app: TestApp) {
+        let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+        let period = period_2017(&app).await;
+        let before = app.audit_count().await;
+        let r = build(&app, &client, &csrf, period, &[("name", ""), ("year", "2019/20"), ("dataset_1", "Recorded crime 2016/17"), ("weight_1", "60"), ("dataset_2", "Recorded crime 2015/16"), ("weight_2", "30"), ("floor", "100")]).await;
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        for text in ["Enter a name for the scenario", "2019/20 is outside this funding period", "choose the previous year", "href=\"#previous_year\""] {
+            assert!(body.contains(text), "missing “{text}”");
+        }
+        let r = build(&app, &client, &csrf, period, &[("name", "Weights wrong"), ("year", "2018/19"), ("dataset_1", "Recorded crime 2016/17"), ("weight_1", "60"), ("dataset_2", "Recorded crime 2015/16"), ("weight_2", "30")]).await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("must add up to 100%, but they add up to 90%"));
+        assert_eq!(app.audit_count().await, before, "refused scenarios are not stored");
+
+        let r = build(&app, &client, &csrf, period, &[("name", "Crime 2016/17"), ("year", "2018/19"), ("dataset_1", "Recorded crime 2016/17")]).await;
+        assert_eq!(r.status(), 303);
+        let first: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let r = build(&app, &client, &csrf, period, &[("name", "Crime two years"), ("year", "2018/19"), ("dataset_1", "Recorded crime 2016/17"), ("weight_1", "50"), ("dataset_2", "Recorded crime 2015/16"), ("weight_2", "50"), ("top_slice", "25")]).await;
+        assert_eq!(r.status(), 303);
+        let second: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+
+        let (s, rows) = app.app.scenario(&Actor::System, first).await.unwrap();
+        assert_eq!(rows.len(), 32);
+        assert_eq!(s.top_slice_pence, 540_000_000, "2018/19's 30% co-commissioning comes off first");
+        assert_eq!(rows.iter().map(|r| r.amount_pence).sum::<i64>(), 1_260_000_000);
+        let page = client.get(app.url(&format!("/scenarios/{first}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("£12,600,000") && page.contains("lcpf-choropleth") && page.contains("href=\"/areas/E09000033\""));
+        assert!(!page.contains("Decide and lock"), "an officer cannot decide");
+
+        let compare = client.get(app.url(&format!("/scenarios/compare?id={first}&id={second}"))).send().await.unwrap().text().await.unwrap();
+        assert!(compare.contains("Crime 2016/17") && compare.contains("Crime two years") && compare.contains("£13,500,000"));
+        let one = client.get(app.url(&format!("/scenarios/compare?id={first}"))).send().await.unwrap();
+        assert_eq!(one.status(), 400);
+
+        let csv = client.get(app.url(&format!("/scenarios/{first}/allocations.csv"))).send().await.unwrap().bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&csv[3..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let sum: i64 = rows[..32].iter().map(|r| lcpf_domain::Money::parse(&r[4]).unwrap().pence()).sum();
+        assert_eq!(sum, 1_260_000_000);
+        assert_eq!((&rows[32][0], lcpf_domain::Money::parse(&rows[32][4]).unwrap().pence()), ("total", 1_260_000_000));
+
+        let r = client.post(app.url(&format!("/scenarios/{first}/decide")))
+            .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 1"), ("decided_on", "2018-03-01"), ("decision_maker", "DMPC"), ("summary", "x")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 403);
+    }
+
+    async fn a_decision_locks_the_year_and_becomes_the_envelopes(app: TestApp) {
+        let (client, csrf) = app.signed_in(ADMIN).await;
+        let fund = app.app.list_funds(&Actor::System).await.unwrap()[0].id;
+        let (_, periods) = app.app.fund(&Actor::System, fund).await.unwrap();
+        let later = periods.iter().find(|(p, _)| p.first_year == "2019/20").unwrap().0.id;
+        let r = build(&app, &client, &csrf, later, &[("name", "2019/20 by crime"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2018/19")]).await;
+        let id: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let r = client.post(app.url(&format!("/scenarios/{id}/decide")))
+            .form(&[("csrf_token", csrf.as_str()), ("reference", ""), ("decided_on", "31/03/2019"), ("decision_maker", "Deputy Mayor for Policing and Crime"), ("summary", "LCPF 2019/20 allocations")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Enter the decision") && body.contains("is not a date"));
+        let r = client.post(app.url(&format!("/scenarios/{id}/decide")))
+            .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 79"), ("decided_on", "2019-03-31"), ("decision_maker", "Deputy Mayor for Policing and Crime"), ("summary", "LCPF 2019/20 allocations")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let page = client.get(app.url(&format!("/periods/{later}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("PCD 79") && page.contains("£12,600,000") && page.contains("lcpf-choropleth"));
+        let envelopes = app.app.area_allocations(&Actor::System, "E09000003").await.unwrap();
+        assert!(envelopes.iter().any(|a| a.year == "2019/20" && a.reference == "PCD 79" && a.amount_pence > 0));
+
+        // Locked: the same year cannot be decided again, by any scenario.
+        let r = build(&app, &client, &csrf, later, &[("name", "Second thoughts"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2017/18")]).await;
+        let other: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let before = app.audit_count().await;
+        let r = client.post(app.url(&format!("/scenarios/{other}/decide")))
+            .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 80"), ("decided_on", "2019-04-01"), ("decision_maker", "DMPC"), ("summary", "again")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("are locked"));
+        assert_eq!(app.audit_count().await, before);
+        let decided = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("allocation.decide".into()), ..Default::default() }, 1).await.unwrap();
+        assert!(decided.records.iter().any(|r| r.summary.starts_with("PCD 79: £12,600,000 allocated to 32 boroughs")));
+
+        // Next year's scenario can build on the decided year: a floor at 100% of 2019/20.
+        let r = build(&app, &client, &csrf, later, &[("name", "No borough below 2019/20"), ("year", "2020/21"), ("dataset_1", "Recorded crime 2019/20"), ("previous_year", "2019/20"), ("floor", "95"), ("ceiling", "10")]).await;
+        assert_eq!(r.status(), 303);
+        let next: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let (_, rows) = app.app.scenario(&Actor::System, next).await.unwrap();
+        assert_eq!(rows.len(), 32);
+        assert!(rows.iter().all(|r| r.amount_pence * 100 >= r.previous_pence.unwrap() * 95));
+    }
+}
