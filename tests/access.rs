@@ -42,6 +42,9 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     if spec.path == "/scenarios/compare" {
         return "/scenarios/compare?id=2&id=3".to_string();
     }
+    if spec.path == "/api/v1/scenarios/compare" {
+        return "/api/v1/scenarios/compare?ids=2,3".to_string();
+    }
     spec.path
         .replace("{id}", &id.to_string())
         .replace("{code}", BARNET_ONS)
@@ -87,7 +90,11 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
 }
 
 fn json_body(path: &str) -> serde_json::Value {
-    if path.ends_with("/contact") {
+    if path.ends_with("/scenarios") {
+        serde_json::json!({"name": "Refused", "year": "2013/14", "indicators": [{"dataset": "Recorded crime 2012/13", "weight": "100"}]})
+    } else if path.ends_with("/decision") {
+        serde_json::json!({"reference": "PCD 1", "decided_on": "2014-01-01", "decision_maker": "X", "summary": "Y"})
+    } else if path.ends_with("/contact") {
         serde_json::json!({"contact_email": "changed@example.org"})
     } else if path.ends_with("/plans") {
         serde_json::json!({"name": "A plan", "first_year": "2022/23", "last_year": "2024/25", "priorities": [{"name": "P", "objectives": ["O"]}]})

@@ -5,7 +5,7 @@ use common::*;
 use lcpf_app::Actor;
 
 /// The demo's first two-year period of the 2017–21 round (2017/18–2018/19).
-async fn period_2017(app: &TestApp) -> i64 {
+pub async fn period_2017(app: &TestApp) -> i64 {
     let fund = app.app.list_funds(&Actor::System).await.unwrap()[0].id;
     let (_, periods) = app.app.fund(&Actor::System, fund).await.unwrap();
     periods
@@ -139,5 +139,45 @@ backend_tests! {
         let (_, rows) = app.app.scenario(&Actor::System, next).await.unwrap();
         assert_eq!(rows.len(), 32);
         assert!(rows.iter().all(|r| r.amount_pence * 100 >= r.previous_pence.unwrap() * 95));
+    }
+}
+
+mod api {
+    use super::common::*;
+    use super::period_2017;
+
+    crate::backend_tests! {
+        async fn scenarios_and_decisions_through_the_api(app: TestApp) {
+            let officer = app.token(FUNDER_OFFICER).await;
+            let admin = app.token(ADMIN).await;
+            let client = app.client();
+            let period = period_2017(&app).await;
+            let r = client.post(app.url(&format!("/api/v1/periods/{period}/scenarios"))).bearer_auth(&officer)
+                .json(&serde_json::json!({"name": "API", "year": "2018/19", "indicators": [{"dataset": "Recorded crime 2016/17", "weight": "100"}], "floor": "abc"}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), 422);
+            let body: serde_json::Value = r.json().await.unwrap();
+            let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert_eq!(fields, ["floor"]);
+            let r = client.post(app.url(&format!("/api/v1/periods/{period}/scenarios"))).bearer_auth(&officer)
+                .json(&serde_json::json!({"name": "API", "year": "2018/19", "indicators": [{"dataset": "Recorded crime 2016/17", "weight": "100"}]}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            let s: serde_json::Value = r.json().await.unwrap();
+            let detail: serde_json::Value = client.get(app.url(&format!("/api/v1/scenarios/{}", s["id"]))).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+            let sum: i64 = detail["allocations"].as_array().unwrap().iter().map(|a| a["amount_pence"].as_i64().unwrap()).sum();
+            assert_eq!(sum, detail["scenario"]["total_pence"].as_i64().unwrap());
+            let cmp: serde_json::Value = client.get(app.url(&format!("/api/v1/scenarios/compare?ids=2,{}", s["id"]))).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+            assert_eq!(cmp["rows"].as_array().unwrap().len(), 32);
+            let decision = serde_json::json!({"reference": "PCD 1", "decided_on": "2018-03-01", "decision_maker": "DMPC", "summary": "2018/19"});
+            let r = client.post(app.url(&format!("/api/v1/scenarios/{}/decision", s["id"]))).bearer_auth(&officer).json(&decision).send().await.unwrap();
+            assert_eq!(r.status(), 403, "an officer cannot decide");
+            let r = client.post(app.url(&format!("/api/v1/scenarios/{}/decision", s["id"]))).bearer_auth(&admin).json(&decision).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            let allocations: Vec<serde_json::Value> = client.get(app.url("/api/v1/areas/E09000002/allocations")).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+            let years: Vec<&str> = allocations.iter().map(|a| a["year"].as_str().unwrap()).collect();
+            assert_eq!(years, ["2017/18", "2018/19"]);
+            assert_eq!(allocations[0]["amount_pence"], 64_400_000);
+        }
     }
 }

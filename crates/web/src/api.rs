@@ -27,9 +27,9 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, users and the audit log.", version = "1"),
-    paths(me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
-    components(schemas(lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, users and the audit log.", version = "1"),
+    paths(funds, period, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    components(schemas(PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -332,4 +332,131 @@ pub async fn audit(
         .audit_log(&auth.actor, &q.filter()?, p.page.unwrap_or(1))
         .await?;
     Ok(Json(page.records))
+}
+
+/// A funding period with its budgets, decisions and decided allocations (and, for funder
+/// staff, its scenarios).
+#[derive(Serialize, ToSchema)]
+pub struct PeriodDetail {
+    fund: lcpf_store::queries::funds::Fund,
+    period: lcpf_store::queries::funds::FundingPeriod,
+    budgets: Vec<lcpf_store::queries::funds::PeriodBudget>,
+    decisions: Vec<lcpf_store::queries::funds::Decision>,
+    allocations: Vec<lcpf_store::queries::funds::Allocation>,
+    scenarios: Vec<lcpf_store::queries::funds::Scenario>,
+}
+
+/// A scenario and its allocation rows.
+#[derive(Serialize, ToSchema)]
+pub struct ScenarioDetail {
+    scenario: lcpf_store::queries::funds::Scenario,
+    allocations: Vec<lcpf_store::queries::funds::ScenarioAllocation>,
+}
+
+/// Funds.
+#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200, body = Vec<lcpf_store::queries::funds::Fund>)))]
+pub async fn funds(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Vec<lcpf_store::queries::funds::Fund>> {
+    Ok(Json(state.app.list_funds(&auth.actor).await?))
+}
+
+/// A funding period.
+#[utoipa::path(get, path = "/api/v1/periods/{id}", params(("id" = i64, Path)), responses((status = 200, body = PeriodDetail), (status = 404, body = Problem)))]
+pub async fn period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<PeriodDetail> {
+    let id = parse_id(&id, "The funding period")?;
+    let v = state.app.period(&auth.actor, id).await?;
+    Ok(Json(PeriodDetail {
+        fund: v.fund,
+        period: v.period,
+        budgets: v.budgets,
+        decisions: v.decisions,
+        allocations: v.allocations,
+        scenarios: v.scenarios,
+    }))
+}
+
+/// Builds a scenario: runs the allocation engine on the inputs and stores the result (funder staff).
+#[utoipa::path(post, path = "/api/v1/periods/{id}/scenarios", params(("id" = i64, Path)), request_body = lcpf_app::funds::ScenarioInput, responses((status = 201, body = lcpf_store::queries::funds::Scenario), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_scenario(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The funding period")?;
+    let input: lcpf_app::funds::ScenarioInput = json_body(&body)?;
+    let s = state.app.create_scenario(&auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(s)).into_response())
+}
+
+/// A scenario and its allocations (funder staff).
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}", params(("id" = i64, Path)), responses((status = 200, body = ScenarioDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn scenario(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<ScenarioDetail> {
+    let id = parse_id(&id, "The scenario")?;
+    let (scenario, allocations) = state.app.scenario(&auth.actor, id).await?;
+    Ok(Json(ScenarioDetail {
+        scenario,
+        allocations,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CompareParams {
+    /// Scenario ids, comma-separated, e.g. 2,3.
+    ids: String,
+}
+
+/// Two or more scenarios side by side (funder staff).
+#[utoipa::path(get, path = "/api/v1/scenarios/compare", params(CompareParams), responses((status = 200, body = lcpf_app::funds::Comparison), (status = 422, body = Problem)))]
+pub async fn compare(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(p): Query<CompareParams>,
+) -> ApiResult<lcpf_app::funds::Comparison> {
+    let mut ids = Vec::new();
+    for part in p.ids.split(',').filter(|s| !s.trim().is_empty()) {
+        ids.push(part.trim().parse().map_err(|_| {
+            ApiError(AppError::invalid(
+                "ids",
+                format!("“{part}” is not a scenario id: give numbers separated by commas"),
+            ))
+        })?);
+    }
+    Ok(Json(state.app.compare_scenarios(&auth.actor, &ids).await?))
+}
+
+/// Decides a scenario, locking its allocations as the year's envelopes (funder admin).
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/decision", params(("id" = i64, Path)), request_body = lcpf_app::funds::DecisionInput, responses((status = 201, body = lcpf_store::queries::funds::Decision), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The scenario")?;
+    let input: lcpf_app::funds::DecisionInput = json_body(&body)?;
+    let d = state.app.decide_scenario(&auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+/// An area's decided allocations over time.
+#[utoipa::path(get, path = "/api/v1/areas/{code}/allocations", params(("code" = String, Path)), responses((status = 200, body = Vec<lcpf_store::queries::funds::Allocation>)))]
+pub async fn area_allocations(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Vec<lcpf_store::queries::funds::Allocation>> {
+    Ok(Json(state.app.area_allocations(&auth.actor, &code).await?))
 }

@@ -203,6 +203,38 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/audit.csv", FunderAdmin, get(audit::export))
     .add("GET", "/api/openapi.json", Public, get(api::openapi_json))
     .add("GET", "/api/v1/me", SignedIn, get(api::me))
+    .add("GET", "/api/v1/funds", SignedIn, get(api::funds))
+    .add("GET", "/api/v1/periods/{id}", SignedIn, get(api::period))
+    .add(
+        "POST",
+        "/api/v1/periods/{id}/scenarios",
+        FunderStaff,
+        post(api::create_scenario),
+    )
+    .add(
+        "GET",
+        "/api/v1/scenarios/compare",
+        FunderStaff,
+        get(api::compare),
+    )
+    .add(
+        "GET",
+        "/api/v1/scenarios/{id}",
+        FunderStaff,
+        get(api::scenario),
+    )
+    .add(
+        "POST",
+        "/api/v1/scenarios/{id}/decision",
+        FunderAdmin,
+        post(api::decide),
+    )
+    .add(
+        "GET",
+        "/api/v1/areas/{code}/allocations",
+        SignedIn,
+        get(api::area_allocations),
+    )
     .add(
         "GET",
         "/api/v1/organisations",
