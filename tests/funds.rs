@@ -181,3 +181,37 @@ mod api {
         }
     }
 }
+
+mod exports {
+    use super::common::*;
+    use calamine::{Data, Reader, Xlsx};
+
+    crate::backend_tests! {
+        async fn the_xlsx_export_reopens_with_the_same_figures(app: TestApp) {
+            let (client, _) = app.signed_in(FUNDER_OFFICER).await;
+            let (scenario, rows) = app.app.scenario(&lcpf_app::Actor::System, 1).await.unwrap();
+            let r = client.get(app.url("/scenarios/1/allocations.xlsx")).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+            let bytes = r.bytes().await.unwrap().to_vec();
+            let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a valid workbook");
+            let sheet = book.worksheet_range("Allocation").expect("the Allocation sheet");
+            assert_eq!(sheet.get_value((3, 0)), Some(&Data::String("ONS code".into())));
+            assert!(matches!(sheet.get_value((1, 0)), Some(Data::String(s)) if s.starts_with("Illustrative")));
+            let mut total = 0i64;
+            for (i, row) in rows.iter().enumerate() {
+                let r = 4 + i as u32;
+                assert_eq!(sheet.get_value((r, 0)), Some(&Data::String(row.area_code.clone())));
+                let Some(Data::Float(pounds)) = sheet.get_value((r, 4)) else { panic!("row {r} has no amount") };
+                let pence = (pounds * 100.0).round() as i64;
+                assert_eq!(pence, row.amount_pence, "{} reads back to the penny", row.area_name);
+                total += pence;
+            }
+            let Some(Data::Float(t)) = sheet.get_value((4 + rows.len() as u32, 4)) else { panic!("no total") };
+            assert_eq!((t * 100.0).round() as i64, scenario.total_pence);
+            assert_eq!(total, scenario.total_pence);
+            let (borough, _) = app.signed_in(BD_OFFICER).await;
+            assert_eq!(borough.get(app.url("/scenarios/1/allocations.xlsx")).send().await.unwrap().status(), 403);
+        }
+    }
+}

@@ -776,3 +776,90 @@ impl App {
         Ok(created)
     }
 }
+
+impl App {
+    /// A scenario as an Excel workbook: a header, one row per borough, a total row; money as
+    /// numbers in pounds with a £ format, so sums and sorting work in Excel.
+    pub async fn scenario_xlsx(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let (s, rows) = self.scenario(actor, id).await?;
+        let xlsx = |e: rust_xlsxwriter::XlsxError| {
+            AppError::Internal(anyhow::anyhow!("cannot write the workbook: {e}"))
+        };
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let pounds = Format::new().set_num_format("£#,##0.00");
+        let percent = Format::new().set_num_format("0.0000");
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Allocation").map_err(xlsx)?;
+        // Excel keeps numbers as doubles: pence become pounds only here, at the file's edge.
+        let money = |pence: i64| pence as f64 / 100.0;
+        sheet
+            .write_with_format(0, 0, format!("{} ({})", s.name, s.year), &bold)
+            .map_err(xlsx)?;
+        if s.illustrative {
+            sheet.write(1, 0, "Illustrative: computed from Metropolitan Police recorded crime, not MOPAC's allocation").map_err(xlsx)?;
+        }
+        let header = [
+            "ONS code",
+            "Borough",
+            "Formula share %",
+            "Formula amount",
+            "Allocation",
+            "Previous",
+            "Change",
+            "Decided by rule",
+        ];
+        for (c, h) in header.iter().enumerate() {
+            sheet
+                .write_with_format(3, c as u16, *h, &bold)
+                .map_err(xlsx)?;
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let row = 4 + i as u32;
+            sheet.write(row, 0, r.area_code.as_str()).map_err(xlsx)?;
+            sheet.write(row, 1, r.area_name.as_str()).map_err(xlsx)?;
+            sheet
+                .write_with_format(
+                    row,
+                    2,
+                    r.formula_share_millionths as f64 / 10_000.0,
+                    &percent,
+                )
+                .map_err(xlsx)?;
+            sheet
+                .write_with_format(row, 3, money(r.formula_pence), &pounds)
+                .map_err(xlsx)?;
+            sheet
+                .write_with_format(row, 4, money(r.amount_pence), &pounds)
+                .map_err(xlsx)?;
+            if let Some(p) = r.previous_pence {
+                sheet
+                    .write_with_format(row, 5, money(p), &pounds)
+                    .map_err(xlsx)?;
+                sheet
+                    .write_with_format(row, 6, money(r.amount_pence - p), &pounds)
+                    .map_err(xlsx)?;
+            }
+            sheet.write(row, 7, r.bound_by.as_str()).map_err(xlsx)?;
+        }
+        let total_row = 4 + rows.len() as u32;
+        sheet
+            .write_with_format(total_row, 1, "Total", &bold)
+            .map_err(xlsx)?;
+        sheet
+            .write_with_format(
+                total_row,
+                4,
+                money(s.total_pence),
+                &pounds.clone().set_bold(),
+            )
+            .map_err(xlsx)?;
+        sheet.set_column_width(1, 26).map_err(xlsx)?;
+        for c in 2..=7 {
+            sheet.set_column_width(c, 16).map_err(xlsx)?;
+        }
+        sheet.set_freeze_panes(4, 0).map_err(xlsx)?;
+        workbook.save_to_buffer().map_err(xlsx)
+    }
+}

@@ -165,6 +165,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/scenarios/{id}", FunderStaff, get(funds::scenario))
     .add(
         "GET",
+        "/scenarios/{id}/allocations.xlsx",
+        FunderStaff,
+        get(funds::scenario_xlsx),
+    )
+    .add(
+        "GET",
         "/scenarios/{id}/allocations.csv",
         FunderStaff,
         get(funds::scenario_csv),

@@ -471,6 +471,29 @@ pub async fn scenario_csv(
         .into_response())
 }
 
+pub async fn scenario_xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The scenario")?;
+    let body = state.app.scenario_xlsx(&auth.actor, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lcpf-scenario-{id}.xlsx\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     auth: Auth,
