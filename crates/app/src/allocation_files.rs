@@ -117,58 +117,129 @@ impl AreaNames {
     }
 }
 
-/// Reads an `area,value` file into code → value, parsing each value with `parse`.
-fn read_values<T>(
-    path: &Path,
-    areas: &AreaNames,
+/// A problem with one cell of an `area,value` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// The spreadsheet row (the header is row 1); 0 for the file as a whole.
+    pub row: usize,
+    pub column: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.row == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(
+                f,
+                "row {}, column {}: {}",
+                self.row, self.column, self.message
+            )
+        }
+    }
+}
+
+/// Reads `area,value` text into ONS code → value, finding every problem rather than the first.
+pub fn parse_area_values<T>(
+    text: &str,
     parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<BTreeMap<String, T>, String> {
-    let file = path.display();
+) -> Result<BTreeMap<String, T>, Vec<RowError>> {
+    let areas = AreaNames::load().map_err(|e| {
+        vec![RowError {
+            row: 0,
+            column: "",
+            message: e.to_string(),
+        }]
+    })?;
+    let whole = |message: String| {
+        vec![RowError {
+            row: 0,
+            column: "",
+            message,
+        }]
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{file}: cannot read it: {e}"))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{file}: {e}"))?
-        .clone();
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| whole(e.to_string()))?.clone();
     let header: Vec<String> = headers
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
         .collect();
     if header.len() < 2 || header[0] != "area" || header[1] != "value" {
-        return Err(format!(
-            "{file}: the first row must be the header area,value (found {})",
+        return Err(whole(format!(
+            "the first row must be the header area,value (found {})",
             headers.iter().collect::<Vec<_>>().join(",")
-        ));
+        )));
     }
     let mut values = BTreeMap::new();
+    let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
-        let record = record.map_err(|e| match e.kind() {
-            csv::ErrorKind::UnequalLengths { len, .. } => format!(
-                "{file} row {row}: has {len} columns, but the file has two (area,value): put amounts with commas in quotes, for example \"£597,000\""
-            ),
-            _ => format!("{file} row {row}: {e}"),
-        })?;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(RowError {
+                    row,
+                    column: "area",
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if record.len() > 2 && record.iter().skip(2).any(|c| !c.is_empty()) {
+            errors.push(RowError { row, column: "value", message: format!("has {} columns, but the file has two (area,value): put amounts with commas in quotes, for example \"£597,000\"", record.len()) });
+            continue;
+        }
         let area_text = record.get(0).unwrap_or("");
-        let code = areas
-            .code(area_text)
-            .ok_or_else(|| format!("{file} row {row}, column area: “{area_text}” is not a London area: use an ONS code such as E09000002 or a borough's name"))?;
-        let value_text = record.get(1).unwrap_or("");
-        let value =
-            parse(value_text).map_err(|e| format!("{file} row {row}, column value: {e}"))?;
-        if values.insert(code.clone(), value).is_some() {
-            return Err(format!(
-                "{file} row {row}, column area: {} appears more than once",
-                areas.name(code)
-            ));
+        let code = match areas.code(area_text) {
+            Some(c) => c.clone(),
+            None => {
+                errors.push(RowError { row, column: "area", message: format!("“{area_text}” is not a London area: use an ONS code such as E09000002 or a borough's name") });
+                continue;
+            }
+        };
+        match parse(record.get(1).unwrap_or("")) {
+            Ok(v) => {
+                if values.insert(code.clone(), v).is_some() {
+                    errors.push(RowError {
+                        row,
+                        column: "area",
+                        message: format!("{} appears more than once", areas.name(&code)),
+                    });
+                }
+            }
+            Err(message) => errors.push(RowError {
+                row,
+                column: "value",
+                message,
+            }),
         }
     }
-    if values.is_empty() {
-        return Err(format!("{file}: there are no rows after the header"));
+    if values.is_empty() && errors.is_empty() {
+        errors.push(RowError {
+            row: 0,
+            column: "",
+            message: "there are no rows after the header".into(),
+        });
     }
-    Ok(values)
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads an `area,value` file; the error names the file and its first bad row.
+fn read_values<T>(
+    path: &Path,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<BTreeMap<String, T>, String> {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read it: {e}"))?;
+    parse_area_values(&text, parse).map_err(|errors| format!("{file} {}", errors[0]))
 }
 
 /// Spreads 100% over indicators that gave no weight: all or none must give one.
@@ -204,7 +275,7 @@ pub fn run(request: &AllocateRequest) -> Result<NamedOutcome, String> {
     let weights = weights(&request.indicators)?;
     let mut columns: Vec<BTreeMap<String, IndicatorValue>> = Vec::new();
     for source in &request.indicators {
-        columns.push(read_values(&source.file, &areas, IndicatorValue::parse)?);
+        columns.push(read_values(&source.file, IndicatorValue::parse)?);
     }
     // The areas are those of the first indicator file; every other file must match it.
     let codes: Vec<String> = columns[0].keys().cloned().collect();
@@ -227,7 +298,7 @@ pub fn run(request: &AllocateRequest) -> Result<NamedOutcome, String> {
         }
     }
     let previous = match &request.previous {
-        Some(path) => Some(read_values(path, &areas, |t| {
+        Some(path) => Some(read_values(path, |t| {
             Money::parse(t).map_err(|e| e.to_string())
         })?),
         None => None,

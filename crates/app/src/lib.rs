@@ -13,6 +13,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod funds;
+pub mod indicators;
 pub mod organisations;
 pub mod plans;
 pub mod reference;

@@ -108,17 +108,23 @@ pub fn read_form<T: DeserializeOwned>(
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
+    check_csrf(auth, jar, submitted)?;
+    serde_urlencoded::from_bytes(body).map_err(|_| {
+        PageError::BadRequest("The form could not be read. Go back and try again.".into())
+    })
+}
+
+/// Checks a form's CSRF token: the session's when signed in, otherwise the double-submit
+/// cookie's.
+pub fn check_csrf(auth: &Auth, jar: &CookieJar, submitted: &str) -> Result<(), PageError> {
     let expected = match &auth.csrf {
         Some(t) => Some(t.clone()),
         None => jar.get(CSRF_COOKIE).map(|c| c.value().to_string()),
     };
     match expected {
-        Some(e) if !submitted.is_empty() && same(&e, submitted) => {}
-        _ => return Err(PageError::Csrf),
+        Some(e) if !submitted.is_empty() && same(&e, submitted) => Ok(()),
+        _ => Err(PageError::Csrf),
     }
-    serde_urlencoded::from_bytes(body).map_err(|_| {
-        PageError::BadRequest("The form could not be read. Go back and try again.".into())
-    })
 }
 
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{audit, funds, pages, reference, users};
+use crate::views::{audit, funds, indicators, pages, reference, users};
 use crate::{api, assets, AppState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +163,14 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         get(funds::compare),
     )
     .add("GET", "/scenarios/{id}", FunderStaff, get(funds::scenario))
+    .add("GET", "/indicators", FunderStaff, get(indicators::list))
+    .add(
+        "POST",
+        "/indicators/preview",
+        FunderStaff,
+        post(indicators::preview),
+    )
+    .add("POST", "/indicators", FunderStaff, post(indicators::import))
     .add(
         "GET",
         "/scenarios/{id}/allocations.xlsx",

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod funds;
+pub mod indicators;
 pub mod pages;
 pub mod reference;
 pub mod users;

@@ -1,0 +1,90 @@
+//! Importing indicator data: a preview with every problem by row and column, nothing saved
+//! until confirmed, and all or nothing.
+
+mod common;
+use common::*;
+use lcpf_app::Actor;
+use reqwest::multipart::{Form, Part};
+
+fn upload(csrf: &str, dataset: &str, csv: &str) -> Form {
+    Form::new()
+        .text("csrf_token", csrf.to_string())
+        .text("dataset", dataset.to_string())
+        .text("source", "ONS mid-year estimates 2021".to_string())
+        .part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec())
+                .file_name("population.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        )
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap() + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end]
+        .replace("&#x0A;", "\n")
+        .replace("&#10;", "\n")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&#34;", "\"")
+}
+
+backend_tests! {
+    async fn a_bad_file_lists_every_problem_and_saves_nothing(app: TestApp) {
+        let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+        let before = (app.audit_count().await, app.app.indicator_datasets(&Actor::System).await.unwrap().len());
+        let csv = "area,value\nBarnet,395869\nGotham,12\nSutton,-4\nBarnet,1\nCamden,lots\n";
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Population 2021", csv)).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        for text in ["nothing has been saved", "row 3, column area: “Gotham” is not a London area", "row 4, column value: “-4” is negative", "row 5, column area: Barnet appears more than once", "row 6, column value: “lots” is not a number"] {
+            assert!(body.contains(text), "missing “{text}”");
+        }
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Recorded crime 2016/17", "area,value\nBarnet,1\n")).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("already exists"));
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "X", "borough,count\nBarnet,1\n")).send().await.unwrap();
+        assert!(r.text().await.unwrap().contains("header area,value"));
+        assert_eq!((app.audit_count().await, app.app.indicator_datasets(&Actor::System).await.unwrap().len()), before);
+    }
+
+    async fn a_good_file_is_previewed_then_imported_and_used(app: TestApp) {
+        let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+        let csv = "area,value\nE09000002,218900\n\"Barking & Dagenham\"\nBarnet,\"395,869\"\n";
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Population 2021", csv)).send().await.unwrap();
+        assert_eq!(r.status(), 400, "a row with no value is a problem");
+        let csv = "area,value\nE09000002,218900\nBarnet,\"395,869\"\nCamden,210100\n";
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Population 2021", csv)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Nothing has been saved yet") && page.contains("Barking and Dagenham") && page.contains("395869"));
+        assert!(!app.app.indicator_datasets(&Actor::System).await.unwrap().iter().any(|d| d.0 == "Population 2021"), "a preview saves nothing");
+        // A confirm whose text was changed on the way is checked again: nothing is saved.
+        let before = app.audit_count().await;
+        let r = client.post(app.url("/indicators"))
+            .form(&[("csrf_token", csrf.as_str()), ("dataset", "Population 2021"), ("source", "x"), ("csv", "area,value\nBarnet,1\nNowhere,2\n")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(app.audit_count().await, before);
+        let r = client.post(app.url("/indicators"))
+            .form(&[("csrf_token", csrf.as_str()), ("dataset", hidden(&page, "dataset").as_str()), ("source", hidden(&page, "source").as_str()), ("csv", hidden(&page, "csv").as_str())])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let list = client.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("“Population 2021” has been imported") && list.contains("ONS mid-year estimates 2021"));
+        let mut conn = app.app.db().pool().acquire().await.unwrap();
+        let values = lcpf_store::queries::funds::dataset_values(&mut conn, "Population 2021").await.unwrap();
+        assert_eq!(values, vec![("E09000002".to_string(), 218_900_000_000), ("E09000003".to_string(), 395_869_000_000), ("E09000007".to_string(), 210_100_000_000)]);
+    }
+
+    async fn only_funder_staff_import(app: TestApp) {
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Mine", "area,value\nBarnet,1\n")).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(client.get(app.url("/indicators")).send().await.unwrap().status(), 403);
+    }
+}
