@@ -49,6 +49,7 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
         .replace("{id}", &id.to_string())
         .replace("{code}", BARNET_ONS)
         .replace("{name}", "app.css")
+        .replace("{year}", "2014")
 }
 
 /// A body that would be a valid change if the actor were allowed to make it.
@@ -68,6 +69,14 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
             ("year", "2013/14".into()),
             ("dataset_1", "Recorded crime 2012/13".into()),
         ]
+    } else if path.ends_with("/periods") {
+        vec![
+            ("round_name", "Refused".into()),
+            ("first_year", "2030/31".into()),
+            ("last_year", "2031/32".into()),
+        ]
+    } else if path.contains("/budgets/") {
+        vec![("pot", "1".into()), ("co_commissioning", "".into())]
     } else if path.ends_with("/decide") {
         vec![
             ("reference", "PCD 1".into()),
@@ -90,7 +99,11 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
 }
 
 fn json_body(path: &str) -> serde_json::Value {
-    if path.ends_with("/scenarios") {
+    if path.ends_with("/periods") {
+        serde_json::json!({"round_name": "Refused", "first_year": "2030/31", "last_year": "2031/32"})
+    } else if path.contains("/budgets/") {
+        serde_json::json!({"pot": "1"})
+    } else if path.ends_with("/scenarios") {
         serde_json::json!({"name": "Refused", "year": "2013/14", "indicators": [{"dataset": "Recorded crime 2012/13", "weight": "100"}]})
     } else if path.ends_with("/decision") {
         serde_json::json!({"reference": "PCD 1", "decided_on": "2014-01-01", "decision_maker": "X", "summary": "Y"})

@@ -215,3 +215,52 @@ mod exports {
         }
     }
 }
+
+mod setup {
+    use super::common::*;
+
+    crate::backend_tests! {
+        async fn an_admin_adds_a_period_and_sets_its_budgets(app: TestApp) {
+            let (client, csrf) = app.signed_in(ADMIN).await;
+            let fund = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap()[0].id;
+            let page = client.get(app.url("/funds")).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains(&format!("/funds/{fund}/periods/new")));
+            let r = client.post(app.url(&format!("/funds/{fund}/periods")))
+                .form(&[("csrf_token", csrf.as_str()), ("round_name", "2021/22–2024/25"), ("first_year", "2020/21"), ("last_year", "2021/22")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 400);
+            assert!(r.text().await.unwrap().contains("Funding periods cannot overlap"));
+            let r = client.post(app.url(&format!("/funds/{fund}/periods")))
+                .form(&[("csrf_token", csrf.as_str()), ("round_name", ""), ("first_year", "2022/23"), ("last_year", "2021/22")])
+                .send().await.unwrap();
+            let body = r.text().await.unwrap();
+            assert!(body.contains("Enter the round") && body.contains("must end in or after"));
+            let r = client.post(app.url(&format!("/funds/{fund}/periods")))
+                .form(&[("csrf_token", csrf.as_str()), ("round_name", "2021/22–2024/25"), ("first_year", "2021/22"), ("last_year", "2022/23")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            let period_url = r.headers()["location"].to_str().unwrap().to_string();
+            let page = client.get(app.url(&period_url)).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("Not set") && page.contains(&format!("{period_url}/budgets/2021")));
+            let r = client.post(app.url(&format!("{period_url}/budgets/2021")))
+                .form(&[("csrf_token", csrf.as_str()), ("pot", "18m"), ("co_commissioning", "130")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 400);
+            let body = r.text().await.unwrap();
+            assert!(body.contains("is not an amount of money") && body.contains("at most 100%"));
+            let r = client.post(app.url(&format!("{period_url}/budgets/2021")))
+                .form(&[("csrf_token", csrf.as_str()), ("pot", "£17,500,000"), ("co_commissioning", "30"), ("note", "PCD 2021/22")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            let page = client.get(app.url(&period_url)).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("£17,500,000") && page.contains("30%"));
+            assert_eq!(client.get(app.url(&format!("{period_url}/budgets/2030"))).send().await.unwrap().status(), 404);
+            // A decided year's budget is locked: the demo's 2017/18 was decided.
+            let period = crate::period_2017(&app).await;
+            let r = client.post(app.url(&format!("/periods/{period}/budgets/2017")))
+                .form(&[("csrf_token", csrf.as_str()), ("pot", "1"), ("co_commissioning", "")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 403);
+        }
+    }
+}

@@ -863,3 +863,194 @@ impl App {
         workbook.save_to_buffer().map_err(xlsx)
     }
 }
+
+/// A new funding period as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct PeriodInput {
+    /// The round it belongs to, e.g. 2017/18–2020/21.
+    pub round_name: String,
+    pub first_year: String,
+    pub last_year: String,
+    /// The Police and Crime Plan its projects link to (optional).
+    #[serde(default)]
+    pub plan_id: Option<i64>,
+}
+
+/// A year's budget as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct BudgetInput {
+    /// The year's whole pot, e.g. £18,000,000.
+    pub pot: String,
+    /// The Co-Commissioning Fund's top-slice, %, e.g. 30.
+    #[serde(default)]
+    pub co_commissioning: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl App {
+    /// Adds a funding period from entered text; each year starts with no budget.
+    pub async fn add_period(
+        &self,
+        actor: &Actor,
+        fund_id: i64,
+        input: &PeriodInput,
+    ) -> AppResult<FundingPeriod> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        let mut errors = FieldErrors::new();
+        let round = errors.check(
+            "round_name",
+            required_text(
+                &input.round_name,
+                "the round, for example 2017/18–2020/21",
+                50,
+            ),
+        );
+        let first = errors.check("first_year", FinancialYear::parse(&input.first_year));
+        let last = errors.check("last_year", FinancialYear::parse(&input.last_year));
+        let span = match (first, last) {
+            (Some(f), Some(l)) => errors.check("last_year", Period::new(f, l)),
+            _ => None,
+        };
+        errors.into_result()?;
+        let (Some(round), Some(span)) = (round, span) else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "validated period input is incomplete"
+            )));
+        };
+        let mut conn = self.db().pool().acquire().await?;
+        let others = q::periods(&mut conn, fund_id).await?;
+        drop(conn);
+        for p in &others {
+            let (f, l) = (
+                FinancialYear::parse(&p.first_year).map_err(anyhow::Error::from)?,
+                FinancialYear::parse(&p.last_year).map_err(anyhow::Error::from)?,
+            );
+            if span.first() <= l && f <= span.last() {
+                return Err(AppError::invalid(
+                    "first_year",
+                    format!(
+                        "Funding periods cannot overlap: {}–{} is already a period of this fund",
+                        p.first_year, p.last_year
+                    ),
+                ));
+            }
+        }
+        self.create_period(actor, fund_id, &round, span, input.plan_id, &[])
+            .await
+    }
+
+    /// Sets (or changes) one year's pot and co-commissioning share. Refused once the year's
+    /// allocations are decided, because they were decided against this budget.
+    pub async fn set_budget(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        year: &str,
+        input: &BudgetInput,
+    ) -> AppResult<PeriodBudget> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        let mut errors = FieldErrors::new();
+        let pot = errors.check("pot", Money::parse(&input.pot));
+        if pot.is_some_and(Money::is_negative) {
+            errors.add("pot", "The pot cannot be negative");
+        }
+        let share = match input.co_commissioning.trim() {
+            "" => Some(Percentage::ZERO),
+            t => errors.check("co_commissioning", Percentage::parse(t)),
+        };
+        if share.is_some_and(|s| s > Percentage::HUNDRED) {
+            errors.add(
+                "co_commissioning",
+                "The co-commissioning share is at most 100%",
+            );
+        }
+        errors.into_result()?;
+        let (Some(pot), Some(share)) = (pot, share) else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "validated budget input is incomplete"
+            )));
+        };
+        let mut tx = self.db().begin().await?;
+        let period = q::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let year = FinancialYear::parse(year)
+            .map_err(|_| AppError::NotFound(format!("The year {year}")))?;
+        let span = Period::new(
+            FinancialYear::parse(&period.first_year).map_err(anyhow::Error::from)?,
+            FinancialYear::parse(&period.last_year).map_err(anyhow::Error::from)?,
+        )
+        .map_err(anyhow::Error::from)?;
+        if !span.contains(year) {
+            return Err(AppError::NotFound(format!(
+                "The year {year} in this funding period"
+            )));
+        }
+        if let Some(d) = q::decision_for(&mut tx, period_id, &year.to_string()).await? {
+            return Err(AppError::Forbidden(format!(
+                "{year} was decided on {} ({}): its budget is locked",
+                d.decided_on, d.reference
+            )));
+        }
+        let before = q::budgets(&mut tx, period_id)
+            .await?
+            .into_iter()
+            .find(|b| b.year == year.to_string());
+        let after = PeriodBudget {
+            period_id,
+            year: year.to_string(),
+            pot_pence: pot.pence(),
+            co_commissioning_bp: i64::from(share.basis_points()),
+            note: input.note.trim().to_string(),
+        };
+        q::upsert_budget(&mut tx, &after).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "budget.set",
+                entity_type: "funding_period",
+                entity_id: period_id.to_string(),
+                summary: format!("{year} budget set to {pot} with {share} to co-commissioning"),
+                before: before.as_ref(),
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+impl App {
+    /// The period and a year's current budget, for its edit form: the same checks as
+    /// [`App::set_budget`] (funder admin, a year of the period).
+    pub async fn budget_to_edit(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        year: FinancialYear,
+    ) -> AppResult<(FundingPeriod, Option<PeriodBudget>)> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        let mut conn = self.db().pool().acquire().await?;
+        let period = q::period(&mut conn, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let span = Period::new(
+            FinancialYear::parse(&period.first_year).map_err(anyhow::Error::from)?,
+            FinancialYear::parse(&period.last_year).map_err(anyhow::Error::from)?,
+        )
+        .map_err(anyhow::Error::from)?;
+        if !span.contains(year) {
+            return Err(AppError::NotFound(format!(
+                "The year {year} in this funding period"
+            )));
+        }
+        let budget = q::budgets(&mut conn, period_id)
+            .await?
+            .into_iter()
+            .find(|b| b.year == year.to_string());
+        Ok((period, budget))
+    }
+}

@@ -412,7 +412,7 @@ impl App {
 /// The records behind edit forms: each checks the same permission as the change it leads to,
 /// so a form is never shown to someone who could not submit it.
 impl App {
-    pub fn may_create_organisation(&self, actor: &Actor) -> AppResult<()> {
+    pub fn may_manage_reference_data(&self, actor: &Actor) -> AppResult<()> {
         authorise(actor, Permission::ManageReferenceData)
     }
 

@@ -28,8 +28,8 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, users and the audit log.", version = "1"),
-    paths(funds, period, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
-    components(schemas(PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    paths(funds, period, create_period, set_budget, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    components(schemas(lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -459,4 +459,46 @@ pub async fn area_allocations(
     Path(code): Path<String>,
 ) -> ApiResult<Vec<lcpf_store::queries::funds::Allocation>> {
     Ok(Json(state.app.area_allocations(&auth.actor, &code).await?))
+}
+
+/// Adds a funding period to a fund (funder admin).
+#[utoipa::path(post, path = "/api/v1/funds/{id}/periods", params(("id" = i64, Path)), request_body = lcpf_app::funds::PeriodInput, responses((status = 201, body = lcpf_store::queries::funds::FundingPeriod), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn create_period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The fund")?;
+    let input: lcpf_app::funds::PeriodInput = json_body(&body)?;
+    let p = state.app.add_period(&auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(p)).into_response())
+}
+
+/// Sets a year's pot and co-commissioning share; `year` is the year it starts, e.g. 2021 for 2021/22 (funder admin).
+#[utoipa::path(put, path = "/api/v1/periods/{id}/budgets/{year}", params(("id" = i64, Path), ("year" = i32, Path)), request_body = lcpf_app::funds::BudgetInput, responses((status = 200, body = lcpf_store::queries::funds::PeriodBudget), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn set_budget(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, year)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<lcpf_store::queries::funds::PeriodBudget> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The funding period")?;
+    let start: i32 = year
+        .parse()
+        .map_err(|_| ApiError(AppError::NotFound(format!("The year {year}"))))?;
+    let input: lcpf_app::funds::BudgetInput = json_body(&body)?;
+    Ok(Json(
+        state
+            .app
+            .set_budget(
+                &auth.actor,
+                id,
+                &lcpf_domain::FinancialYear::starting(start).to_string(),
+                &input,
+            )
+            .await?,
+    ))
 }

@@ -143,7 +143,31 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         post(reference::update_area),
     )
     .add("GET", "/funds", SignedIn, get(funds::funds))
+    .add(
+        "GET",
+        "/funds/{id}/periods/new",
+        FunderAdmin,
+        get(funds::new_period_form),
+    )
+    .add(
+        "POST",
+        "/funds/{id}/periods",
+        FunderAdmin,
+        post(funds::create_period),
+    )
     .add("GET", "/periods/{id}", SignedIn, get(funds::period))
+    .add(
+        "GET",
+        "/periods/{id}/budgets/{year}",
+        FunderAdmin,
+        get(funds::budget_form),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/budgets/{year}",
+        FunderAdmin,
+        post(funds::set_budget),
+    )
     .add(
         "GET",
         "/periods/{id}/scenarios/new",
@@ -218,7 +242,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/api/openapi.json", Public, get(api::openapi_json))
     .add("GET", "/api/v1/me", SignedIn, get(api::me))
     .add("GET", "/api/v1/funds", SignedIn, get(api::funds))
+    .add(
+        "POST",
+        "/api/v1/funds/{id}/periods",
+        FunderAdmin,
+        post(api::create_period),
+    )
     .add("GET", "/api/v1/periods/{id}", SignedIn, get(api::period))
+    .add(
+        "PUT",
+        "/api/v1/periods/{id}/budgets/{year}",
+        FunderAdmin,
+        put(api::set_budget),
+    )
     .add(
         "POST",
         "/api/v1/periods/{id}/scenarios",

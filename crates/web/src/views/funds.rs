@@ -70,6 +70,7 @@ async fn map_of(
 #[template(path = "funds.html")]
 struct FundsPage {
     layout: Layout,
+    can_add: bool,
     funds: Vec<(Fund, Vec<PeriodSummary>)>,
 }
 
@@ -108,6 +109,7 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
     }
     render(&FundsPage {
         layout: Layout::new(&auth, "Funds", "funds"),
+        can_add: may(&auth.actor, Permission::ManageReferenceData),
         funds: out,
     })
 }
@@ -121,6 +123,9 @@ struct PeriodPage {
     years: Vec<YearAllocations>,
     scenarios: Vec<Scenario>,
     can_model: bool,
+    can_set_budget: bool,
+    /// Year, pot, co-commissioning %, note, start year (for links), decided.
+    budgets: Vec<(String, String, String, String, i32, bool)>,
     sort: String,
 }
 
@@ -146,6 +151,30 @@ pub async fn period(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let view = state.app.period(&auth.actor, id).await?;
+    // Every year of the period, budgeted or not, so a new period's budgets can be set.
+    let first = lcpf_domain::FinancialYear::parse(&view.period.first_year)
+        .map_err(|e| PageError::App(lcpf_app::AppError::Internal(e.into())))?;
+    let last = lcpf_domain::FinancialYear::parse(&view.period.last_year)
+        .map_err(|e| PageError::App(lcpf_app::AppError::Internal(e.into())))?;
+    let budgets = (first.start_year()..=last.start_year())
+        .map(|y| {
+            let year = lcpf_domain::FinancialYear::starting(y).to_string();
+            let b = view.budgets.iter().find(|b| b.year == year);
+            (
+                year.clone(),
+                b.map(|b| money(b.pot_pence))
+                    .unwrap_or_else(|| "Not set".into()),
+                b.map(|b| {
+                    lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32)
+                        .to_string()
+                })
+                .unwrap_or_default(),
+                b.map(|b| b.note.clone()).unwrap_or_default(),
+                y,
+                view.decisions.iter().any(|d| d.year == year),
+            )
+        })
+        .collect();
     let mut years = Vec::new();
     for b in &view.budgets {
         let decision = view.decisions.iter().find(|d| d.year == b.year).cloned();
@@ -201,6 +230,8 @@ pub async fn period(
             "funds",
         ),
         can_model: may(&auth.actor, Permission::ModelAllocations),
+        can_set_budget: may(&auth.actor, Permission::ManageReferenceData),
+        budgets,
         fund: view.fund,
         period: view.period,
         years,
@@ -553,4 +584,162 @@ pub async fn compare(
         rows,
         totals,
     })
+}
+
+#[derive(Template)]
+#[template(path = "period_form.html")]
+struct PeriodFormPage {
+    layout: Layout,
+    fund: Fund,
+    plans: Vec<lcpf_app::Plan>,
+    form: PeriodForm,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeriodForm {
+    #[serde(default)]
+    round_name: String,
+    #[serde(default)]
+    first_year: String,
+    #[serde(default)]
+    last_year: String,
+    #[serde(default)]
+    plan_id: String,
+}
+
+async fn period_form_page(
+    state: &AppState,
+    auth: &Auth,
+    fund_id: i64,
+    form: PeriodForm,
+    errors: FieldErrors,
+) -> Result<PeriodFormPage, PageError> {
+    state.app.may_manage_reference_data(&auth.actor)?;
+    let (fund, _) = state.app.fund(&auth.actor, fund_id).await?;
+    let plans = state.app.list_plans(&auth.actor).await?;
+    Ok(PeriodFormPage {
+        layout: Layout::new(auth, "Add a funding period", "funds"),
+        fund,
+        plans,
+        form,
+        errors,
+    })
+}
+
+pub async fn new_period_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The fund")?;
+    render(&period_form_page(&state, &auth, id, PeriodForm::default(), FieldErrors::new()).await?)
+}
+
+pub async fn create_period(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The fund")?;
+    let form: PeriodForm = read_form(&auth, &jar, &body)?;
+    let input = lcpf_app::funds::PeriodInput {
+        round_name: form.round_name.clone(),
+        first_year: form.first_year.clone(),
+        last_year: form.last_year.clone(),
+        plan_id: form.plan_id.parse().ok(),
+    };
+    match state.app.add_period(&auth.actor, id, &input).await {
+        Ok(p) => Ok(Redirect::to(&format!("/periods/{}", p.id)).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&period_form_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "budget_form.html")]
+struct BudgetFormPage {
+    layout: Layout,
+    period: FundingPeriod,
+    year: String,
+    start: i32,
+    form: lcpf_app::funds::BudgetInput,
+    errors: FieldErrors,
+}
+
+fn year_from_path(start: &str) -> Result<lcpf_domain::FinancialYear, PageError> {
+    start
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1990..=2100).contains(y))
+        .map(lcpf_domain::FinancialYear::starting)
+        .ok_or_else(|| PageError::App(lcpf_app::AppError::NotFound("The year".into())))
+}
+
+pub async fn budget_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, start)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let year = year_from_path(&start)?;
+    let (period, current) = state.app.budget_to_edit(&auth.actor, id, year).await?;
+    let current = current.as_ref();
+    let form = lcpf_app::funds::BudgetInput {
+        pot: current
+            .map(|b| Money::from_pence(b.pot_pence).to_string())
+            .unwrap_or_default(),
+        co_commissioning: current
+            .map(|b| {
+                lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32)
+                    .to_string()
+                    .trim_end_matches('%')
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        note: current.map(|b| b.note.clone()).unwrap_or_default(),
+    };
+    render(&BudgetFormPage {
+        layout: Layout::new(&auth, &format!("Budget for {year}"), "funds"),
+        period,
+        year: year.to_string(),
+        start: year.start_year(),
+        form,
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn set_budget(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path((id, start)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let year = year_from_path(&start)?;
+    let form: lcpf_app::funds::BudgetInput = read_form(&auth, &jar, &body)?;
+    match state
+        .app
+        .set_budget(&auth.actor, id, &year.to_string(), &form)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/periods/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            let view = state.app.period(&auth.actor, id).await?;
+            render_invalid(&BudgetFormPage {
+                layout: Layout::new(&auth, &format!("Budget for {year}"), "funds"),
+                period: view.period,
+                year: year.to_string(),
+                start: year.start_year(),
+                form,
+                errors,
+            })
+        }
+    }
 }

@@ -107,7 +107,7 @@ pub async fn new_organisation_form(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Response, PageError> {
-    state.app.may_create_organisation(&auth.actor)?;
+    state.app.may_manage_reference_data(&auth.actor)?;
     render(&OrganisationFormPage {
         layout: Layout::new(&auth, "Add an organisation", "organisations"),
         action: "/organisations".into(),
