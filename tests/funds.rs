@@ -138,6 +138,12 @@ backend_tests! {
         let next: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
         let (_, rows) = app.app.scenario(&Actor::System, next).await.unwrap();
         assert_eq!(rows.len(), 32);
+        let page = client.get(app.url(&format!("/scenarios/{next}?sort=change&colour=change"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("shaded by change on the previous year"));
+        let biggest = rows.iter().max_by_key(|r| (r.amount_pence - r.previous_pence.unwrap(), std::cmp::Reverse(r.area_name.clone()))).unwrap();
+        let table = &page[page.find("Allocation by borough").unwrap()..];
+        let first_row = &table[table.find("<tbody").unwrap()..];
+        assert!(first_row[..first_row.find("</tr>").unwrap()].contains(&biggest.area_name), "sorted by change, largest first");
         assert!(rows.iter().all(|r| r.amount_pence * 100 >= r.previous_pence.unwrap() * 95));
     }
 }

@@ -409,6 +409,20 @@ struct ScenarioPage {
     can_decide: bool,
     form: DecisionInput,
     errors: FieldErrors,
+    /// Table order: name, amount or change.
+    sort: String,
+    /// What shades the map: amount or change.
+    colour: String,
+    has_previous: bool,
+}
+
+/// How a scenario's page is shown: `?sort=amount&colour=change`.
+#[derive(Deserialize, Default)]
+pub struct ScenarioView {
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    colour: String,
 }
 
 async fn scenario_page(
@@ -417,11 +431,21 @@ async fn scenario_page(
     id: i64,
     form: DecisionInput,
     errors: FieldErrors,
+    view_as: ScenarioView,
 ) -> Result<ScenarioPage, PageError> {
     let (scenario, rows) = state.app.scenario(&auth.actor, id).await?;
     let view = state.app.period(&auth.actor, scenario.period_id).await?;
     let decision = view.decisions.into_iter().find(|d| d.year == scenario.year);
-    let rows: Vec<AllocationRow> = rows
+    let changes: HashMap<String, i64> = rows
+        .iter()
+        .filter_map(|r| {
+            r.previous_pence
+                .map(|p| (r.area_code.clone(), r.amount_pence - p))
+        })
+        .collect();
+    let has_previous = !changes.is_empty();
+    let by_change = view_as.colour == "change" && has_previous;
+    let mut rows: Vec<AllocationRow> = rows
         .into_iter()
         .map(|r| AllocationRow {
             amount: money(r.amount_pence),
@@ -437,15 +461,33 @@ async fn scenario_page(
             bound_by: r.bound_by,
         })
         .collect();
+    let change_of = |code: &str| changes.get(code).copied().unwrap_or(0);
+    match view_as.sort.as_str() {
+        "amount" => rows.sort_by_key(|r| std::cmp::Reverse(r.amount_pence)),
+        "change" if has_previous => rows.sort_by_key(|r| std::cmp::Reverse(change_of(&r.code))),
+        _ => {}
+    }
     let values: HashMap<String, (i64, String)> = rows
         .iter()
-        .map(|r| (r.code.clone(), (r.amount_pence, r.amount.clone())))
+        .map(|r| {
+            let shade = if by_change {
+                (change_of(&r.code), format!("change {}", r.change))
+            } else {
+                (r.amount_pence, r.amount.clone())
+            };
+            (r.code.clone(), shade)
+        })
         .collect();
+    let what = if by_change {
+        "change on the previous year"
+    } else {
+        "amount"
+    };
     let map = map_of(
         state,
         &auth.actor,
         &values,
-        &format!("{} by borough", scenario.name),
+        &format!("{} by borough, shaded by {what}", scenario.name),
     )
     .await?;
     Ok(ScenarioPage {
@@ -461,6 +503,9 @@ async fn scenario_page(
         decision,
         form,
         errors,
+        sort: view_as.sort,
+        colour: if by_change { "change" } else { "amount" }.to_string(),
+        has_previous,
     })
 }
 
@@ -468,6 +513,7 @@ pub async fn scenario(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(view_as): Query<ScenarioView>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The scenario")?;
     render(
@@ -477,6 +523,7 @@ pub async fn scenario(
             id,
             DecisionInput::default(),
             FieldErrors::new(),
+            view_as,
         )
         .await?,
     )
@@ -538,7 +585,9 @@ pub async fn decide(
         Ok(d) => Ok(Redirect::to(&format!("/periods/{}", d.period_id)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            render_invalid(&scenario_page(&state, &auth, id, form, errors).await?)
+            render_invalid(
+                &scenario_page(&state, &auth, id, form, errors, ScenarioView::default()).await?,
+            )
         }
     }
 }
