@@ -249,48 +249,40 @@ pub mod funds {
             .await?;
 
             // Illustrative scenarios from real recorded crime, labelled as such.
-            let crime = |year: &str| {
-                vec![ScenarioIndicator {
-                    dataset: format!("Recorded crime {year}"),
+            let illustrative = [
+                (
+                    first.id,
+                    "2013/14",
+                    "Illustrative: by recorded crime 2012/13",
+                    "2012/13",
+                ),
+                (
+                    second.id,
+                    "2018/19",
+                    "Illustrative: 70/30 split by recorded crime 2017/18",
+                    "2017/18",
+                ),
+                (
+                    second.id,
+                    "2018/19",
+                    "Illustrative: 70/30 split by recorded crime 2016/17",
+                    "2016/17",
+                ),
+            ];
+            for (period, year, name, crime_year) in illustrative {
+                let indicators = vec![ScenarioIndicator {
+                    dataset: format!("Recorded crime {crime_year}"),
                     weight: "100".into(),
-                }]
-            };
-            self.create_scenario(
-                &system,
-                first.id,
-                &ScenarioInput {
-                    name: "Illustrative: by recorded crime 2012/13".into(),
-                    year: "2013/14".into(),
-                    indicators: crime("2012/13"),
+                }];
+                let input = ScenarioInput {
+                    name: name.into(),
+                    year: year.into(),
+                    indicators,
                     illustrative: true,
                     ..Default::default()
-                },
-            )
-            .await?;
-            self.create_scenario(
-                &system,
-                second.id,
-                &ScenarioInput {
-                    name: "Illustrative: 70/30 split by recorded crime 2017/18".into(),
-                    year: "2018/19".into(),
-                    indicators: crime("2017/18"),
-                    illustrative: true,
-                    ..Default::default()
-                },
-            )
-            .await?;
-            self.create_scenario(
-                &system,
-                second.id,
-                &ScenarioInput {
-                    name: "Illustrative: 70/30 split by recorded crime 2016/17".into(),
-                    year: "2018/19".into(),
-                    indicators: crime("2016/17"),
-                    illustrative: true,
-                    ..Default::default()
-                },
-            )
-            .await?;
+                };
+                self.create_scenario(&system, period, &input).await?;
+            }
             Ok(())
         }
     }

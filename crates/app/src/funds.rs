@@ -185,11 +185,7 @@ impl App {
         let period = q::period(&mut tx, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
-        let span = Period::new(
-            FinancialYear::parse(&period.first_year).map_err(anyhow::Error::from)?,
-            FinancialYear::parse(&period.last_year).map_err(anyhow::Error::from)?,
-        )
-        .map_err(anyhow::Error::from)?;
+        let span = span_of(&period)?;
         let budgets = q::budgets(&mut tx, period_id).await?;
 
         let mut errors = FieldErrors::new();
@@ -565,6 +561,15 @@ impl App {
     }
 }
 
+/// The years a stored funding period spans.
+fn span_of(period: &FundingPeriod) -> AppResult<Period> {
+    let year = |t: &str| FinancialYear::parse(t).map_err(anyhow::Error::from);
+    Ok(
+        Period::new(year(&period.first_year)?, year(&period.last_year)?)
+            .map_err(anyhow::Error::from)?,
+    )
+}
+
 async fn insert_decision(
     tx: &mut lcpf_store::AnyConnection,
     actor: &Actor,
@@ -922,10 +927,8 @@ impl App {
         let others = q::periods(&mut conn, fund_id).await?;
         drop(conn);
         for p in &others {
-            let (f, l) = (
-                FinancialYear::parse(&p.first_year).map_err(anyhow::Error::from)?,
-                FinancialYear::parse(&p.last_year).map_err(anyhow::Error::from)?,
-            );
+            let existing = span_of(p)?;
+            let (f, l) = (existing.first(), existing.last());
             if span.first() <= l && f <= span.last() {
                 return Err(AppError::invalid(
                     "first_year",
@@ -977,11 +980,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
         let year = FinancialYear::parse(year)
             .map_err(|_| AppError::NotFound(format!("The year {year}")))?;
-        let span = Period::new(
-            FinancialYear::parse(&period.first_year).map_err(anyhow::Error::from)?,
-            FinancialYear::parse(&period.last_year).map_err(anyhow::Error::from)?,
-        )
-        .map_err(anyhow::Error::from)?;
+        let span = span_of(&period)?;
         if !span.contains(year) {
             return Err(AppError::NotFound(format!(
                 "The year {year} in this funding period"
@@ -1037,11 +1036,7 @@ impl App {
         let period = q::period(&mut conn, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
-        let span = Period::new(
-            FinancialYear::parse(&period.first_year).map_err(anyhow::Error::from)?,
-            FinancialYear::parse(&period.last_year).map_err(anyhow::Error::from)?,
-        )
-        .map_err(anyhow::Error::from)?;
+        let span = span_of(&period)?;
         if !span.contains(year) {
             return Err(AppError::NotFound(format!(
                 "The year {year} in this funding period"
