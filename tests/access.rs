@@ -77,6 +77,13 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
         ]
     } else if path.contains("/budgets/") {
         vec![("pot", "1".into()), ("co_commissioning", "".into())]
+    } else if path.ends_with("/streams") {
+        vec![
+            ("year", "2013/14".into()),
+            ("name", "Refused".into()),
+            ("amount", "1".into()),
+            ("recipient", "X".into()),
+        ]
     } else if path.ends_with("/decide") {
         vec![
             ("reference", "PCD 1".into()),

@@ -345,7 +345,15 @@ async fn a_funder_admin_builds_compares_and_decides_scenarios_in_chromium() {
     sign_in(&client, &app, ADMIN).await;
     check_page(&client, &app, "/funds", "London Crime Prevention Fund").await;
     check_page(&client, &app, "/indicators", "Import a dataset").await;
-    let fund = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap()[0].id;
+    let fund = app
+        .app
+        .list_funds(&lcpf_app::Actor::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "London Crime Prevention Fund")
+        .unwrap()
+        .id;
     let (_, periods) = app.app.fund(&lcpf_app::Actor::System, fund).await.unwrap();
     let period = periods
         .iter()

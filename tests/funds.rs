@@ -6,7 +6,15 @@ use lcpf_app::Actor;
 
 /// The demo's first two-year period of the 2017–21 round (2017/18–2018/19).
 pub async fn period_2017(app: &TestApp) -> i64 {
-    let fund = app.app.list_funds(&Actor::System).await.unwrap()[0].id;
+    let fund = app
+        .app
+        .list_funds(&Actor::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "London Crime Prevention Fund")
+        .unwrap()
+        .id;
     let (_, periods) = app.app.fund(&Actor::System, fund).await.unwrap();
     periods
         .iter()
@@ -99,7 +107,7 @@ backend_tests! {
 
     async fn a_decision_locks_the_year_and_becomes_the_envelopes(app: TestApp) {
         let (client, csrf) = app.signed_in(ADMIN).await;
-        let fund = app.app.list_funds(&Actor::System).await.unwrap()[0].id;
+        let fund = app.app.list_funds(&Actor::System).await.unwrap().into_iter().find(|f| f.name == "London Crime Prevention Fund").unwrap().id;
         let (_, periods) = app.app.fund(&Actor::System, fund).await.unwrap();
         let later = periods.iter().find(|(p, _)| p.first_year == "2019/20").unwrap().0.id;
         let r = build(&app, &client, &csrf, later, &[("name", "2019/20 by crime"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2018/19")]).await;
@@ -182,8 +190,10 @@ mod api {
             assert_eq!(r.status(), 201);
             let allocations: Vec<serde_json::Value> = client.get(app.url("/api/v1/areas/E09000002/allocations")).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
             let years: Vec<&str> = allocations.iter().map(|a| a["year"].as_str().unwrap()).collect();
-            assert_eq!(years, ["2017/18", "2018/19"]);
-            assert_eq!(allocations[0]["amount_pence"], 64_400_000);
+            assert_eq!(years, ["2016/17", "2017/18", "2018/19"]);
+            // £403,000 then £644,000: the £241,000 uplift in Barking and Dagenham's proposal.
+            assert_eq!(allocations[0]["amount_pence"], 40_300_000);
+            assert_eq!(allocations[1]["amount_pence"], 64_400_000);
         }
     }
 }
@@ -228,7 +238,7 @@ mod setup {
     crate::backend_tests! {
         async fn an_admin_adds_a_period_and_sets_its_budgets(app: TestApp) {
             let (client, csrf) = app.signed_in(ADMIN).await;
-            let fund = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap()[0].id;
+            let fund = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap().into_iter().find(|f| f.name == "London Crime Prevention Fund").unwrap().id;
             let page = client.get(app.url("/funds")).send().await.unwrap().text().await.unwrap();
             assert!(page.contains(&format!("/funds/{fund}/periods/new")));
             let r = client.post(app.url(&format!("/funds/{fund}/periods")))
@@ -267,6 +277,38 @@ mod setup {
                 .form(&[("csrf_token", csrf.as_str()), ("pot", "1"), ("co_commissioning", "")])
                 .send().await.unwrap();
             assert_eq!(r.status(), 403);
+        }
+    }
+}
+
+mod streams {
+    use super::common::*;
+
+    crate::backend_tests! {
+        async fn other_streams_are_recorded_and_shown(app: TestApp) {
+            let (client, csrf) = app.signed_in(ADMIN).await;
+            let funds = app.app.list_funds(&lcpf_app::Actor::System).await.unwrap();
+            let dip = funds.iter().find(|f| f.name.starts_with("Drug Interventions")).unwrap();
+            let (_, periods) = app.app.fund(&lcpf_app::Actor::System, dip.id).await.unwrap();
+            let period = periods[0].0.id;
+            let page = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("Drug testing on arrest") && page.contains("£4,900,000") && page.contains("£7,800,000"));
+            let r = client.post(app.url(&format!("/periods/{period}/streams")))
+                .form(&[("csrf_token", csrf.as_str()), ("year", "2013/14"), ("name", ""), ("amount", "lots"), ("recipient", "")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 400);
+            let body = r.text().await.unwrap();
+            for text in ["2013/14 is outside this funding period", "Enter the stream", "is not an amount of money", "Enter who receives it"] {
+                assert!(body.contains(text), "missing {text}");
+            }
+            let r = client.post(app.url(&format!("/periods/{period}/streams")))
+                .form(&[("csrf_token", csrf.as_str()), ("year", "2012/13"), ("name", "Communities Against Guns, Gangs and Knives"), ("amount", "£1,000,000"), ("recipient", "Boroughs")])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            let page = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("Communities Against Guns, Gangs and Knives"));
+            let bd = client.get(app.url("/areas/E09000002")).send().await.unwrap().text().await.unwrap();
+            assert!(bd.contains("£403,000") && bd.contains("2016/17"));
         }
     }
 }

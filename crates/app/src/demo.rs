@@ -248,6 +248,70 @@ pub mod funds {
             )
             .await?;
 
+            // Barking and Dagenham 2016/17 follows from the same sentence: £644k less the £241k uplift.
+            self.record_allocations(
+                &system,
+                first.id,
+                "2016/17",
+                &DecisionInput {
+                    reference: "Derived from the 2017/18 notification".into(),
+                    decided_on: "2013-11-07".into(),
+                    decision_maker: "Deputy Mayor for Policing and Crime".into(),
+                    summary: "Barking and Dagenham's 2016/17 allocation, derived: its 2017/18 allocation of £644,000 was “a £241k uplift”, so £403,000. Decided as part of the four-year commitment announced in November 2013; the other boroughs' figures are not in the sources.".into(),
+                },
+                &[("E09000002".to_string(), Money::from_pounds(403_000))],
+            )
+            .await?;
+
+            // 2012/13: the Home Office's DIP money that MOPAC passported (seed 001).
+            let dip = self
+                .create_fund(
+                    &system,
+                    "Drug Interventions Programme (passported)",
+                    "The Home Office portion of Drug Interventions Programme funding for London that MOPAC inherited in 2012/13 and passported to existing recipients, before the London Crime Prevention Fund.",
+                    &[],
+                )
+                .await?;
+            let year_2012 = self
+                .add_period(
+                    &system,
+                    dip.id,
+                    &crate::funds::PeriodInput {
+                        round_name: "2012/13".into(),
+                        first_year: "2012/13".into(),
+                        last_year: "2012/13".into(),
+                        plan_id: None,
+                    },
+                )
+                .await?;
+            let source =
+                "Views on the Drug Interventions Programme from MOPAC (Roger Hadwen, MOPAC)";
+            for (name, amount, recipient) in [
+                (
+                    "DIP: 40% of the 32 boroughs' DIP funding",
+                    "£7,800,000",
+                    "The 32 boroughs' DIP teams",
+                ),
+                (
+                    "Drug testing on arrest",
+                    "£4,900,000",
+                    "Metropolitan Police Service",
+                ),
+            ] {
+                self.add_stream(
+                    &system,
+                    year_2012.id,
+                    &crate::funds::StreamInput {
+                        year: "2012/13".into(),
+                        name: name.into(),
+                        amount: amount.into(),
+                        recipient: recipient.into(),
+                        note: source.into(),
+                    },
+                )
+                .await?;
+            }
+
             // Illustrative scenarios from real recorded crime, labelled as such.
             let illustrative = [
                 (

@@ -927,9 +927,7 @@ impl App {
         let others = q::periods(&mut conn, fund_id).await?;
         drop(conn);
         for p in &others {
-            let existing = span_of(p)?;
-            let (f, l) = (existing.first(), existing.last());
-            if span.first() <= l && f <= span.last() {
+            if span_of(p)?.overlaps(span) {
                 return Err(AppError::invalid(
                     "first_year",
                     format!(
@@ -1047,5 +1045,126 @@ impl App {
             .into_iter()
             .find(|b| b.year == year.to_string());
         Ok((period, budget))
+    }
+}
+
+/// Another named stream of money, as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct StreamInput {
+    /// Financial year, e.g. 2012/13.
+    pub year: String,
+    /// e.g. Drug testing on arrest.
+    pub name: String,
+    pub amount: String,
+    /// e.g. Metropolitan Police Service.
+    pub recipient: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl App {
+    /// Records another named stream of a period's money (funder admin).
+    pub async fn add_stream(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        input: &StreamInput,
+    ) -> AppResult<lcpf_store::queries::funds::Stream> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        let mut tx = self.db().begin().await?;
+        let period = q::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let span = span_of(&period)?;
+        let mut errors = FieldErrors::new();
+        let year = match FinancialYear::parse(&input.year) {
+            Ok(y) if span.contains(y) => Some(y),
+            Ok(y) => {
+                errors.add(
+                    "year",
+                    format!("{y} is outside this funding period ({span})"),
+                );
+                None
+            }
+            Err(e) => {
+                errors.add("year", e.to_string());
+                None
+            }
+        };
+        let name = errors.check(
+            "name",
+            required_text(
+                &input.name,
+                "the stream's name, for example Drug testing on arrest",
+                100,
+            ),
+        );
+        let amount = errors.check("amount", Money::parse(&input.amount));
+        if amount.is_some_and(Money::is_negative) {
+            errors.add("amount", "The amount cannot be negative");
+        }
+        let recipient = errors.check(
+            "recipient",
+            required_text(
+                &input.recipient,
+                "who receives it, for example Metropolitan Police Service",
+                200,
+            ),
+        );
+        errors.into_result()?;
+        let (Some(year), Some(name), Some(amount), Some(recipient)) =
+            (year, name, amount, recipient)
+        else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "validated stream input is incomplete"
+            )));
+        };
+        let mut stream = lcpf_store::queries::funds::Stream {
+            id: 0,
+            period_id,
+            year: year.to_string(),
+            name,
+            amount_pence: amount.pence(),
+            recipient,
+            note: input.note.trim().to_string(),
+        };
+        stream.id = q::insert_stream(&mut tx, &stream).await.map_err(|e| {
+            if lcpf_store::is_unique_violation(&e) {
+                AppError::invalid(
+                    "name",
+                    format!("{year} already has a stream called “{}”", stream.name),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        record::<(), lcpf_store::queries::funds::Stream>(
+            &mut tx,
+            actor,
+            Change {
+                action: "stream.add",
+                entity_type: "funding_period",
+                entity_id: period_id.to_string(),
+                summary: format!(
+                    "{year} stream “{}”: {amount} to {}",
+                    stream.name, stream.recipient
+                ),
+                before: None,
+                after: Some(&stream),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stream)
+    }
+
+    pub async fn streams(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<Vec<lcpf_store::queries::funds::Stream>> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut conn = self.db().pool().acquire().await?;
+        Ok(q::streams(&mut conn, period_id).await?)
     }
 }

@@ -218,6 +218,12 @@ impl FundingPeriod {
         self.first <= year && year <= self.last
     }
 
+    /// Whether two periods share a year. A fund's periods may not: an allocation belongs to
+    /// exactly one period, and nothing rolls over between them.
+    pub fn overlaps(self, other: FundingPeriod) -> bool {
+        self.first <= other.last && other.first <= self.last
+    }
+
     /// `2017/18–2018/19`; accepts an en dash, a hyphen or the word "to" between the years.
     pub fn parse(text: &str) -> Result<FundingPeriod, CalendarError> {
         let t = text.trim();
@@ -320,6 +326,11 @@ mod tests {
                 .to_string(),
             "2019/20"
         );
+        let a = FundingPeriod::parse("2017/18–2018/19").unwrap();
+        let b = FundingPeriod::parse("2019/20–2020/21").unwrap();
+        let c = FundingPeriod::parse("2018/19–2019/20").unwrap();
+        assert!(!a.overlaps(b) && !b.overlaps(a));
+        assert!(a.overlaps(c) && c.overlaps(b) && a.overlaps(a));
         assert!(matches!(
             FundingPeriod::parse("2019/20–2017/18"),
             Err(CalendarError::PeriodBackwards { .. })

@@ -155,12 +155,18 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         FunderAdmin,
         post(funds::create_period),
     )
-    .add("GET", "/periods/{id}", SignedIn, get(funds::period))
+    .add("GET", "/periods/{id}", SignedIn, get(funds::period_page))
     .add(
         "GET",
         "/periods/{id}/budgets/{year}",
         FunderAdmin,
         get(funds::budget_form),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/streams",
+        FunderAdmin,
+        post(funds::add_stream),
     )
     .add(
         "POST",

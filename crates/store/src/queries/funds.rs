@@ -500,3 +500,49 @@ pub async fn allocations_in_year(
     .await?;
     rows.into_iter().map(map_allocation).collect()
 }
+
+/// A named stream of money besides direct borough funding and co-commissioning, e.g. DIP
+/// money passported to boroughs, or drug testing on arrest funded to the police.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Stream {
+    pub id: i64,
+    pub period_id: i64,
+    pub year: String,
+    pub name: String,
+    pub amount_pence: i64,
+    /// Who receives it, e.g. "the 32 boroughs" or "Metropolitan Police Service".
+    pub recipient: String,
+    pub note: String,
+}
+
+pub async fn streams(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Vec<Stream>> {
+    let rows = sqlx::query("SELECT id, period_id, year, name, amount_pence, recipient, note FROM period_streams WHERE period_id = $1 ORDER BY year, name")
+        .bind(period_id)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Stream {
+                id: r.try_get("id")?,
+                period_id: r.try_get("period_id")?,
+                year: r.try_get("year")?,
+                name: r.try_get("name")?,
+                amount_pence: r.try_get("amount_pence")?,
+                recipient: r.try_get("recipient")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_stream(conn: &mut AnyConnection, s: &Stream) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO period_streams (period_id, year, name, amount_pence, recipient, note) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(s.period_id)
+        .bind(&s.year)
+        .bind(&s.name)
+        .bind(s.amount_pence)
+        .bind(&s.recipient)
+        .bind(&s.note)
+        .fetch_one(conn)
+        .await
+}

@@ -124,6 +124,10 @@ struct PeriodPage {
     scenarios: Vec<Scenario>,
     can_model: bool,
     can_set_budget: bool,
+    /// Year, name, amount, recipient, note.
+    streams: Vec<(String, String, String, String, String)>,
+    stream_form: lcpf_app::funds::StreamInput,
+    errors: FieldErrors,
     /// Year, pot, co-commissioning %, note, start year (for links), decided.
     budgets: Vec<(String, String, String, String, i32, bool)>,
     sort: String,
@@ -143,11 +147,21 @@ pub struct SortQuery {
     sort: String,
 }
 
-pub async fn period(
+pub async fn period_page(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     Query(q): Query<SortQuery>,
+) -> Result<Response, PageError> {
+    period(State(state), auth, Path(id), Query(q), None).await
+}
+
+async fn period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<SortQuery>,
+    stream_errors: Option<(lcpf_app::funds::StreamInput, FieldErrors)>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let view = state.app.period(&auth.actor, id).await?;
@@ -220,6 +234,21 @@ pub async fn period(
             map,
         });
     }
+    let streams = state
+        .app
+        .streams(&auth.actor, id)
+        .await?
+        .into_iter()
+        .map(|st| {
+            (
+                st.year,
+                st.name,
+                money(st.amount_pence),
+                st.recipient,
+                st.note,
+            )
+        })
+        .collect();
     render(&PeriodPage {
         layout: Layout::new(
             &auth,
@@ -231,6 +260,12 @@ pub async fn period(
         ),
         can_model: may(&auth.actor, Permission::ModelAllocations),
         can_set_budget: may(&auth.actor, Permission::ManageReferenceData),
+        streams,
+        stream_form: stream_errors
+            .as_ref()
+            .map(|f| f.0.clone())
+            .unwrap_or_default(),
+        errors: stream_errors.map(|f| f.1).unwrap_or_default(),
         budgets,
         fund: view.fund,
         period: view.period,
@@ -789,6 +824,35 @@ pub async fn set_budget(
                 form,
                 errors,
             })
+        }
+    }
+}
+
+/// Adds another named stream from the period page's form; errors redraw the page.
+pub async fn add_stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let form: lcpf_app::funds::StreamInput = read_form(&auth, &jar, &body)?;
+    match state.app.add_stream(&auth.actor, id, &form).await {
+        Ok(_) => Ok(Redirect::to(&format!("/periods/{id}#streams")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            let response = period(
+                State(state),
+                auth,
+                Path(id.to_string()),
+                Query(SortQuery {
+                    sort: String::new(),
+                }),
+                Some((form, errors)),
+            )
+            .await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())
         }
     }
 }
