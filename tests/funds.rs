@@ -89,6 +89,7 @@ backend_tests! {
 
         let compare = client.get(app.url(&format!("/scenarios/compare?id={first}&id={second}"))).send().await.unwrap().text().await.unwrap();
         assert!(compare.contains("Crime 2016/17") && compare.contains("Crime two years") && compare.contains("£13,500,000"));
+        assert!(compare.contains("boroughs get more") && compare.contains("get less"));
         let one = client.get(app.url(&format!("/scenarios/compare?id={first}"))).send().await.unwrap();
         assert_eq!(one.status(), 400);
 
@@ -124,6 +125,16 @@ backend_tests! {
         assert_eq!(r.status(), 303);
         let page = client.get(app.url(&format!("/periods/{later}"))).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("PCD 79") && page.contains("£12,600,000") && page.contains("lcpf-choropleth"));
+        let csv = client.get(app.url(&format!("/periods/{later}/allocations.csv"))).send().await.unwrap().bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&csv[3..]);
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["year", "area", "name", "amount", "decision"]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let boroughs: i64 = rows.iter().filter(|r| &r[1] != "total").map(|r| lcpf_domain::Money::parse(&r[3]).unwrap().pence()).sum();
+        let total = rows.iter().find(|r| &r[1] == "total").unwrap();
+        assert_eq!((boroughs, lcpf_domain::Money::parse(&total[3]).unwrap().pence(), &total[4]), (1_260_000_000, 1_260_000_000, "PCD 79"));
+        let xlsx = client.get(app.url(&format!("/periods/{later}/allocations.xlsx"))).send().await.unwrap();
+        assert_eq!(xlsx.status(), 200);
+        assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an XLSX is a zip");
         let envelopes = app.app.area_allocations(&Actor::System, "E09000003").await.unwrap();
         assert!(envelopes.iter().any(|a| a.year == "2019/20" && a.reference == "PCD 79" && a.amount_pence > 0));
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::access::{authorise, Permission};
 use crate::error::AppResult;
+use crate::exports::Cell;
 use crate::{Actor, App};
 
 /// One change, described for the log.
@@ -100,10 +101,24 @@ impl App {
         authorise(actor, Permission::ViewAuditLog)?;
         let mut conn = self.db().pool().acquire().await?;
         let records = q::list(&mut conn, filter, None, 0).await?;
-        let mut out = Vec::from("\u{feff}".as_bytes());
-        {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
+        let table: Vec<Vec<Cell>> = records
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.id.to_string()),
+                    Cell::Text(r.at),
+                    Cell::Text(r.actor),
+                    Cell::Text(r.action),
+                    Cell::Text(r.entity_type),
+                    Cell::Text(r.entity_id),
+                    Cell::Text(r.summary),
+                    Cell::Text(r.before_json.unwrap_or_default()),
+                    Cell::Text(r.after_json.unwrap_or_default()),
+                ]
+            })
+            .collect();
+        crate::exports::csv(
+            &[
                 "id",
                 "at",
                 "actor",
@@ -113,25 +128,9 @@ impl App {
                 "summary",
                 "before",
                 "after",
-            ])
-            .map_err(anyhow::Error::from)?;
-            for r in &records {
-                w.write_record([
-                    r.id.to_string(),
-                    r.at.clone(),
-                    spreadsheet_safe(&r.actor),
-                    spreadsheet_safe(&r.action),
-                    spreadsheet_safe(&r.entity_type),
-                    spreadsheet_safe(&r.entity_id),
-                    spreadsheet_safe(&r.summary),
-                    spreadsheet_safe(r.before_json.as_deref().unwrap_or("")),
-                    spreadsheet_safe(r.after_json.as_deref().unwrap_or("")),
-                ])
-                .map_err(anyhow::Error::from)?;
-            }
-            w.flush().map_err(anyhow::Error::from)?;
-        }
-        Ok(out)
+            ],
+            &table,
+        )
     }
 }
 

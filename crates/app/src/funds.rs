@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 use crate::access::{authorise, may, Permission};
 use crate::audit::{record, Change};
 use crate::error::AppResult;
+use crate::exports::{self, Cell};
 use crate::{Actor, App, AppError};
 
 /// A new scenario as entered. Percentages and money are text, parsed here so every problem
@@ -511,54 +512,6 @@ impl App {
         let mut conn = self.db().pool().acquire().await?;
         Ok(q::allocations_for_area(&mut conn, ons_code).await?)
     }
-
-    /// A scenario as CSV for Excel: one row per borough and a total.
-    pub async fn scenario_csv(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
-        let (s, rows) = self.scenario(actor, id).await?;
-        let mut out = Vec::from("\u{feff}".as_bytes());
-        {
-            let mut w = csv::Writer::from_writer(&mut out);
-            let header = [
-                "area",
-                "name",
-                "formula_share_pct",
-                "formula_amount",
-                "amount",
-                "previous",
-                "change",
-                "bound_by",
-            ];
-            w.write_record(header).map_err(anyhow::Error::from)?;
-            for r in &rows {
-                let change = r
-                    .previous_pence
-                    .map(|p| Money::from_pence(r.amount_pence - p).to_decimal_string())
-                    .unwrap_or_default();
-                w.write_record([
-                    r.area_code.clone(),
-                    r.area_name.clone(),
-                    format!(
-                        "{}.{:04}",
-                        r.formula_share_millionths / 10_000,
-                        r.formula_share_millionths % 10_000
-                    ),
-                    Money::from_pence(r.formula_pence).to_decimal_string(),
-                    Money::from_pence(r.amount_pence).to_decimal_string(),
-                    r.previous_pence
-                        .map(|p| Money::from_pence(p).to_decimal_string())
-                        .unwrap_or_default(),
-                    change,
-                    r.bound_by.clone(),
-                ])
-                .map_err(anyhow::Error::from)?;
-            }
-            let total = Money::from_pence(s.total_pence).to_decimal_string();
-            w.write_record(["total", "", "", "", total.as_str(), "", "", ""])
-                .map_err(anyhow::Error::from)?;
-            w.flush().map_err(anyhow::Error::from)?;
-        }
-        Ok(out)
-    }
 }
 
 /// The years a stored funding period spans.
@@ -779,93 +732,6 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(created)
-    }
-}
-
-impl App {
-    /// A scenario as an Excel workbook: a header, one row per borough, a total row; money as
-    /// numbers in pounds with a £ format, so sums and sorting work in Excel.
-    pub async fn scenario_xlsx(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
-        use rust_xlsxwriter::{Format, Workbook};
-        let (s, rows) = self.scenario(actor, id).await?;
-        let xlsx = |e: rust_xlsxwriter::XlsxError| {
-            AppError::Internal(anyhow::anyhow!("cannot write the workbook: {e}"))
-        };
-        let mut workbook = Workbook::new();
-        let bold = Format::new().set_bold();
-        let pounds = Format::new().set_num_format("£#,##0.00");
-        let percent = Format::new().set_num_format("0.0000");
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("Allocation").map_err(xlsx)?;
-        // Excel keeps numbers as doubles: pence become pounds only here, at the file's edge.
-        let money = |pence: i64| pence as f64 / 100.0;
-        sheet
-            .write_with_format(0, 0, format!("{} ({})", s.name, s.year), &bold)
-            .map_err(xlsx)?;
-        if s.illustrative {
-            sheet.write(1, 0, "Illustrative: computed from Metropolitan Police recorded crime, not MOPAC's allocation").map_err(xlsx)?;
-        }
-        let header = [
-            "ONS code",
-            "Borough",
-            "Formula share %",
-            "Formula amount",
-            "Allocation",
-            "Previous",
-            "Change",
-            "Decided by rule",
-        ];
-        for (c, h) in header.iter().enumerate() {
-            sheet
-                .write_with_format(3, c as u16, *h, &bold)
-                .map_err(xlsx)?;
-        }
-        for (i, r) in rows.iter().enumerate() {
-            let row = 4 + i as u32;
-            sheet.write(row, 0, r.area_code.as_str()).map_err(xlsx)?;
-            sheet.write(row, 1, r.area_name.as_str()).map_err(xlsx)?;
-            sheet
-                .write_with_format(
-                    row,
-                    2,
-                    r.formula_share_millionths as f64 / 10_000.0,
-                    &percent,
-                )
-                .map_err(xlsx)?;
-            sheet
-                .write_with_format(row, 3, money(r.formula_pence), &pounds)
-                .map_err(xlsx)?;
-            sheet
-                .write_with_format(row, 4, money(r.amount_pence), &pounds)
-                .map_err(xlsx)?;
-            if let Some(p) = r.previous_pence {
-                sheet
-                    .write_with_format(row, 5, money(p), &pounds)
-                    .map_err(xlsx)?;
-                sheet
-                    .write_with_format(row, 6, money(r.amount_pence - p), &pounds)
-                    .map_err(xlsx)?;
-            }
-            sheet.write(row, 7, r.bound_by.as_str()).map_err(xlsx)?;
-        }
-        let total_row = 4 + rows.len() as u32;
-        sheet
-            .write_with_format(total_row, 1, "Total", &bold)
-            .map_err(xlsx)?;
-        sheet
-            .write_with_format(
-                total_row,
-                4,
-                money(s.total_pence),
-                &pounds.clone().set_bold(),
-            )
-            .map_err(xlsx)?;
-        sheet.set_column_width(1, 26).map_err(xlsx)?;
-        for c in 2..=7 {
-            sheet.set_column_width(c, 16).map_err(xlsx)?;
-        }
-        sheet.set_freeze_panes(4, 0).map_err(xlsx)?;
-        workbook.save_to_buffer().map_err(xlsx)
     }
 }
 
@@ -1168,3 +1034,146 @@ impl App {
         Ok(q::streams(&mut conn, period_id).await?)
     }
 }
+
+const SCENARIO_XLSX_HEADER: [&str; 8] = [
+    "ONS code",
+    "Borough",
+    "Formula share %",
+    "Formula amount",
+    "Allocation",
+    "Previous",
+    "Change",
+    "Decided by rule",
+];
+const SCENARIO_HEADER: [&str; 8] = [
+    "area",
+    "name",
+    "formula_share_pct",
+    "formula_amount",
+    "amount",
+    "previous",
+    "change",
+    "bound_by",
+];
+
+impl App {
+    /// A scenario's table: one row per borough and a total.
+    async fn scenario_table(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(Scenario, Vec<Vec<Cell>>)> {
+        let (s, rows) = self.scenario(actor, id).await?;
+        let mut table: Vec<Vec<Cell>> = rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.area_code),
+                    Cell::Text(r.area_name),
+                    Cell::Share(r.formula_share_millionths),
+                    Cell::Money(r.formula_pence),
+                    Cell::Money(r.amount_pence),
+                    r.previous_pence.map(Cell::Money).unwrap_or(Cell::Empty),
+                    r.previous_pence
+                        .map(|p| Cell::Money(r.amount_pence - p))
+                        .unwrap_or(Cell::Empty),
+                    Cell::Text(r.bound_by),
+                ]
+            })
+            .collect();
+        table.push(vec![
+            Cell::Text("total".into()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Money(s.total_pence),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ]);
+        Ok((s, table))
+    }
+
+    /// A scenario as CSV for Excel.
+    pub async fn scenario_csv(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+        let (_, table) = self.scenario_table(actor, id).await?;
+        exports::csv(&SCENARIO_HEADER, &table)
+    }
+
+    /// A scenario as an Excel workbook, money as numbers with a £ format.
+    pub async fn scenario_xlsx(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+        let (s, table) = self.scenario_table(actor, id).await?;
+        let notes: &[&str] = if s.illustrative {
+            &["Illustrative: computed from Metropolitan Police recorded crime, not MOPAC's allocation"]
+        } else {
+            &[]
+        };
+        exports::xlsx(
+            "Allocation",
+            &format!("{} ({})", s.name, s.year),
+            notes,
+            &SCENARIO_XLSX_HEADER,
+            &table,
+        )
+    }
+
+    /// A period's decided allocations (each borough's envelope per year) with each year's total.
+    async fn period_table(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<(FundingPeriod, Vec<Vec<Cell>>)> {
+        let view = self.period(actor, period_id).await?;
+        let mut table = Vec::new();
+        for d in &view.decisions {
+            let mut total = 0;
+            for a in view.allocations.iter().filter(|a| a.year == d.year) {
+                total += a.amount_pence;
+                table.push(vec![
+                    Cell::Text(a.year.clone()),
+                    Cell::Text(a.area_code.clone()),
+                    Cell::Text(a.area_name.clone()),
+                    Cell::Money(a.amount_pence),
+                    Cell::Text(d.reference.clone()),
+                ]);
+            }
+            table.push(vec![
+                Cell::Text(d.year.clone()),
+                Cell::Text("total".into()),
+                Cell::Empty,
+                Cell::Money(total),
+                Cell::Text(d.reference.clone()),
+            ]);
+        }
+        Ok((view.period, table))
+    }
+
+    pub async fn period_allocations_csv(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<Vec<u8>> {
+        let (_, table) = self.period_table(actor, period_id).await?;
+        exports::csv(&PERIOD_HEADER, &table)
+    }
+
+    pub async fn period_allocations_xlsx(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<Vec<u8>> {
+        let (p, table) = self.period_table(actor, period_id).await?;
+        exports::xlsx(
+            "Allocations",
+            &format!(
+                "Decided allocations, funding period {}–{}",
+                p.first_year, p.last_year
+            ),
+            &[],
+            &["Year", "ONS code", "Borough", "Allocation", "Decision"],
+            &table,
+        )
+    }
+}
+
+const PERIOD_HEADER: [&str; 5] = ["year", "area", "name", "amount", "decision"];

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod funds;
 pub mod indicators;
 pub mod organisations;

@@ -158,6 +158,18 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/periods/{id}", SignedIn, get(funds::period_page))
     .add(
         "GET",
+        "/periods/{id}/allocations.csv",
+        SignedIn,
+        get(funds::period_csv),
+    )
+    .add(
+        "GET",
+        "/periods/{id}/allocations.xlsx",
+        SignedIn,
+        get(funds::period_xlsx),
+    )
+    .add(
+        "GET",
         "/periods/{id}/budgets/{year}",
         FunderAdmin,
         get(funds::budget_form),

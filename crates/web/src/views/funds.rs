@@ -631,6 +631,10 @@ pub async fn decide(
 #[template(path = "compare.html")]
 struct ComparePage {
     layout: Layout,
+    /// Boroughs getting more, less and the same under the last scenario than the first.
+    winners: usize,
+    losers: usize,
+    unchanged: usize,
     comparison: Comparison,
     rows: Vec<(String, String, Vec<String>, String)>,
     totals: Vec<String>,
@@ -662,7 +666,13 @@ pub async fn compare(
         })
         .collect();
     let totals = comparison.totals.iter().map(|t| money(*t)).collect();
+    let winners = comparison.rows.iter().filter(|r| r.difference > 0).count();
+    let losers = comparison.rows.iter().filter(|r| r.difference < 0).count();
+    let unchanged = comparison.rows.len() - winners - losers;
     render(&ComparePage {
+        winners,
+        losers,
+        unchanged,
         layout: Layout::new(&auth, "Compare scenarios", "funds"),
         comparison,
         rows,
@@ -855,4 +865,48 @@ pub async fn add_stream(
             Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())
         }
     }
+}
+
+fn download(body: Vec<u8>, content_type: &str, filename: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub async fn period_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let body = state.app.period_allocations_csv(&auth.actor, id).await?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        format!("lcpf-allocations-period-{id}.csv"),
+    ))
+}
+
+pub async fn period_xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let body = state.app.period_allocations_xlsx(&auth.actor, id).await?;
+    Ok(download(
+        body,
+        XLSX,
+        format!("lcpf-allocations-period-{id}.xlsx"),
+    ))
 }
