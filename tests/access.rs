@@ -106,7 +106,11 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
 }
 
 fn json_body(path: &str) -> serde_json::Value {
-    if path.ends_with("/periods") {
+    if path.ends_with("/streams") {
+        serde_json::json!({"year": "2012/13", "name": "Refused", "amount": "1", "recipient": "X"})
+    } else if path.ends_with("/indicator-datasets") {
+        serde_json::json!({"dataset": "Refused", "source": "X", "csv": "area,value\nBarnet,1\n"})
+    } else if path.ends_with("/periods") {
         serde_json::json!({"round_name": "Refused", "first_year": "2030/31", "last_year": "2031/32"})
     } else if path.contains("/budgets/") {
         serde_json::json!({"pot": "1"})

@@ -88,3 +88,28 @@ backend_tests! {
         assert_eq!(client.get(app.url("/indicators")).send().await.unwrap().status(), 403);
     }
 }
+
+mod api {
+    use super::common::*;
+
+    crate::backend_tests! {
+        async fn datasets_are_imported_through_the_api_all_or_nothing(app: TestApp) {
+            let token = app.token(FUNDER_OFFICER).await;
+            let client = app.client();
+            let r = client.post(app.url("/api/v1/indicator-datasets")).bearer_auth(&token)
+                .json(&serde_json::json!({"dataset": "Demand 2023", "source": "Borough returns", "csv": "area,value\nBarnet,10\nAtlantis,3\nSutton,x\n"}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), 422);
+            let body: serde_json::Value = r.json().await.unwrap();
+            let messages: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+            assert_eq!(messages.len(), 2);
+            assert!(messages[0].starts_with("row 3, column area") && messages[1].starts_with("row 4, column value"));
+            let r = client.post(app.url("/api/v1/indicator-datasets")).bearer_auth(&token)
+                .json(&serde_json::json!({"dataset": "Demand 2023", "source": "Borough returns", "csv": "area,value\nBarnet,10\nSutton,4.5\n"}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            let list: Vec<serde_json::Value> = client.get(app.url("/api/v1/indicator-datasets")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            assert!(list.iter().any(|d| d["dataset"] == "Demand 2023" && d["source"] == "Borough returns"));
+        }
+    }
+}

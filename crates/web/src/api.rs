@@ -28,8 +28,8 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, users and the audit log.", version = "1"),
-    paths(funds, period, create_period, set_budget, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
-    components(schemas(lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -501,4 +501,71 @@ pub async fn set_budget(
             )
             .await?,
     ))
+}
+
+/// Records another named stream of a period's money (funder admin).
+#[utoipa::path(post, path = "/api/v1/periods/{id}/streams", params(("id" = i64, Path)), request_body = lcpf_app::funds::StreamInput, responses((status = 201, body = lcpf_store::queries::funds::Stream), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn add_stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The funding period")?;
+    let input: lcpf_app::funds::StreamInput = json_body(&body)?;
+    let s = state.app.add_stream(&auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(s)).into_response())
+}
+
+/// An indicator dataset to import: `csv` is the file's text, header `area,value`.
+#[derive(Deserialize, ToSchema)]
+pub struct IndicatorImport {
+    dataset: String,
+    source: String,
+    csv: String,
+}
+
+/// A dataset held: its name and source.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDataset {
+    dataset: String,
+    source: String,
+}
+
+/// Indicator datasets held (funder staff).
+#[utoipa::path(get, path = "/api/v1/indicator-datasets", responses((status = 200, body = Vec<IndicatorDataset>), (status = 403, body = Problem)))]
+pub async fn indicator_datasets(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Vec<IndicatorDataset>> {
+    let list = state.app.indicator_datasets(&auth.actor).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(dataset, source)| IndicatorDataset { dataset, source })
+            .collect(),
+    ))
+}
+
+/// Imports an indicator dataset, all or nothing; every bad row is an error naming its row and column (funder staff).
+#[utoipa::path(post, path = "/api/v1/indicator-datasets", request_body = IndicatorImport, responses((status = 201, body = IndicatorDataset), (status = 422, body = Problem), (status = 403, body = Problem)))]
+pub async fn import_indicators(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let input: IndicatorImport = json_body(&body)?;
+    let p = state
+        .app
+        .import_indicator_dataset(&auth.actor, &input.dataset, &input.source, &input.csv)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IndicatorDataset {
+            dataset: p.dataset,
+            source: p.source,
+        }),
+    )
+        .into_response())
 }

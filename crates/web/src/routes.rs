@@ -275,6 +275,24 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     )
     .add(
         "POST",
+        "/api/v1/periods/{id}/streams",
+        FunderAdmin,
+        post(api::add_stream),
+    )
+    .add(
+        "GET",
+        "/api/v1/indicator-datasets",
+        FunderStaff,
+        get(api::indicator_datasets),
+    )
+    .add(
+        "POST",
+        "/api/v1/indicator-datasets",
+        FunderStaff,
+        post(api::import_indicators),
+    )
+    .add(
+        "POST",
         "/api/v1/periods/{id}/scenarios",
         FunderStaff,
         post(api::create_scenario),
