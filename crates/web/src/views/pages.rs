@@ -46,6 +46,11 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
     let heading = match user.role {
         Role::FunderAdmin => {
             task(
+                "/funds".into(),
+                "Funds and allocations",
+                "Funding periods and budgets, allocation scenarios and decisions.",
+            );
+            task(
                 "/users".into(),
                 "Manage users",
                 "Add people, give them roles, disable accounts and reset passwords.",
@@ -63,6 +68,11 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
             "Fund administration".to_string()
         }
         Role::FunderOfficer => {
+            task(
+                "/funds".into(),
+                "Funds and allocations",
+                "Model allocation scenarios and compare them.",
+            );
             task(
                 "/organisations?kind=borough".into(),
                 "Boroughs",
@@ -102,8 +112,8 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
             if let Some(code) = &user.area_code {
                 task(
                     format!("/areas/{code}"),
-                    "Your area",
-                    "The borough's ONS code, org-id and boundary.",
+                    "Your allocations",
+                    "Your borough's LCPF allocations year by year, its ONS code and boundary.",
                 );
             }
             format!(
