@@ -8,7 +8,7 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{audit, funds, indicators, pages, reference, users};
+use crate::views::{audit, funds, indicators, pages, reference, scenarios, users};
 use crate::{api, assets, AppState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,21 +190,26 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/periods/{id}/scenarios/new",
         FunderStaff,
-        get(funds::new_scenario_form),
+        get(scenarios::new_scenario_form),
     )
     .add(
         "POST",
         "/periods/{id}/scenarios",
         FunderStaff,
-        post(funds::create_scenario),
+        post(scenarios::create_scenario),
     )
     .add(
         "GET",
         "/scenarios/compare",
         FunderStaff,
-        get(funds::compare),
+        get(scenarios::compare),
     )
-    .add("GET", "/scenarios/{id}", FunderStaff, get(funds::scenario))
+    .add(
+        "GET",
+        "/scenarios/{id}",
+        FunderStaff,
+        get(scenarios::scenario),
+    )
     .add("GET", "/indicators", FunderStaff, get(indicators::list))
     .add(
         "POST",
@@ -217,19 +222,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/scenarios/{id}/allocations.xlsx",
         FunderStaff,
-        get(funds::scenario_xlsx),
+        get(scenarios::scenario_xlsx),
     )
     .add(
         "GET",
         "/scenarios/{id}/allocations.csv",
         FunderStaff,
-        get(funds::scenario_csv),
+        get(scenarios::scenario_csv),
     )
     .add(
         "POST",
         "/scenarios/{id}/decide",
         FunderAdmin,
-        post(funds::decide),
+        post(scenarios::decide),
     )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))

@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lcpf_app::audit::AuditPage;
 use lcpf_app::{AppError, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -95,15 +94,9 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     let filter = q.filter()?;
     let csv = state.app.audit_log_csv(&auth.actor, &filter).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"lcpf-audit-log.csv\"",
-            ),
-        ],
+    Ok(super::download(
         csv,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        "lcpf-audit-log.csv".into(),
+    ))
 }

@@ -5,10 +5,11 @@ pub mod funds;
 pub mod indicators;
 pub mod pages;
 pub mod reference;
+pub mod scenarios;
 pub mod users;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use lcpf_app::access::{may, Permission};
 use lcpf_app::{Actor, CurrentUser};
@@ -176,3 +177,20 @@ pub async fn with_actor(
         _ => response,
     }
 }
+
+/// A file to download, named.
+pub fn download(body: Vec<u8>, content_type: &str, filename: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
