@@ -11,6 +11,7 @@ pub mod field;
 pub mod identifiers;
 pub mod money;
 pub mod percentage;
+pub mod proposal;
 pub mod role;
 
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};
