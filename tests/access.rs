@@ -25,12 +25,37 @@ fn specs(app: &TestApp) -> Vec<RouteSpec> {
     specs
 }
 
+/// Barnet's draft proposal for 2017/18–2018/19 with one line: (proposal id, line id).
+async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
+    let system = lcpf_app::Actor::System;
+    let barnet_org = app.organisation_id("Barnet").await;
+    if let Some(id) = app.proposal_id("2017/18", BARNET_ONS).await {
+        let view = app.app.proposal(&system, id, None).await.unwrap();
+        return (id, view.lines[0].0);
+    }
+    let period = app.period_id("2017/18").await;
+    let p = app.app.start_proposal(&system, period, barnet_org).await.unwrap();
+    let line = lcpf_app::proposals::LineInput {
+        number: "1.1".into(),
+        title: "Barnet's line".into(),
+        priority: "Neighbourhood Policing".into(),
+        ..Default::default()
+    };
+    let (line_id, _) = app.app.save_line(&system, p.id, None, &line).await.unwrap();
+    (p.id, line_id)
+}
+
 /// Fills a route's parameters with Barnet's records (the "other" borough).
 async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     let barnet_org = app.organisation_id("Barnet").await;
     let barnet_user = app.user_id(BARNET_OFFICER).await;
+    let (barnet_proposal, barnet_line) = barnet_proposal(app).await;
     let id = if spec.path.contains("/users/") {
         barnet_user
+    } else if spec.path.contains("/proposals/{id}") {
+        barnet_proposal
+    } else if spec.path.starts_with("/funds/") || spec.path.starts_with("/api/v1/funds/") {
+        1
     } else if ["/plans/", "/periods/", "/scenarios/"]
         .iter()
         .any(|p| spec.path.contains(p))
@@ -50,6 +75,7 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
         .replace("{code}", BARNET_ONS)
         .replace("{name}", "app.css")
         .replace("{year}", "2014")
+        .replace("{line}", &barnet_line.to_string())
 }
 
 /// A body that would be a valid change if the actor were allowed to make it.
@@ -61,6 +87,8 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
         ]
     } else if path.ends_with("/edit") && path.starts_with("/areas") {
         vec![("name", "Changed".into()), ("in_lcpf", "yes".into())]
+    } else if path.ends_with("/proposals") {
+        vec![("period_id", "3".into())]
     } else if path.starts_with("/organisations") {
         vec![("name", "Changed Org".into()), ("kind", "provider".into())]
     } else if path.ends_with("/scenarios") {
@@ -91,6 +119,16 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
             ("decision_maker", "X".into()),
             ("summary", "Y".into()),
         ]
+    } else if path.ends_with("/themes") {
+        vec![("themes", "Refused".into())]
+    } else if path.ends_with("/max-lines") {
+        vec![("max_lines", "3".into())]
+    } else if path.contains("/proposals/") && path.contains("/lines") {
+        vec![("number", "9.9".into()), ("title", "Refused".into()), ("priority", "Neighbourhood Policing".into()), ("outcome", "X".into())]
+    } else if path.ends_with("/return") || path.ends_with("/comments") {
+        vec![("comment", "Refused".into())]
+    } else if path.ends_with("/variation") {
+        vec![("reason", "Refused".into())]
     } else if path.ends_with("/password") {
         vec![("password", "a brand new password".into())]
     } else if path == "/users" {
@@ -106,7 +144,17 @@ fn form_body(path: &str) -> Vec<(&'static str, String)> {
 }
 
 fn json_body(path: &str) -> serde_json::Value {
-    if path.ends_with("/streams") {
+    if path.ends_with("/lines") {
+        serde_json::json!([{"number": "9.9", "title": "Refused", "priority": "Neighbourhood Policing"}])
+    } else if path.ends_with("/proposals") {
+        serde_json::json!({"period_id": 3})
+    } else if path.ends_with("/return") || path.ends_with("/comments") || path.ends_with("/approve") {
+        serde_json::json!({"comment": "Refused"})
+    } else if path.ends_with("/variation") {
+        serde_json::json!({"reason": "Refused"})
+    } else if path.ends_with("/submit") {
+        serde_json::json!({})
+    } else if path.ends_with("/streams") {
         serde_json::json!({"year": "2012/13", "name": "Refused", "amount": "1", "recipient": "X"})
     } else if path.ends_with("/indicator-datasets") {
         serde_json::json!({"dataset": "Refused", "source": "X", "csv": "area,value\nBarnet,1\n"})
@@ -131,6 +179,7 @@ fn json_body(path: &str) -> serde_json::Value {
 
 backend_tests! {
     async fn signed_out_visitors_see_only_public_pages(app: TestApp) {
+        barnet_proposal(&app).await;
         let client = app.client();
         // The double-submit token a signed-out browser would have, so refusals are about
         // authorisation, not CSRF.
@@ -170,6 +219,9 @@ backend_tests! {
     }
 
     async fn a_borough_officer_cannot_read_or_change_another_boroughs_data(app: TestApp) {
+        let (proposal, _) = barnet_proposal(&app).await;
+        let system = lcpf_app::Actor::System;
+        let proposal_before = app.app.proposal(&system, proposal, None).await.unwrap();
         let (client, csrf) = app.signed_in(BD_OFFICER).await;
         let token = app.token(BD_OFFICER).await;
         let before = app.audit_count().await;
@@ -193,7 +245,7 @@ backend_tests! {
             };
             let status = r.status().as_u16();
             match spec.audience {
-                Audience::OwnOrganisation | Audience::FunderAdmin | Audience::FunderStaff => {
+                Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::FunderAdmin | Audience::FunderStaff => {
                     assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
                     refused += 1;
                 }
@@ -206,6 +258,9 @@ backend_tests! {
         assert_eq!(app.audit_count().await, before, "a refused request changed something");
         let barnet_after = app.app.get_organisation(&lcpf_app::Actor::System, barnet_before.id).await.unwrap();
         assert_eq!(barnet_before, barnet_after);
+        let proposal_after = app.app.proposal(&system, proposal, None).await.unwrap();
+        assert_eq!(proposal_before.lines, proposal_after.lines, "Barnet's draft lines changed");
+        assert_eq!(proposal_before.versions, proposal_after.versions, "Barnet's versions changed");
     }
 
     async fn a_borough_officer_can_use_their_own_boroughs_pages(app: TestApp) {
@@ -231,7 +286,8 @@ backend_tests! {
 
     async fn a_funder_admin_reaches_every_admin_page(app: TestApp) {
         let (client, _) = app.signed_in(ADMIN).await;
-        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in") {
+        // Drafting pages are the borough's own; a funder admin is refused them (tested below).
+        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in" && s.audience != Audience::OwnBorough) {
             let path = path_for_barnet(&app, &spec).await;
             let status = client.get(app.url(&path)).send().await.unwrap().status();
             assert_eq!(status, 200, "GET {path}");

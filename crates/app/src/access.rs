@@ -27,6 +27,13 @@ pub enum Permission {
     /// Change an organisation's contact details: funder admin, or that organisation's own
     /// borough officers and providers.
     EditOrganisationContact { organisation_id: i64 },
+    /// See a borough's proposal: funder staff (submitted versions), or the borough's own
+    /// officers (every version, drafts included).
+    ViewProposal { organisation_id: i64 },
+    /// Start, edit, submit or vary a proposal: the borough's own officers only.
+    DraftProposal { organisation_id: i64 },
+    /// Return or approve a submitted proposal, and see all boroughs': funder staff.
+    ReviewProposals,
 }
 
 /// Says whether `actor` may do `permission`; the error explains a refusal.
@@ -46,6 +53,14 @@ pub fn authorise(actor: &Actor, permission: Permission) -> Result<(), AppError> 
         Permission::ViewOrganisationPeople { organisation_id } => {
             user.role.is_funder() || belongs_to(user, organisation_id)
         }
+        Permission::ViewProposal { organisation_id } => {
+            user.role.is_funder()
+                || (user.role == Role::BoroughOfficer && belongs_to(user, organisation_id))
+        }
+        Permission::DraftProposal { organisation_id } => {
+            user.role == Role::BoroughOfficer && belongs_to(user, organisation_id)
+        }
+        Permission::ReviewProposals => user.role.is_funder(),
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -83,6 +98,13 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
                     .unwrap_or_default()
             )
         }
+        Permission::ViewProposal { .. } => {
+            "Only funder staff and the borough's own officers can see its proposal".into()
+        }
+        Permission::DraftProposal { .. } => {
+            "Only the borough's own officers can write and submit its proposal".into()
+        }
+        Permission::ReviewProposals => "Only funder staff can review proposals".into(),
         Permission::ViewReferenceData => "You cannot see this".into(),
         Permission::ModelAllocations => "Only funder staff can model allocation scenarios".into(),
         Permission::DecideAllocations => "Only a funder admin can decide an allocation".into(),

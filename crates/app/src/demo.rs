@@ -347,6 +347,55 @@ pub mod funds {
                 };
                 self.create_scenario(&system, period, &input).await?;
             }
+            self.load_demo_proposal(second.id).await
+        }
+    }
+}
+
+/// Barking and Dagenham's 2017/18 draft proposal, line for line as in seed 002, with the
+/// assumptions the data file states.
+pub mod proposals {
+    use lcpf_domain::proposal::ProposalLine;
+    use serde::Deserialize;
+
+    use crate::error::AppResult;
+    use crate::proposals::LineInput;
+    use crate::{Actor, App, AppError};
+
+    pub const BARKING_AND_DAGENHAM: &str =
+        include_str!("../../../data/demo/barking-and-dagenham-2017-18-proposal.json");
+
+    #[derive(Deserialize)]
+    pub struct DemoProposal {
+        pub themes: Vec<String>,
+        pub assumptions: Vec<String>,
+        pub lines: Vec<ProposalLine>,
+    }
+
+    pub fn barking_and_dagenham() -> anyhow::Result<DemoProposal> {
+        Ok(serde_json::from_str(BARKING_AND_DAGENHAM)?)
+    }
+
+    impl App {
+        pub(crate) async fn load_demo_proposal(&self, period_id: i64) -> AppResult<()> {
+            let system = Actor::System;
+            let demo = barking_and_dagenham()?;
+            let mut conn = self.db().pool().acquire().await?;
+            let org = lcpf_store::queries::organisations::for_area(&mut conn, "E09000002")
+                .await?
+                .ok_or_else(|| AppError::NotFound("Barking and Dagenham's council".into()))?;
+            drop(conn);
+            self.set_local_themes(&system, org.id, &demo.themes.join("\n"))
+                .await?;
+            let proposal = self.start_proposal(&system, period_id, org.id).await?;
+            let inputs: Vec<LineInput> = demo.lines.iter().map(LineInput::from_line).collect();
+            self.replace_lines(
+                &system,
+                proposal.id,
+                &inputs,
+                &format!("Demo data. {}", demo.assumptions.join(" ")),
+            )
+            .await?;
             Ok(())
         }
     }

@@ -17,6 +17,7 @@ pub mod funds;
 pub mod indicators;
 pub mod organisations;
 pub mod plans;
+pub mod proposals;
 pub mod reference;
 pub mod users;
 

@@ -27,9 +27,9 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, users and the audit log.", version = "1"),
-    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
-    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField)),
+    info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, borough proposals, users and the audit log.", version = "1"),
+    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit, crate::api_proposals::proposal, crate::api_proposals::start, crate::api_proposals::replace_lines, crate::api_proposals::submit, crate::api_proposals::return_to_borough, crate::api_proposals::approve, crate::api_proposals::variation, crate::api_proposals::comment, crate::api_proposals::compare, crate::api_proposals::overview),
+    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField, crate::api_proposals::ProposalDetail, crate::api_proposals::LineDetail, crate::api_proposals::StartRequest, crate::api_proposals::SaveResult, crate::api_proposals::StepRequest, lcpf_app::proposals::LineInput, lcpf_app::proposals::LineYearInput, lcpf_app::proposals::ContributorInput, lcpf_app::proposals::SmartOutcomeInput, lcpf_app::proposals::Overview, lcpf_app::proposals::OverviewRow, lcpf_store::queries::proposals::Proposal, lcpf_store::queries::proposals::Version, lcpf_store::queries::proposals::Comment)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -71,7 +71,7 @@ pub async fn openapi_json() -> Response {
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Changes need a bearer token (see the module docs).
-fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
+pub(crate) fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
     if auth.bearer || auth.actor.user().is_none() {
         Ok(())
     } else {
@@ -81,7 +81,7 @@ fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
-fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError(AppError::invalid(
             "body",

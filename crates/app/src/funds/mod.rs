@@ -101,7 +101,7 @@ impl App {
 }
 
 /// The years a stored funding period spans.
-fn span_of(period: &FundingPeriod) -> AppResult<Period> {
+pub(crate) fn span_of(period: &FundingPeriod) -> AppResult<Period> {
     let year = |t: &str| FinancialYear::parse(t).map_err(anyhow::Error::from);
     Ok(
         Period::new(year(&period.first_year)?, year(&period.last_year)?)
@@ -165,6 +165,7 @@ impl App {
             name,
             description: description.trim().to_string(),
             eligibility: eligibility.to_vec(),
+            max_lines_per_proposal: None,
         };
         record::<(), Fund>(
             &mut tx,

@@ -15,6 +15,8 @@ pub struct Fund {
     pub description: String,
     /// Rules every funded activity must keep, one per entry.
     pub eligibility: Vec<String>,
+    /// The most lines a borough's proposal may have, when the fund sets a cap.
+    pub max_lines_per_proposal: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -102,7 +104,9 @@ fn lines(text: String) -> Vec<String> {
 }
 
 pub async fn list_funds(conn: &mut AnyConnection) -> sqlx::Result<Vec<Fund>> {
-    let rows = sqlx::query("SELECT id, name, description, eligibility FROM funds ORDER BY name")
+    let rows = sqlx::query(
+        "SELECT id, name, description, eligibility, max_lines_per_proposal FROM funds ORDER BY name",
+    )
         .fetch_all(conn)
         .await?;
     rows.into_iter()
@@ -112,6 +116,7 @@ pub async fn list_funds(conn: &mut AnyConnection) -> sqlx::Result<Vec<Fund>> {
                 name: r.try_get("name")?,
                 description: r.try_get("description")?,
                 eligibility: lines(r.try_get("eligibility")?),
+                max_lines_per_proposal: r.try_get("max_lines_per_proposal")?,
             })
         })
         .collect()
@@ -131,6 +136,20 @@ pub async fn insert_fund(
         .bind(now)
         .fetch_one(conn)
         .await
+}
+
+/// Sets a fund's cap on lines per proposal (`None`: no cap).
+pub async fn set_max_lines(
+    conn: &mut AnyConnection,
+    fund_id: i64,
+    max: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE funds SET max_lines_per_proposal = $1 WHERE id = $2")
+        .bind(max)
+        .bind(fund_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn map_period(r: AnyRow) -> sqlx::Result<FundingPeriod> {

@@ -4,6 +4,8 @@ pub mod audit;
 pub mod funds;
 pub mod indicators;
 pub mod pages;
+pub mod proposal_lines;
+pub mod proposals;
 pub mod reference;
 pub mod scenarios;
 pub mod users;
@@ -58,6 +60,9 @@ impl Layout {
             item("/organisations".into(), "Organisations", "organisations");
             item("/areas".into(), "Areas", "areas");
             item("/plans".into(), "Plans", "plans");
+            if u.role.is_funder() || u.role == lcpf_domain::Role::BoroughOfficer {
+                item("/proposals".into(), "Proposals", "proposals");
+            }
             if let Some(org) = u.organisation_id.filter(|o| {
                 may(
                     &auth.actor,
