@@ -193,6 +193,12 @@ impl TestApp {
         overview.rows.into_iter().find(|r| r.area_code == ons_code).and_then(|r| r.proposal_id)
     }
 
+    /// The signed-in actor for a demo login, for calling use cases directly.
+    pub async fn actor(&self, email: &str) -> Actor {
+        let user = self.app.find_user(&Actor::System, email).await.unwrap();
+        Actor::User(lcpf_app::CurrentUser::try_from(user).unwrap())
+    }
+
     pub async fn user_id(&self, email: &str) -> i64 {
         self.app.find_user(&Actor::System, email).await.unwrap().id
     }
