@@ -5,11 +5,14 @@
 mod common;
 use common::*;
 use lcpf_app::Actor;
+use lcpf_domain::Money;
 
 const BD_ONS: &str = "E09000002";
 
 async fn bd_proposal(app: &TestApp) -> i64 {
-    app.proposal_id("2017/18", BD_ONS).await.expect("the demo has Barking and Dagenham's draft")
+    app.proposal_id("2017/18", BD_ONS)
+        .await
+        .expect("the demo has Barking and Dagenham's draft")
 }
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
@@ -17,20 +20,38 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, Stri
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn post(client: &reqwest::Client, app: &TestApp, path: &str, csrf: &str, fields: &[(&str, &str)]) -> (u16, String) {
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     form.push(("csrf_token", csrf));
     let r = client.post(app.url(path)).form(&form).send().await.unwrap();
     let status = r.status().as_u16();
-    let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
     let body = r.text().await.unwrap();
     (status, if status == 303 { location } else { body })
 }
 
 /// The id of the draft line with this number.
 async fn line_id(app: &TestApp, proposal: i64, number: &str) -> i64 {
-    let view = app.app.proposal(&Actor::System, proposal, None).await.unwrap();
-    view.lines.iter().find(|(_, l)| l.number.to_string() == number).unwrap_or_else(|| panic!("no line {number}")).0
+    let view = app
+        .app
+        .proposal(&Actor::System, proposal, None)
+        .await
+        .unwrap();
+    view.lines
+        .iter()
+        .find(|(_, l)| l.number.to_string() == number)
+        .unwrap_or_else(|| panic!("no line {number}"))
+        .0
 }
 
 fn police_line() -> Vec<(&'static str, &'static str)> {
@@ -249,7 +270,7 @@ backend_tests! {
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 18);
         let total: i64 = rows.iter().map(|r| lcpf_domain::Money::parse(&r[cost]).unwrap().pence()).sum();
-        assert_eq!(total, 640_000_00);
+        assert_eq!(total, Money::from_pounds(640_000).pence());
         assert_eq!(&rows[0][cost], "40000.00");
     }
 
@@ -287,8 +308,8 @@ backend_tests! {
         let rows = overview["rows"].as_array().unwrap();
         assert_eq!(rows.len(), 32);
         let row = rows.iter().find(|r| r["area_code"] == BD_ONS).unwrap();
-        assert_eq!((row["status"].as_str(), row["total_pence"].as_i64(), row["headroom_pence"].as_i64()), (Some("Approved"), Some(644_000_00), Some(0)));
-        assert_eq!(overview["by_priority"][0], serde_json::json!(["Neighbourhood Policing", 69_000_00]));
+        assert_eq!((row["status"].as_str(), row["total_pence"].as_i64(), row["headroom_pence"].as_i64()), (Some("Approved"), Some(Money::from_pounds(644_000).pence()), Some(0)));
+        assert_eq!(overview["by_priority"][0], serde_json::json!(["Neighbourhood Policing", Money::from_pounds(69_000).pence()]));
         assert_eq!(client.get(app.url(&format!("/api/v1/periods/{period}/proposals"))).bearer_auth(&bd).send().await.unwrap().status(), 403);
         let (funder_client, _) = app.signed_in(FUNDER_OFFICER).await;
         let (status, html) = page(&funder_client, &app, &format!("/periods/{period}/proposals")).await;
@@ -321,5 +342,13 @@ fn hidden_value(html: &str, name: &str) -> String {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#x22;", "\"").replace("&#34;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&#x2f;", "/").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }

@@ -7,6 +7,8 @@
 //! `LCPF_REQUIRE_POSTGRES` is set, when it fails.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use lcpf_app::{Actor, App};
@@ -181,16 +183,32 @@ impl TestApp {
     /// The London Crime Prevention Fund's period that starts in `first_year`.
     pub async fn period_id(&self, first_year: &str) -> i64 {
         let funds = self.app.list_funds(&Actor::System).await.unwrap();
-        let fund = funds.iter().find(|f| f.name == lcpf_app::demo::funds::FUND_NAME).expect("the demo fund");
+        let fund = funds
+            .iter()
+            .find(|f| f.name == lcpf_app::demo::funds::FUND_NAME)
+            .expect("the demo fund");
         let (_, periods) = self.app.fund(&Actor::System, fund.id).await.unwrap();
-        periods.into_iter().find(|(p, _)| p.first_year == first_year).unwrap_or_else(|| panic!("no period from {first_year}")).0.id
+        periods
+            .into_iter()
+            .find(|(p, _)| p.first_year == first_year)
+            .unwrap_or_else(|| panic!("no period from {first_year}"))
+            .0
+            .id
     }
 
     /// The proposal of the area with this ONS code for the period starting in `first_year`.
     pub async fn proposal_id(&self, first_year: &str, ons_code: &str) -> Option<i64> {
         let period = self.period_id(first_year).await;
-        let overview = self.app.proposals_overview(&Actor::System, period).await.unwrap();
-        overview.rows.into_iter().find(|r| r.area_code == ons_code).and_then(|r| r.proposal_id)
+        let overview = self
+            .app
+            .proposals_overview(&Actor::System, period)
+            .await
+            .unwrap();
+        overview
+            .rows
+            .into_iter()
+            .find(|r| r.area_code == ons_code)
+            .and_then(|r| r.proposal_id)
     }
 
     /// The signed-in actor for a demo login, for calling use cases directly.

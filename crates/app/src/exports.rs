@@ -75,7 +75,10 @@ pub fn xlsx(
         title,
         notes: notes.iter().map(|n| n.to_string()).collect(),
         header: header.iter().map(|h| h.to_string()).collect(),
-        rows: rows.iter().map(|r| r.iter().map(Cell::copy).collect()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(Cell::copy).collect())
+            .collect(),
     }])
 }
 

@@ -54,7 +54,11 @@ impl From<ProposalView> for ProposalDetail {
             period: v.period,
             version: v.version,
             versions: v.versions,
-            lines: v.lines.into_iter().map(|(id, line)| LineDetail { id, line }).collect(),
+            lines: v
+                .lines
+                .into_iter()
+                .map(|(id, line)| LineDetail { id, line })
+                .collect(),
             totals: v.totals,
             problems: v.problems,
             comments: v.comments,
@@ -70,9 +74,16 @@ pub struct VersionParam {
 
 /// A proposal: funder staff see submitted versions, the borough's own officers every version.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", params(("id" = i64, Path), VersionParam), responses((status = 200, body = ProposalDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn proposal(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<VersionParam>) -> Result<Json<ProposalDetail>, ApiError> {
+pub async fn proposal(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<VersionParam>,
+) -> Result<Json<ProposalDetail>, ApiError> {
     let id = parse_id(&id, "The proposal")?;
-    Ok(Json(state.app.proposal(&auth.actor, id, q.version).await?.into()))
+    Ok(Json(
+        state.app.proposal(&auth.actor, id, q.version).await?.into(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -82,11 +93,19 @@ pub struct StartRequest {
 
 /// Starts the borough's proposal for a funding period (the borough's own officers).
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/proposals", params(("id" = i64, Path)), request_body = StartRequest, responses((status = 201, body = Proposal), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn start(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn start(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The organisation")?;
     let input: StartRequest = json_body(&body)?;
-    let p = state.app.start_proposal(&auth.actor, input.period_id, id).await?;
+    let p = state
+        .app
+        .start_proposal(&auth.actor, input.period_id, id)
+        .await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
 
@@ -99,11 +118,19 @@ pub struct SaveResult {
 
 /// Replaces every line of the draft, all or nothing (the borough's own officers).
 #[utoipa::path(put, path = "/api/v1/proposals/{id}/lines", params(("id" = i64, Path)), request_body = Vec<LineInput>, responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn replace_lines(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, body: Bytes) -> Result<Json<SaveResult>, ApiError> {
+pub async fn replace_lines(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<SaveResult>, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The proposal")?;
     let lines: Vec<LineInput> = json_body(&body)?;
-    let problems = state.app.replace_lines(&auth.actor, id, &lines, "Replaced through the API").await?;
+    let problems = state
+        .app
+        .replace_lines(&auth.actor, id, &lines, "Replaced through the API")
+        .await?;
     Ok(Json(SaveResult { problems }))
 }
 
@@ -117,17 +144,41 @@ pub struct StepRequest {
     pub line_number: String,
 }
 
-async fn step(state: &AppState, auth: &Auth, id: &str, body: &Bytes, step: &str) -> Result<Response, ApiError> {
+async fn step(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    body: &Bytes,
+    step: &str,
+) -> Result<Response, ApiError> {
     require_bearer(auth)?;
     let id = parse_id(id, "The proposal")?;
-    let input: StepRequest = if body.is_empty() { StepRequest::default() } else { json_body(body)? };
+    let input: StepRequest = if body.is_empty() {
+        StepRequest::default()
+    } else {
+        json_body(body)?
+    };
     let actor = &auth.actor;
     match step {
         "submit" => state.app.submit_proposal(actor, id).await.map(|_| ())?,
         "return" => state.app.return_proposal(actor, id, &input.comment).await?,
-        "approve" => state.app.approve_proposal(actor, id, &input.comment).await?,
-        "variation" => state.app.start_variation(actor, id, &input.reason).await.map(|_| ())?,
-        _ => state.app.comment_on_proposal(actor, id, &input.line_number, &input.comment).await?,
+        "approve" => {
+            state
+                .app
+                .approve_proposal(actor, id, &input.comment)
+                .await?
+        }
+        "variation" => state
+            .app
+            .start_variation(actor, id, &input.reason)
+            .await
+            .map(|_| ())?,
+        _ => {
+            state
+                .app
+                .comment_on_proposal(actor, id, &input.line_number, &input.comment)
+                .await?
+        }
     }
     let view: ProposalDetail = state.app.proposal(actor, id, None).await?.into();
     Ok(Json(view).into_response())
@@ -143,11 +194,36 @@ macro_rules! api_step {
     };
 }
 
-api_step!(submit, "/api/v1/proposals/{id}/submit", "submit", "Submits the draft (the borough's own officers); refused with every broken rule.");
-api_step!(return_to_borough, "/api/v1/proposals/{id}/return", "return", "Returns the submitted version with a `comment` (funder staff).");
-api_step!(approve, "/api/v1/proposals/{id}/approve", "approve", "Approves the submitted version, locking the proposal (funder staff).");
-api_step!(variation, "/api/v1/proposals/{id}/variation", "variation", "Starts a variation of the approved proposal, with its `reason` (the borough's own officers).");
-api_step!(comment, "/api/v1/proposals/{id}/comments", "comments", "Adds a `comment` on the proposal, or on the line `line_number`.");
+api_step!(
+    submit,
+    "/api/v1/proposals/{id}/submit",
+    "submit",
+    "Submits the draft (the borough's own officers); refused with every broken rule."
+);
+api_step!(
+    return_to_borough,
+    "/api/v1/proposals/{id}/return",
+    "return",
+    "Returns the submitted version with a `comment` (funder staff)."
+);
+api_step!(
+    approve,
+    "/api/v1/proposals/{id}/approve",
+    "approve",
+    "Approves the submitted version, locking the proposal (funder staff)."
+);
+api_step!(
+    variation,
+    "/api/v1/proposals/{id}/variation",
+    "variation",
+    "Starts a variation of the approved proposal, with its `reason` (the borough's own officers)."
+);
+api_step!(
+    comment,
+    "/api/v1/proposals/{id}/comments",
+    "comments",
+    "Adds a `comment` on the proposal, or on the line `line_number`."
+);
 
 #[derive(Deserialize, IntoParams)]
 pub struct CompareParams {
@@ -159,7 +235,12 @@ pub struct CompareParams {
 
 /// Two versions compared line by line: added, removed, changed (with the changed fields).
 #[utoipa::path(get, path = "/api/v1/proposals/{id}/compare", params(("id" = i64, Path), CompareParams), responses((status = 200, body = Vec<Object>), (status = 404, body = Problem)))]
-pub async fn compare(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<CompareParams>) -> Result<Json<Vec<LineComparison>>, ApiError> {
+pub async fn compare(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<CompareParams>,
+) -> Result<Json<Vec<LineComparison>>, ApiError> {
     let id = parse_id(&id, "The proposal")?;
     let view = state.app.proposal(&auth.actor, id, None).await?;
     let numbers: Vec<i64> = view.versions.iter().map(|v| v.number).collect();
@@ -167,15 +248,24 @@ pub async fn compare(State(state): State<AppState>, auth: Auth, Path(id): Path<S
         return Ok(Json(Vec::new()));
     };
     let to = q.to.unwrap_or(latest);
-    let from = q.from.unwrap_or_else(|| numbers.iter().rev().nth(1).copied().unwrap_or(latest));
-    let (_, _, rows) = state.app.compare_versions(&auth.actor, id, from, to).await?;
+    let from = q
+        .from
+        .unwrap_or_else(|| numbers.iter().rev().nth(1).copied().unwrap_or(latest));
+    let (_, _, rows) = state
+        .app
+        .compare_versions(&auth.actor, id, from, to)
+        .await?;
     Ok(Json(rows))
 }
 
 /// Every LCPF borough's proposal for a period, with totals, headroom and money by priority
 /// (funder staff).
 #[utoipa::path(get, path = "/api/v1/periods/{id}/proposals", params(("id" = i64, Path)), responses((status = 200, body = Overview), (status = 403, body = Problem)))]
-pub async fn overview(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Json<Overview>, ApiError> {
+pub async fn overview(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Overview>, ApiError> {
     let id = parse_id(&id, "The funding period")?;
     Ok(Json(state.app.proposals_overview(&auth.actor, id).await?))
 }

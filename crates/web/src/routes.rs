@@ -244,30 +244,145 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         post(scenarios::decide),
     )
     .add("GET", "/proposals", SignedIn, get(proposals::list))
-    .add("POST", "/organisations/{id}/proposals", OwnBorough, post(proposals::start))
-    .add("GET", "/organisations/{id}/themes", OwnBorough, get(proposal_lines::themes_form))
-    .add("POST", "/organisations/{id}/themes", OwnBorough, post(proposal_lines::set_themes))
-    .add("POST", "/funds/{id}/max-lines", FunderAdmin, post(proposal_lines::set_max_lines))
-    .add("GET", "/periods/{id}/proposals", FunderStaff, get(proposals::overview))
+    .add(
+        "POST",
+        "/organisations/{id}/proposals",
+        OwnBorough,
+        post(proposals::start),
+    )
+    .add(
+        "GET",
+        "/organisations/{id}/themes",
+        OwnBorough,
+        get(proposal_lines::themes_form),
+    )
+    .add(
+        "POST",
+        "/organisations/{id}/themes",
+        OwnBorough,
+        post(proposal_lines::set_themes),
+    )
+    .add(
+        "POST",
+        "/funds/{id}/max-lines",
+        FunderAdmin,
+        post(proposal_lines::set_max_lines),
+    )
+    .add(
+        "GET",
+        "/periods/{id}/proposals",
+        FunderStaff,
+        get(proposals::overview),
+    )
     .add("GET", "/proposals/{id}", OwnProposal, get(proposals::show))
-    .add("GET", "/proposals/{id}/print", OwnProposal, get(proposals::print))
-    .add("GET", "/proposals/{id}/compare", OwnProposal, get(proposals::compare))
-    .add("GET", "/proposals/{id}/proposal.xlsx", OwnProposal, get(proposals::xlsx))
-    .add("GET", "/proposals/{id}/proposal.csv", OwnProposal, get(proposals::csv))
-    .add("GET", "/proposals/{id}/template.xlsx", OwnProposal, get(proposals::template))
-    .add("POST", "/proposals/{id}/comments", OwnProposal, post(proposals::comment))
-    .add("POST", "/proposals/{id}/submit", OwnBorough, post(proposals::submit))
-    .add("POST", "/proposals/{id}/variation", OwnBorough, post(proposals::variation))
-    .add("POST", "/proposals/{id}/return", FunderStaff, post(proposals::return_to_borough))
-    .add("POST", "/proposals/{id}/approve", FunderStaff, post(proposals::approve))
-    .add("GET", "/proposals/{id}/lines/new", OwnBorough, get(proposal_lines::new_form))
-    .add("POST", "/proposals/{id}/lines", OwnBorough, post(proposal_lines::create))
-    .add("GET", "/proposals/{id}/lines/{line}/edit", OwnBorough, get(proposal_lines::edit_form))
-    .add("POST", "/proposals/{id}/lines/{line}", OwnBorough, post(proposal_lines::update))
-    .add("POST", "/proposals/{id}/lines/{line}/delete", OwnBorough, post(proposal_lines::delete))
-    .add("GET", "/proposals/{id}/import", OwnBorough, get(proposals::import_form))
-    .add("POST", "/proposals/{id}/import/preview", OwnBorough, post(proposals::import_preview))
-    .add("POST", "/proposals/{id}/import", OwnBorough, post(proposals::import))
+    .add(
+        "GET",
+        "/proposals/{id}/print",
+        OwnProposal,
+        get(proposals::print),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/compare",
+        OwnProposal,
+        get(proposals::compare),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/proposal.xlsx",
+        OwnProposal,
+        get(proposals::xlsx),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/proposal.csv",
+        OwnProposal,
+        get(proposals::csv),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/template.xlsx",
+        OwnProposal,
+        get(proposals::template),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/comments",
+        OwnProposal,
+        post(proposals::comment),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/submit",
+        OwnBorough,
+        post(proposals::submit),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/variation",
+        OwnBorough,
+        post(proposals::variation),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/return",
+        FunderStaff,
+        post(proposals::return_to_borough),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/approve",
+        FunderStaff,
+        post(proposals::approve),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/lines/new",
+        OwnBorough,
+        get(proposal_lines::new_form),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/lines",
+        OwnBorough,
+        post(proposal_lines::create),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/lines/{line}/edit",
+        OwnBorough,
+        get(proposal_lines::edit_form),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/lines/{line}",
+        OwnBorough,
+        post(proposal_lines::update),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/lines/{line}/delete",
+        OwnBorough,
+        post(proposal_lines::delete),
+    )
+    .add(
+        "GET",
+        "/proposals/{id}/import",
+        OwnBorough,
+        get(proposals::import_form),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/import/preview",
+        OwnBorough,
+        post(proposals::import_preview),
+    )
+    .add(
+        "POST",
+        "/proposals/{id}/import",
+        OwnBorough,
+        post(proposals::import),
+    )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))
     .add("GET", "/users", FunderAdmin, get(users::list))
@@ -388,16 +503,66 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         OwnOrganisation,
         put(api::update_contact),
     )
-    .add("GET", "/api/v1/proposals/{id}", OwnProposal, get(api_proposals::proposal))
-    .add("POST", "/api/v1/organisations/{id}/proposals", OwnBorough, post(api_proposals::start))
-    .add("PUT", "/api/v1/proposals/{id}/lines", OwnBorough, put(api_proposals::replace_lines))
-    .add("POST", "/api/v1/proposals/{id}/submit", OwnBorough, post(api_proposals::submit))
-    .add("POST", "/api/v1/proposals/{id}/return", FunderStaff, post(api_proposals::return_to_borough))
-    .add("POST", "/api/v1/proposals/{id}/approve", FunderStaff, post(api_proposals::approve))
-    .add("POST", "/api/v1/proposals/{id}/variation", OwnBorough, post(api_proposals::variation))
-    .add("POST", "/api/v1/proposals/{id}/comments", OwnProposal, post(api_proposals::comment))
-    .add("GET", "/api/v1/proposals/{id}/compare", OwnProposal, get(api_proposals::compare))
-    .add("GET", "/api/v1/periods/{id}/proposals", FunderStaff, get(api_proposals::overview))
+    .add(
+        "GET",
+        "/api/v1/proposals/{id}",
+        OwnProposal,
+        get(api_proposals::proposal),
+    )
+    .add(
+        "POST",
+        "/api/v1/organisations/{id}/proposals",
+        OwnBorough,
+        post(api_proposals::start),
+    )
+    .add(
+        "PUT",
+        "/api/v1/proposals/{id}/lines",
+        OwnBorough,
+        put(api_proposals::replace_lines),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/submit",
+        OwnBorough,
+        post(api_proposals::submit),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/return",
+        FunderStaff,
+        post(api_proposals::return_to_borough),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/approve",
+        FunderStaff,
+        post(api_proposals::approve),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/variation",
+        OwnBorough,
+        post(api_proposals::variation),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/comments",
+        OwnProposal,
+        post(api_proposals::comment),
+    )
+    .add(
+        "GET",
+        "/api/v1/proposals/{id}/compare",
+        OwnProposal,
+        get(api_proposals::compare),
+    )
+    .add(
+        "GET",
+        "/api/v1/periods/{id}/proposals",
+        FunderStaff,
+        get(api_proposals::overview),
+    )
     .add("GET", "/api/v1/areas", SignedIn, get(api::areas))
     .add("GET", "/api/v1/areas/{code}", SignedIn, get(api::area))
     .add("GET", "/api/v1/plans", SignedIn, get(api::plans))

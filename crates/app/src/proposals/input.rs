@@ -101,7 +101,10 @@ fn text(errors: &mut FieldErrors, field: &str, what: &str, value: &str, max: usi
     if t.chars().count() > max {
         errors.add(
             field,
-            format!("{what} must be {max} characters or fewer; it is {}", t.chars().count()),
+            format!(
+                "{what} must be {max} characters or fewer; it is {}",
+                t.chars().count()
+            ),
         );
     }
     t.to_string()
@@ -129,18 +132,32 @@ impl LineInput {
                 let allowed: Vec<String> = years.iter().map(|y| y.to_string()).collect();
                 e.add(
                     &format!("years[{i}].year"),
-                    format!("{fy} is not a year of the period: use {}", allowed.join(", ")),
+                    format!(
+                        "{fy} is not a year of the period: use {}",
+                        allowed.join(", ")
+                    ),
                 );
                 continue;
             }
-            let cost = money(&mut e, &format!("years[{i}].cost"), &format!("The cost for {fy}"), &y.cost);
+            let cost = money(
+                &mut e,
+                &format!("years[{i}].cost"),
+                &format!("The cost for {fy}"),
+                &y.cost,
+            );
             let la = money(
                 &mut e,
                 &format!("years[{i}].local_authority"),
                 &format!("The local authority's contribution for {fy}"),
                 &y.local_authority,
             );
-            let in_kind = text(&mut e, &format!("years[{i}].local_authority_in_kind"), "The in-kind description", &y.local_authority_in_kind, 2000);
+            let in_kind = text(
+                &mut e,
+                &format!("years[{i}].local_authority_in_kind"),
+                "The in-kind description",
+                &y.local_authority_in_kind,
+                2000,
+            );
             if let (Some(cost), Some(local_authority)) = (cost, la) {
                 line_years.push(LineYear {
                     year: fy,
@@ -161,27 +178,34 @@ impl LineInput {
             }
         }
         line_years.sort_by_key(|y| y.year);
-        let amounts = |e: &mut FieldErrors, field: &str, who: &str, map: &BTreeMap<String, String>| {
-            let mut out = BTreeMap::new();
-            for (y, a) in map {
-                if a.trim().is_empty() {
-                    continue;
-                }
-                if let Some(fy) = year(e, field, y) {
-                    if let Some(m) = money(e, field, &format!("{who}'s amount for {fy}"), a) {
-                        out.insert(fy, m);
+        let amounts =
+            |e: &mut FieldErrors, field: &str, who: &str, map: &BTreeMap<String, String>| {
+                let mut out = BTreeMap::new();
+                for (y, a) in map {
+                    if a.trim().is_empty() {
+                        continue;
+                    }
+                    if let Some(fy) = year(e, field, y) {
+                        if let Some(m) = money(e, field, &format!("{who}'s amount for {fy}"), a) {
+                            out.insert(fy, m);
+                        }
                     }
                 }
-            }
-            out
-        };
+                out
+            };
         let mut providers = Vec::new();
         for (i, p) in self.providers.iter().enumerate() {
             if p.name.trim().is_empty() && p.amounts.values().all(|a| a.trim().is_empty()) {
                 continue;
             }
             let field = format!("providers[{i}]");
-            let name = text(&mut e, &format!("{field}.name"), "The provider's name", &p.name, 200);
+            let name = text(
+                &mut e,
+                &format!("{field}.name"),
+                "The provider's name",
+                &p.name,
+                200,
+            );
             providers.push(Provider {
                 amounts: amounts(&mut e, &format!("{field}.amounts"), &name, &p.amounts),
                 name,
@@ -197,10 +221,22 @@ impl LineInput {
                 continue;
             }
             let field = format!("partners[{i}]");
-            let name = text(&mut e, &format!("{field}.name"), "The partner's name", &p.name, 200);
+            let name = text(
+                &mut e,
+                &format!("{field}.name"),
+                "The partner's name",
+                &p.name,
+                200,
+            );
             partners.push(Partner {
                 amounts: amounts(&mut e, &format!("{field}.amounts"), &name, &p.amounts),
-                in_kind: text(&mut e, &format!("{field}.in_kind"), "The in-kind description", &p.in_kind, 2000),
+                in_kind: text(
+                    &mut e,
+                    &format!("{field}.in_kind"),
+                    "The in-kind description",
+                    &p.in_kind,
+                    2000,
+                ),
                 name,
             });
         }
@@ -222,7 +258,12 @@ impl LineInput {
         let contract_total = if self.contract_total.trim().is_empty() {
             None
         } else {
-            money(&mut e, "contract_total", "The contract's total", &self.contract_total)
+            money(
+                &mut e,
+                "contract_total",
+                "The contract's total",
+                &self.contract_total,
+            )
         };
         let cross_reference = if self.cross_reference.trim().is_empty() {
             None
@@ -314,8 +355,14 @@ impl LineInput {
                 })
                 .collect(),
             contract_total: optional(line.contract_total),
-            cross_reference: line.cross_reference.map(|n| n.to_string()).unwrap_or_default(),
-            continues_from: line.continues_from.map(|y| y.to_string()).unwrap_or_default(),
+            cross_reference: line
+                .cross_reference
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            continues_from: line
+                .continues_from
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
             police_posts: line.police_posts,
         }
     }

@@ -9,7 +9,9 @@
 mod input;
 mod spreadsheet;
 
-use lcpf_domain::proposal::{self as rules, LineComparison, Problem, ProposalLine, ProposalRules, Totals};
+use lcpf_domain::proposal::{
+    self as rules, LineComparison, Problem, ProposalLine, ProposalRules, Totals,
+};
 use lcpf_domain::{FieldErrors, FinancialYear, Money};
 use lcpf_store::queries::funds::{self as fq, Fund, FundingPeriod};
 use lcpf_store::queries::proposals::{self as q, state, Comment, Proposal, Version};
@@ -66,7 +68,9 @@ impl ProposalView {
     }
 
     pub fn is_draft(&self) -> bool {
-        self.version.as_ref().is_some_and(|v| v.state == state::DRAFT)
+        self.version
+            .as_ref()
+            .is_some_and(|v| v.state == state::DRAFT)
     }
 }
 
@@ -165,7 +169,10 @@ impl App {
         let Some(area_code) = organisation.area_code.clone() else {
             return Err(AppError::invalid(
                 "organisation_id",
-                format!("{} is not a borough with an area, so it cannot hold a borough proposal", organisation.name),
+                format!(
+                    "{} is not a borough with an area, so it cannot hold a borough proposal",
+                    organisation.name
+                ),
             ));
         };
         let now = lcpf_store::now();
@@ -175,7 +182,10 @@ impl App {
                 if lcpf_store::is_unique_violation(&e) {
                     AppError::invalid(
                         "period_id",
-                        format!("{} already has a proposal for this period: open it from Proposals", organisation.name),
+                        format!(
+                            "{} already has a proposal for this period: open it from Proposals",
+                            organisation.name
+                        ),
                     )
                 } else {
                     e.into()
@@ -190,7 +200,10 @@ impl App {
                 action: "proposal.start",
                 entity_type: "proposal",
                 entity_id: id.to_string(),
-                summary: format!("Started {}'s proposal for period {period_id}", organisation.name),
+                summary: format!(
+                    "Started {}'s proposal for period {period_id}",
+                    organisation.name
+                ),
                 before: None,
                 after: Some(&proposal),
             },
@@ -232,10 +245,20 @@ impl App {
             &mut tx,
             actor,
             Change {
-                action: if before.is_some() { "proposal.line.update" } else { "proposal.line.add" },
+                action: if before.is_some() {
+                    "proposal.line.update"
+                } else {
+                    "proposal.line.add"
+                },
                 entity_type: "proposal",
                 entity_id: proposal_id.to_string(),
-                summary: format!("Line {} “{}” ({}) in version {}", line.number, line.title, line.cost(), draft.number),
+                summary: format!(
+                    "Line {} “{}” ({}) in version {}",
+                    line.number,
+                    line.title,
+                    line.cost(),
+                    draft.number
+                ),
                 before: before.as_ref(),
                 after: Some(&line),
             },
@@ -246,7 +269,12 @@ impl App {
         Ok((new_id, problems))
     }
 
-    pub async fn delete_line(&self, actor: &Actor, proposal_id: i64, line_id: i64) -> AppResult<()> {
+    pub async fn delete_line(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        line_id: i64,
+    ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let (_, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
         let existing = q::lines(&mut tx, draft.id).await?;
@@ -296,7 +324,11 @@ impl App {
             }
         }
         errors.into_result()?;
-        let before: Vec<ProposalLine> = q::lines(&mut tx, draft.id).await?.into_iter().map(|(_, l)| l).collect();
+        let before: Vec<ProposalLine> = q::lines(&mut tx, draft.id)
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
         replace_all(&mut tx, draft.id, &lines).await?;
         record(
             &mut tx,
@@ -305,7 +337,12 @@ impl App {
                 action: "proposal.lines.replace",
                 entity_type: "proposal",
                 entity_id: proposal_id.to_string(),
-                summary: format!("{how}: {} lines replaced {} in version {}", lines.len(), before.len(), draft.number),
+                summary: format!(
+                    "{how}: {} lines replaced {} in version {}",
+                    lines.len(),
+                    before.len(),
+                    draft.number
+                ),
                 before: Some(&before),
                 after: Some(&lines),
             },
@@ -324,19 +361,40 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems_as_errors(&problems)));
         }
-        move_on(&mut tx, actor, &proposal, &draft, state::SUBMITTED, "proposal.submit").await?;
+        move_on(
+            &mut tx,
+            actor,
+            &proposal,
+            &draft,
+            state::SUBMITTED,
+            "proposal.submit",
+        )
+        .await?;
         tx.commit().await?;
         Ok(draft)
     }
 
     /// Returns a submitted version with a comment; the borough's next draft starts from it.
-    pub async fn return_proposal(&self, actor: &Actor, proposal_id: i64, comment: &str) -> AppResult<()> {
+    pub async fn return_proposal(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        comment: &str,
+    ) -> AppResult<()> {
         authorise(actor, Permission::ReviewProposals)?;
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
         let submitted = submitted_version(&mut tx, &proposal).await?;
         let body = comment_text(comment)?;
-        move_on(&mut tx, actor, &proposal, &submitted, state::RETURNED, "proposal.return").await?;
+        move_on(
+            &mut tx,
+            actor,
+            &proposal,
+            &submitted,
+            state::RETURNED,
+            "proposal.return",
+        )
+        .await?;
         add_comment(&mut tx, actor, &proposal, submitted.number, None, &body).await?;
         copy_version(&mut tx, actor, &submitted, &submitted.variation_reason).await?;
         tx.commit().await?;
@@ -345,7 +403,12 @@ impl App {
 
     /// Approves a submitted version, which locks the proposal. The rules are checked again:
     /// the envelope may have changed since submission.
-    pub async fn approve_proposal(&self, actor: &Actor, proposal_id: i64, comment: &str) -> AppResult<()> {
+    pub async fn approve_proposal(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        comment: &str,
+    ) -> AppResult<()> {
         authorise(actor, Permission::ReviewProposals)?;
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
@@ -354,7 +417,15 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems_as_errors(&problems)));
         }
-        move_on(&mut tx, actor, &proposal, &submitted, state::APPROVED, "proposal.approve").await?;
+        move_on(
+            &mut tx,
+            actor,
+            &proposal,
+            &submitted,
+            state::APPROVED,
+            "proposal.approve",
+        )
+        .await?;
         if !comment.trim().is_empty() {
             let body = comment_text(comment)?;
             add_comment(&mut tx, actor, &proposal, submitted.number, None, &body).await?;
@@ -364,7 +435,12 @@ impl App {
     }
 
     /// Starts a variation of an approved proposal: a new draft, with the reason for it.
-    pub async fn start_variation(&self, actor: &Actor, proposal_id: i64, reason: &str) -> AppResult<Version> {
+    pub async fn start_variation(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        reason: &str,
+    ) -> AppResult<Version> {
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
         authorise(
@@ -410,7 +486,9 @@ impl App {
         )?;
         let shown = view(&mut tx, actor, proposal.clone(), None).await?;
         let Some(version) = shown.version else {
-            return Err(AppError::Forbidden("The proposal has not been submitted yet, so there is nothing to comment on".into()));
+            return Err(AppError::Forbidden(
+                "The proposal has not been submitted yet, so there is nothing to comment on".into(),
+            ));
         };
         let line = match line_number.trim() {
             "" => None,
@@ -418,14 +496,25 @@ impl App {
                 if !shown.lines.iter().any(|(_, l)| l.number.to_string() == n) {
                     return Err(AppError::invalid(
                         "line_number",
-                        format!("Version {} has no line {n}: choose a line of the proposal, or none", version.number),
+                        format!(
+                            "Version {} has no line {n}: choose a line of the proposal, or none",
+                            version.number
+                        ),
                     ));
                 }
                 Some(n.to_string())
             }
         };
         let body = comment_text(body)?;
-        add_comment(&mut tx, actor, &proposal, version.number, line.as_deref(), &body).await?;
+        add_comment(
+            &mut tx,
+            actor,
+            &proposal,
+            version.number,
+            line.as_deref(),
+            &body,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -465,7 +554,11 @@ impl App {
         let (mut total, mut envelopes) = (0i64, 0i64);
         for area in areas.into_iter().filter(|a| a.in_lcpf) {
             let envelope: Option<i64> = {
-                let own: Vec<i64> = allocations.iter().filter(|a| a.area_code == area.ons_code).map(|a| a.amount_pence).collect();
+                let own: Vec<i64> = allocations
+                    .iter()
+                    .filter(|a| a.area_code == area.ons_code)
+                    .map(|a| a.amount_pence)
+                    .collect();
                 (!own.is_empty()).then(|| own.iter().sum())
             };
             envelopes += envelope.unwrap_or(0);
@@ -473,7 +566,11 @@ impl App {
             let (status, shown) = match proposal {
                 Some(p) => {
                     let versions = q::versions(&mut conn, p.id).await?;
-                    let shown = versions.iter().rev().find(|v| v.state != state::DRAFT).cloned();
+                    let shown = versions
+                        .iter()
+                        .rev()
+                        .find(|v| v.state != state::DRAFT)
+                        .cloned();
                     (status_label(&versions), shown)
                 }
                 None => ("Not started".to_string(), None),
@@ -516,26 +613,44 @@ impl App {
     }
 
     /// A borough's local themes (its own list, used to tag lines).
-    pub async fn local_themes(&self, actor: &Actor, organisation_id: i64) -> AppResult<Vec<String>> {
+    pub async fn local_themes(
+        &self,
+        actor: &Actor,
+        organisation_id: i64,
+    ) -> AppResult<Vec<String>> {
         authorise(actor, Permission::ViewProposal { organisation_id })?;
         let mut conn = self.db().pool().acquire().await?;
         Ok(q::local_themes(&mut conn, organisation_id).await?)
     }
 
     /// Replaces a borough's local themes: one per line of `text`.
-    pub async fn set_local_themes(&self, actor: &Actor, organisation_id: i64, text: &str) -> AppResult<Vec<String>> {
+    pub async fn set_local_themes(
+        &self,
+        actor: &Actor,
+        organisation_id: i64,
+        text: &str,
+    ) -> AppResult<Vec<String>> {
         authorise(actor, Permission::DraftProposal { organisation_id })?;
         let mut themes: Vec<String> = Vec::new();
         for t in text.lines().map(str::trim).filter(|t| !t.is_empty()) {
             if t.chars().count() > 200 {
-                return Err(AppError::invalid("themes", format!("“{t}” is too long: a theme is at most 200 characters")));
+                return Err(AppError::invalid(
+                    "themes",
+                    format!("“{t}” is too long: a theme is at most 200 characters"),
+                ));
             }
             if !themes.iter().any(|x| x.eq_ignore_ascii_case(t)) {
                 themes.push(t.to_string());
             }
         }
         if themes.len() > 30 {
-            return Err(AppError::invalid("themes", format!("Keep the list to 30 themes or fewer; there are {}", themes.len())));
+            return Err(AppError::invalid(
+                "themes",
+                format!(
+                    "Keep the list to 30 themes or fewer; there are {}",
+                    themes.len()
+                ),
+            ));
         }
         let mut tx = self.db().begin().await?;
         let before = q::local_themes(&mut tx, organisation_id).await?;
@@ -568,9 +683,16 @@ impl App {
             },
         };
         let mut tx = self.db().begin().await?;
-        let before = fq::list_funds(&mut tx).await?.into_iter().find(|f| f.id == fund_id).ok_or_else(|| AppError::NotFound("The fund".into()))?;
+        let before = fq::list_funds(&mut tx)
+            .await?
+            .into_iter()
+            .find(|f| f.id == fund_id)
+            .ok_or_else(|| AppError::NotFound("The fund".into()))?;
         fq::set_max_lines(&mut tx, fund_id, max).await?;
-        let after = Fund { max_lines_per_proposal: max, ..before.clone() };
+        let after = Fund {
+            max_lines_per_proposal: max,
+            ..before.clone()
+        };
         record(
             &mut tx,
             actor,
@@ -578,7 +700,10 @@ impl App {
                 action: "fund.max_lines",
                 entity_type: "fund",
                 entity_id: fund_id.to_string(),
-                summary: format!("Cap on lines per proposal: {}", max.map_or("none".into(), |m| m.to_string())),
+                summary: format!(
+                    "Cap on lines per proposal: {}",
+                    max.map_or("none".into(), |m| m.to_string())
+                ),
                 before: Some(&before),
                 after: Some(&after),
             },
@@ -617,7 +742,10 @@ async fn priorities_of(conn: &mut AnyConnection, period: &FundingPeriod) -> AppR
 }
 
 /// Everything the rules need for one proposal.
-async fn rules_for(conn: &mut AnyConnection, proposal: &Proposal) -> AppResult<(Fund, FundingPeriod, ProposalRules)> {
+async fn rules_for(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+) -> AppResult<(Fund, FundingPeriod, ProposalRules)> {
     let period = period_of(conn, proposal).await?;
     let fund = fq::list_funds(conn)
         .await?
@@ -643,7 +771,9 @@ async fn rules_for(conn: &mut AnyConnection, proposal: &Proposal) -> AppResult<(
             .map(|c| c.name)
             .collect(),
         eligibility: fund.eligibility.clone(),
-        max_lines: fund.max_lines_per_proposal.and_then(|m| u32::try_from(m).ok()),
+        max_lines: fund
+            .max_lines_per_proposal
+            .and_then(|m| u32::try_from(m).ok()),
         years: years_of(&period)?,
         envelope,
     };
@@ -656,10 +786,19 @@ async fn view(
     proposal: Proposal,
     version_number: Option<i64>,
 ) -> AppResult<ProposalView> {
-    let own = may(actor, Permission::DraftProposal { organisation_id: proposal.organisation_id });
+    let own = may(
+        actor,
+        Permission::DraftProposal {
+            organisation_id: proposal.organisation_id,
+        },
+    );
     let all = q::versions(conn, proposal.id).await?;
     // The funder sees what was submitted; the borough sees its drafts too.
-    let versions: Vec<Version> = all.iter().filter(|v| own || v.state != state::DRAFT).cloned().collect();
+    let versions: Vec<Version> = all
+        .iter()
+        .filter(|v| own || v.state != state::DRAFT)
+        .cloned()
+        .collect();
     let version = match version_number {
         Some(n) => Some(
             versions
@@ -678,7 +817,11 @@ async fn view(
     lines.sort_by_key(|(_, l)| l.number);
     let plain: Vec<ProposalLine> = lines.iter().map(|(_, l)| l.clone()).collect();
     let totals = rules::totals(&plain, &rules);
-    let problems = if version.is_some() { rules::check(&plain, &rules) } else { Vec::new() };
+    let problems = if version.is_some() {
+        rules::check(&plain, &rules)
+    } else {
+        Vec::new()
+    };
     let comments = q::comments(conn, proposal.id).await?;
     let comments = comments
         .into_iter()
@@ -686,8 +829,11 @@ async fn view(
         .collect();
     let themes = q::local_themes(conn, proposal.organisation_id).await?;
     let latest = all.last();
-    let can_edit = own && latest.is_some_and(|l| l.state == state::DRAFT) && version.as_ref().map(|v| v.id) == latest.map(|l| l.id);
-    let can_review = may(actor, Permission::ReviewProposals) && latest.is_some_and(|l| l.state == state::SUBMITTED);
+    let can_edit = own
+        && latest.is_some_and(|l| l.state == state::DRAFT)
+        && version.as_ref().map(|v| v.id) == latest.map(|l| l.id);
+    let can_review = may(actor, Permission::ReviewProposals)
+        && latest.is_some_and(|l| l.state == state::SUBMITTED);
     let can_vary = own && latest.is_some_and(|l| l.state == state::APPROVED);
     Ok(ProposalView {
         proposal,
@@ -712,14 +858,24 @@ async fn view(
 }
 
 /// The draft a borough officer may change, or why not.
-async fn draft_for_change(conn: &mut AnyConnection, actor: &Actor, proposal_id: i64) -> AppResult<(Proposal, Version)> {
+async fn draft_for_change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    proposal_id: i64,
+) -> AppResult<(Proposal, Version)> {
     let proposal = find(conn, proposal_id).await?;
-    authorise(actor, Permission::DraftProposal { organisation_id: proposal.organisation_id })?;
+    authorise(
+        actor,
+        Permission::DraftProposal {
+            organisation_id: proposal.organisation_id,
+        },
+    )?;
     let versions = q::versions(conn, proposal_id).await?;
     match versions.last() {
         Some(v) if v.state == state::DRAFT => Ok((proposal, v.clone())),
         Some(v) if v.state == state::APPROVED => Err(AppError::Forbidden(
-            "The proposal is approved and locked: start a variation, with its reason, to change it".into(),
+            "The proposal is approved and locked: start a variation, with its reason, to change it"
+                .into(),
         )),
         Some(v) => Err(AppError::Forbidden(format!(
             "Version {} was submitted and cannot be changed while the funder reviews it",
@@ -735,12 +891,22 @@ async fn submitted_version(conn: &mut AnyConnection, proposal: &Proposal) -> App
         .last()
         .filter(|v| v.state == state::SUBMITTED)
         .cloned()
-        .ok_or_else(|| AppError::Forbidden("There is no submitted version waiting for review".into()))
+        .ok_or_else(|| {
+            AppError::Forbidden("There is no submitted version waiting for review".into())
+        })
 }
 
-async fn check_version(conn: &mut AnyConnection, proposal: &Proposal, version_id: i64) -> AppResult<Vec<Problem>> {
+async fn check_version(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+    version_id: i64,
+) -> AppResult<Vec<Problem>> {
     let (_, _, rules) = rules_for(conn, proposal).await?;
-    let lines: Vec<ProposalLine> = q::lines(conn, version_id).await?.into_iter().map(|(_, l)| l).collect();
+    let lines: Vec<ProposalLine> = q::lines(conn, version_id)
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
     Ok(rules::check(&lines, &rules))
 }
 
@@ -756,7 +922,11 @@ fn problems_as_errors(problems: &[Problem]) -> FieldErrors {
     errors
 }
 
-async fn replace_all(conn: &mut AnyConnection, version_id: i64, lines: &[ProposalLine]) -> AppResult<()> {
+async fn replace_all(
+    conn: &mut AnyConnection,
+    version_id: i64,
+    lines: &[ProposalLine],
+) -> AppResult<()> {
     for (id, _) in q::lines(conn, version_id).await? {
         q::delete_line(conn, id).await?;
     }
@@ -767,12 +937,22 @@ async fn replace_all(conn: &mut AnyConnection, version_id: i64, lines: &[Proposa
 }
 
 /// A new draft version that starts from `from`'s lines.
-async fn copy_version(conn: &mut AnyConnection, actor: &Actor, from: &Version, reason: &str) -> AppResult<Version> {
+async fn copy_version(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    from: &Version,
+    reason: &str,
+) -> AppResult<Version> {
     let versions = q::versions(conn, from.proposal_id).await?;
     let number = versions.last().map_or(1, |v| v.number + 1);
     let now = lcpf_store::now();
-    let id = q::insert_version(conn, from.proposal_id, number, reason, &now, &actor.label()).await?;
-    let lines: Vec<ProposalLine> = q::lines(conn, from.id).await?.into_iter().map(|(_, l)| l).collect();
+    let id =
+        q::insert_version(conn, from.proposal_id, number, reason, &now, &actor.label()).await?;
+    let lines: Vec<ProposalLine> = q::lines(conn, from.id)
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
     replace_all(conn, id, &lines).await?;
     let version = q::versions(conn, from.proposal_id)
         .await?
@@ -783,7 +963,11 @@ async fn copy_version(conn: &mut AnyConnection, actor: &Actor, from: &Version, r
         conn,
         actor,
         Change {
-            action: if reason.is_empty() { "proposal.version" } else { "proposal.variation" },
+            action: if reason.is_empty() {
+                "proposal.version"
+            } else {
+                "proposal.variation"
+            },
             entity_type: "proposal",
             entity_id: from.proposal_id.to_string(),
             summary: if reason.is_empty() {
@@ -807,8 +991,18 @@ async fn move_on(
     new_state: &str,
     action: &str,
 ) -> AppResult<()> {
-    q::set_state(conn, version.id, new_state, &lcpf_store::now(), &actor.label()).await?;
-    let after = Version { state: new_state.to_string(), ..version.clone() };
+    q::set_state(
+        conn,
+        version.id,
+        new_state,
+        &lcpf_store::now(),
+        &actor.label(),
+    )
+    .await?;
+    let after = Version {
+        state: new_state.to_string(),
+        ..version.clone()
+    };
     record(
         conn,
         actor,
@@ -816,7 +1010,10 @@ async fn move_on(
             action,
             entity_type: "proposal",
             entity_id: proposal.id.to_string(),
-            summary: format!("{}'s proposal, version {}: {} → {new_state}", proposal.organisation_name, version.number, version.state),
+            summary: format!(
+                "{}'s proposal, version {}: {} → {new_state}",
+                proposal.organisation_name, version.number, version.state
+            ),
             before: Some(version),
             after: Some(&after),
         },
@@ -827,10 +1024,19 @@ async fn move_on(
 fn comment_text(body: &str) -> AppResult<String> {
     let t = body.trim();
     if t.is_empty() {
-        return Err(AppError::invalid("comment", "Enter a comment: say what needs to change, or why"));
+        return Err(AppError::invalid(
+            "comment",
+            "Enter a comment: say what needs to change, or why",
+        ));
     }
     if t.chars().count() > 5000 {
-        return Err(AppError::invalid("comment", format!("A comment must be 5,000 characters or fewer; this one is {}", t.chars().count())));
+        return Err(AppError::invalid(
+            "comment",
+            format!(
+                "A comment must be 5,000 characters or fewer; this one is {}",
+                t.chars().count()
+            ),
+        ));
     }
     Ok(t.to_string())
 }
@@ -843,7 +1049,16 @@ async fn add_comment(
     line_number: Option<&str>,
     body: &str,
 ) -> AppResult<()> {
-    let author = actor.user().map_or_else(|| actor.label(), |u| format!("{} ({})", u.name, u.organisation_name.clone().unwrap_or_default()));
+    let author = actor.user().map_or_else(
+        || actor.label(),
+        |u| {
+            format!(
+                "{} ({})",
+                u.name,
+                u.organisation_name.clone().unwrap_or_default()
+            )
+        },
+    );
     let mut comment = Comment {
         id: 0,
         version_number,
@@ -860,7 +1075,12 @@ async fn add_comment(
             action: "proposal.comment",
             entity_type: "proposal",
             entity_id: proposal.id.to_string(),
-            summary: format!("Comment on version {version_number}{}", line_number.map(|n| format!(", line {n}")).unwrap_or_default()),
+            summary: format!(
+                "Comment on version {version_number}{}",
+                line_number
+                    .map(|n| format!(", line {n}"))
+                    .unwrap_or_default()
+            ),
             before: None,
             after: Some(&comment),
         },

@@ -15,7 +15,9 @@ use lcpf_domain::proposal::{self as rules, Problem, ProposalLine, Totals};
 use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
 
-use super::{find, rules_for, ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput};
+use super::{
+    find, rules_for, ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput,
+};
 use crate::access::{authorise, Permission};
 use crate::error::AppResult;
 use crate::exports::{self, Cell, Sheet};
@@ -44,10 +46,19 @@ fn joined(v: &[String]) -> Cell {
 }
 
 fn line_header(years: &[FinancialYear]) -> Vec<String> {
-    let mut h: Vec<String> = ["No.", "Title", "Priority", "Outcome", "Local themes", "Activity", "Links to other priorities", "Project categories"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut h: Vec<String> = [
+        "No.",
+        "Title",
+        "Priority",
+        "Outcome",
+        "Local themes",
+        "Activity",
+        "Links to other priorities",
+        "Project categories",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for y in years {
         h.push(format!("Cost {y}"));
     }
@@ -57,7 +68,12 @@ fn line_header(years: &[FinancialYear]) -> Vec<String> {
     for y in years {
         h.push(format!("Local authority in kind {y}"));
     }
-    for s in ["Contract total", "Cross-reference to line", "Continues a service from", "Police officer posts or MPS"] {
+    for s in [
+        "Contract total",
+        "Cross-reference to line",
+        "Continues a service from",
+        "Police officer posts or MPS",
+    ] {
         h.push(s.to_string());
     }
     h
@@ -82,11 +98,23 @@ fn line_cells(l: &ProposalLine, years: &[FinancialYear]) -> Vec<Cell> {
     }
     for y in years {
         let la = l.years.iter().find(|x| x.year == *y);
-        row.push(Cell::Text(la.map(|x| x.local_authority_in_kind.clone()).unwrap_or_default()));
+        row.push(Cell::Text(
+            la.map(|x| x.local_authority_in_kind.clone())
+                .unwrap_or_default(),
+        ));
     }
-    row.push(l.contract_total.map_or(Cell::Empty, |m| Cell::Money(m.pence())));
-    row.push(l.cross_reference.map_or(Cell::Empty, |n| Cell::Text(n.to_string())));
-    row.push(l.continues_from.map_or(Cell::Empty, |y| Cell::Text(y.to_string())));
+    row.push(
+        l.contract_total
+            .map_or(Cell::Empty, |m| Cell::Money(m.pence())),
+    );
+    row.push(
+        l.cross_reference
+            .map_or(Cell::Empty, |n| Cell::Text(n.to_string())),
+    );
+    row.push(
+        l.continues_from
+            .map_or(Cell::Empty, |y| Cell::Text(y.to_string())),
+    );
     row.push(yes_no(l.police_posts));
     row
 }
@@ -94,7 +122,11 @@ fn line_cells(l: &ProposalLine, years: &[FinancialYear]) -> Vec<Cell> {
 /// The workbook for a proposal as shown (`blank`: the template, with no lines).
 pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
     let years = &view.years;
-    let lines: Vec<&ProposalLine> = if blank { Vec::new() } else { view.lines.iter().map(|(_, l)| l).collect() };
+    let lines: Vec<&ProposalLine> = if blank {
+        Vec::new()
+    } else {
+        view.lines.iter().map(|(_, l)| l).collect()
+    };
     let title = format!(
         "{} — {} proposal, {}–{}{}",
         view.proposal.organisation_name,
@@ -116,13 +148,25 @@ pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
     for l in &lines {
         rows.push(line_cells(l, years));
         for p in &l.providers {
-            let mut r = vec![Cell::Text(l.number.to_string()), Cell::Text(p.name.clone()), yes_no(p.voluntary_sector)];
-            r.extend(years.iter().map(|y| p.amounts.get(y).map_or(Cell::Empty, |m| Cell::Money(m.pence()))));
+            let mut r = vec![
+                Cell::Text(l.number.to_string()),
+                Cell::Text(p.name.clone()),
+                yes_no(p.voluntary_sector),
+            ];
+            r.extend(years.iter().map(|y| {
+                p.amounts
+                    .get(y)
+                    .map_or(Cell::Empty, |m| Cell::Money(m.pence()))
+            }));
             providers.push(r);
         }
         for p in &l.partners {
             let mut r = vec![Cell::Text(l.number.to_string()), Cell::Text(p.name.clone())];
-            r.extend(years.iter().map(|y| p.amounts.get(y).map_or(Cell::Empty, |m| Cell::Money(m.pence()))));
+            r.extend(years.iter().map(|y| {
+                p.amounts
+                    .get(y)
+                    .map_or(Cell::Empty, |m| Cell::Money(m.pence()))
+            }));
             r.push(Cell::Text(p.in_kind.clone()));
             partners.push(r);
         }
@@ -146,21 +190,67 @@ pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
         .totals
         .by_priority
         .iter()
-        .map(|(p, m)| vec![Cell::Text(p.clone()), Cell::Money(if blank { 0 } else { m.pence() })])
+        .map(|(p, m)| {
+            vec![
+                Cell::Text(p.clone()),
+                Cell::Money(if blank { 0 } else { m.pence() }),
+            ]
+        })
         .collect();
     if !blank {
-        totals.push(vec![Cell::Text("TOTAL".into()), Cell::Money(view.totals.total.pence())]);
+        totals.push(vec![
+            Cell::Text("TOTAL".into()),
+            Cell::Money(view.totals.total.pence()),
+        ]);
         if let (Some(e), Some(h)) = (view.totals.envelope, view.totals.headroom) {
-            totals.push(vec![Cell::Text("Allocation for the period".into()), Cell::Money(e.pence())]);
+            totals.push(vec![
+                Cell::Text("Allocation for the period".into()),
+                Cell::Money(e.pence()),
+            ]);
             totals.push(vec![Cell::Text("Headroom".into()), Cell::Money(h.pence())]);
         }
     }
     exports::workbook(vec![
-        Sheet { name: "Lines", title: &title, notes, header: line_header(years), rows },
-        Sheet { name: "Providers", title: "Providers: who delivers each line", notes: vec!["Voluntary sector: Yes for a voluntary or community sector organisation.".into()], header: per_year(&["Line", "Provider", "Voluntary sector"], &[]), rows: providers },
-        Sheet { name: "Partners", title: "Partners' match funding for each line", notes: Vec::new(), header: per_year(&["Line", "Partner"], &["In kind"]), rows: partners },
-        Sheet { name: "SMART outcomes", title: "SMART outcomes each line commits to", notes: Vec::new(), header: ["Line", "Outcome", "Measure", "Baseline", "Target"].iter().map(|s| s.to_string()).collect(), rows: outcomes },
-        Sheet { name: "Totals", title: "Total costs by priority (not read on import)", notes: Vec::new(), header: vec!["Priority".into(), "Cost".into()], rows: totals },
+        Sheet {
+            name: "Lines",
+            title: &title,
+            notes,
+            header: line_header(years),
+            rows,
+        },
+        Sheet {
+            name: "Providers",
+            title: "Providers: who delivers each line",
+            notes: vec![
+                "Voluntary sector: Yes for a voluntary or community sector organisation.".into(),
+            ],
+            header: per_year(&["Line", "Provider", "Voluntary sector"], &[]),
+            rows: providers,
+        },
+        Sheet {
+            name: "Partners",
+            title: "Partners' match funding for each line",
+            notes: Vec::new(),
+            header: per_year(&["Line", "Partner"], &["In kind"]),
+            rows: partners,
+        },
+        Sheet {
+            name: "SMART outcomes",
+            title: "SMART outcomes each line commits to",
+            notes: Vec::new(),
+            header: ["Line", "Outcome", "Measure", "Baseline", "Target"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: outcomes,
+        },
+        Sheet {
+            name: "Totals",
+            title: "Total costs by priority (not read on import)",
+            notes: Vec::new(),
+            header: vec!["Priority".into(), "Cost".into()],
+            rows: totals,
+        },
     ])
 }
 
@@ -168,7 +258,11 @@ pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
 pub fn lines_csv(view: &ProposalView) -> AppResult<Vec<u8>> {
     let header = line_header(&view.years);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let rows: Vec<Vec<Cell>> = view.lines.iter().map(|(_, l)| line_cells(l, &view.years)).collect();
+    let rows: Vec<Vec<Cell>> = view
+        .lines
+        .iter()
+        .map(|(_, l)| line_cells(l, &view.years))
+        .collect();
     exports::csv(&header, &rows)
 }
 
@@ -180,7 +274,9 @@ struct Table {
 
 impl Table {
     fn column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
@@ -204,11 +300,14 @@ fn cell_text(d: &Data) -> String {
 
 /// Reads a sheet, finding its header as the first row whose first cell is `No.` or `Line`.
 fn read_sheet(bytes: &[u8], name: &str) -> Result<Table, String> {
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|_| "The file is not an Excel workbook (.xlsx): download the template and fill that in".to_string())?;
-    let range = book
-        .worksheet_range(name)
-        .map_err(|_| format!("The workbook has no “{name}” sheet: download the template and fill that in"))?;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| {
+            "The file is not an Excel workbook (.xlsx): download the template and fill that in"
+                .to_string()
+        })?;
+    let range = book.worksheet_range(name).map_err(|_| {
+        format!("The workbook has no “{name}” sheet: download the template and fill that in")
+    })?;
     let (start_row, _) = range.start().unwrap_or((0, 0));
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
@@ -230,7 +329,11 @@ fn read_sheet(bytes: &[u8], name: &str) -> Result<Table, String> {
 }
 
 fn list(text: &str) -> Vec<String> {
-    text.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn yes(text: &str) -> Option<bool> {
@@ -241,23 +344,63 @@ fn yes(text: &str) -> Option<bool> {
     }
 }
 
+/// Reads one row of a Providers, Partners or SMART outcomes sheet into its line.
+type RowReader<'a> = dyn FnMut(&mut LineInput, &Table, &[String], &[Option<usize>]) + 'a;
+
 /// Reads every sheet into line inputs. Errors name the sheet, row and column.
 fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>, Vec<String>> {
     let lines = read_sheet(bytes, "Lines").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut col = |t: &Table, sheet: &str, name: &str| -> usize {
         t.column(name).unwrap_or_else(|| {
-            errors.push(format!("The “{sheet}” sheet has no “{name}” column: use the template for this period"));
+            errors.push(format!(
+                "The “{sheet}” sheet has no “{name}” column: use the template for this period"
+            ));
             usize::MAX
         })
     };
     let get = |row: &[String], c: usize| row.get(c).cloned().unwrap_or_default();
-    let fixed: Vec<usize> = ["No.", "Title", "Priority", "Outcome", "Local themes", "Activity", "Links to other priorities", "Project categories", "Contract total", "Cross-reference to line", "Continues a service from", "Police officer posts or MPS"].iter().map(|n| col(&lines, "Lines", n)).collect();
-    let cost: Vec<usize> = years.iter().map(|y| col(&lines, "Lines", &format!("Cost {y}"))).collect();
-    let la: Vec<usize> = years.iter().map(|y| col(&lines, "Lines", &format!("Local authority contribution {y}"))).collect();
-    let kind: Vec<usize> = years.iter().map(|y| col(&lines, "Lines", &format!("Local authority in kind {y}"))).collect();
+    let fixed: Vec<usize> = [
+        "No.",
+        "Title",
+        "Priority",
+        "Outcome",
+        "Local themes",
+        "Activity",
+        "Links to other priorities",
+        "Project categories",
+        "Contract total",
+        "Cross-reference to line",
+        "Continues a service from",
+        "Police officer posts or MPS",
+    ]
+    .iter()
+    .map(|n| col(&lines, "Lines", n))
+    .collect();
+    let cost: Vec<usize> = years
+        .iter()
+        .map(|y| col(&lines, "Lines", &format!("Cost {y}")))
+        .collect();
+    let la: Vec<usize> = years
+        .iter()
+        .map(|y| {
+            col(
+                &lines,
+                "Lines",
+                &format!("Local authority contribution {y}"),
+            )
+        })
+        .collect();
+    let kind: Vec<usize> = years
+        .iter()
+        .map(|y| col(&lines, "Lines", &format!("Local authority in kind {y}")))
+        .collect();
     let optional = |name: &str| read_sheet(bytes, name).ok();
-    let (providers, partners, outcomes) = (optional("Providers"), optional("Partners"), optional("SMART outcomes"));
+    let (providers, partners, outcomes) = (
+        optional("Providers"),
+        optional("Partners"),
+        optional("SMART outcomes"),
+    );
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -297,8 +440,16 @@ fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>
         index.insert(input.number.trim().to_string(), inputs.len());
         inputs.push(input);
     }
-    let amount_columns = |t: &Table| -> Vec<Option<usize>> { years.iter().map(|y| t.column(&format!("Amount {y}"))).collect() };
-    let mut attach = |t: &Option<Table>, sheet: &str, errors: &mut Vec<String>, f: &mut dyn FnMut(&mut LineInput, &Table, &[String], &[Option<usize>])| {
+    let amount_columns = |t: &Table| -> Vec<Option<usize>> {
+        years
+            .iter()
+            .map(|y| t.column(&format!("Amount {y}")))
+            .collect()
+    };
+    let mut attach = |t: &Option<Table>,
+                      sheet: &str,
+                      errors: &mut Vec<String>,
+                      f: &mut RowReader| {
         if let Some(t) = t {
             let amounts = amount_columns(t);
             for (excel_row, row) in &t.rows {
@@ -314,48 +465,76 @@ fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>
         years
             .iter()
             .zip(amounts)
-            .filter_map(|(y, c)| c.map(|c| (y.to_string(), row.get(c).cloned().unwrap_or_default())))
+            .filter_map(|(y, c)| {
+                c.map(|c| (y.to_string(), row.get(c).cloned().unwrap_or_default()))
+            })
             .filter(|(_, a)| !a.is_empty())
             .collect()
     };
     let mut sheet_errors = Vec::new();
-    attach(&providers, "Providers", &mut sheet_errors, &mut |line, t, row, amounts| {
-        let vcs = t.column("Voluntary sector").map(|c| get(row, c)).unwrap_or_default();
-        line.providers.push(ContributorInput {
-            name: t.column("Provider").map(|c| get(row, c)).unwrap_or_default(),
-            voluntary_sector: yes(&vcs).unwrap_or(false),
-            amounts: amounts_of(row, amounts),
-            in_kind: String::new(),
-        });
-    });
-    attach(&partners, "Partners", &mut sheet_errors, &mut |line, t, row, amounts| {
-        line.partners.push(ContributorInput {
-            name: t.column("Partner").map(|c| get(row, c)).unwrap_or_default(),
-            voluntary_sector: false,
-            amounts: amounts_of(row, amounts),
-            in_kind: t.column("In kind").map(|c| get(row, c)).unwrap_or_default(),
-        });
-    });
-    attach(&outcomes, "SMART outcomes", &mut sheet_errors, &mut |line, t, row, _| {
-        let field = |n: &str| t.column(n).map(|c| get(row, c)).unwrap_or_default();
-        line.smart_outcomes.push(SmartOutcomeInput {
-            outcome: field("Outcome"),
-            measure: field("Measure"),
-            baseline: field("Baseline"),
-            target: field("Target"),
-        });
-    });
+    attach(
+        &providers,
+        "Providers",
+        &mut sheet_errors,
+        &mut |line, t, row, amounts| {
+            let vcs = t
+                .column("Voluntary sector")
+                .map(|c| get(row, c))
+                .unwrap_or_default();
+            line.providers.push(ContributorInput {
+                name: t
+                    .column("Provider")
+                    .map(|c| get(row, c))
+                    .unwrap_or_default(),
+                voluntary_sector: yes(&vcs).unwrap_or(false),
+                amounts: amounts_of(row, amounts),
+                in_kind: String::new(),
+            });
+        },
+    );
+    attach(
+        &partners,
+        "Partners",
+        &mut sheet_errors,
+        &mut |line, t, row, amounts| {
+            line.partners.push(ContributorInput {
+                name: t.column("Partner").map(|c| get(row, c)).unwrap_or_default(),
+                voluntary_sector: false,
+                amounts: amounts_of(row, amounts),
+                in_kind: t.column("In kind").map(|c| get(row, c)).unwrap_or_default(),
+            });
+        },
+    );
+    attach(
+        &outcomes,
+        "SMART outcomes",
+        &mut sheet_errors,
+        &mut |line, t, row, _| {
+            let field = |n: &str| t.column(n).map(|c| get(row, c)).unwrap_or_default();
+            line.smart_outcomes.push(SmartOutcomeInput {
+                outcome: field("Outcome"),
+                measure: field("Measure"),
+                baseline: field("Baseline"),
+                target: field("Target"),
+            });
+        },
+    );
     errors.extend(sheet_errors);
     // Entry errors for each line, named by the Lines sheet's row and column.
     for ((excel_row, _), input) in lines.rows.iter().zip(&inputs) {
         if let Err(es) = input.parse(years) {
             for e in es.iter() {
-                errors.push(format!("Lines sheet, row {excel_row}, {}: {}", column_of(&e.field, years), e.message));
+                errors.push(format!(
+                    "Lines sheet, row {excel_row}, {}: {}",
+                    column_of(&e.field, years),
+                    e.message
+                ));
             }
         }
     }
     if lines.rows.is_empty() {
-        errors.push("The Lines sheet has no lines: fill in one row per line under the header".into());
+        errors
+            .push("The Lines sheet has no lines: fill in one row per line under the header".into());
     }
     if errors.is_empty() {
         Ok(inputs)
@@ -367,7 +546,12 @@ fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>
 /// The spreadsheet column (or sheet) an entry field comes from.
 fn column_of(field: &str, years: &[FinancialYear]) -> String {
     let year_at = |f: &str| {
-        f.split(['[', ']']).nth(1).and_then(|i| i.parse::<usize>().ok()).and_then(|i| years.get(i)).map(|y| y.to_string()).unwrap_or_default()
+        f.split(['[', ']'])
+            .nth(1)
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| years.get(i))
+            .map(|y| y.to_string())
+            .unwrap_or_default()
     };
     let name = match field {
         "number" => "No.".to_string(),
@@ -377,8 +561,12 @@ fn column_of(field: &str, years: &[FinancialYear]) -> String {
         "contract_total" => "Contract total".into(),
         "cross_reference" => "Cross-reference to line".into(),
         "continues_from" => "Continues a service from".into(),
-        f if f.ends_with(".local_authority_in_kind") => format!("Local authority in kind {}", year_at(f)),
-        f if f.ends_with(".local_authority") => format!("Local authority contribution {}", year_at(f)),
+        f if f.ends_with(".local_authority_in_kind") => {
+            format!("Local authority in kind {}", year_at(f))
+        }
+        f if f.ends_with(".local_authority") => {
+            format!("Local authority contribution {}", year_at(f))
+        }
         f if f.ends_with(".cost") => format!("Cost {}", year_at(f)),
         f if f.starts_with("providers") => return "on the Providers sheet".into(),
         f if f.starts_with("partners") => return "on the Partners sheet".into(),
@@ -389,27 +577,60 @@ fn column_of(field: &str, years: &[FinancialYear]) -> String {
 
 impl App {
     /// The proposal's workbook (`blank`: the import template for its period).
-    pub async fn proposal_workbook(&self, actor: &Actor, id: i64, version: Option<i64>, blank: bool) -> AppResult<(String, Vec<u8>)> {
+    pub async fn proposal_workbook(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: Option<i64>,
+        blank: bool,
+    ) -> AppResult<(String, Vec<u8>)> {
         let view = self.proposal(actor, id, version).await?;
         let name = file_name(&view, if blank { "template" } else { "proposal" });
         Ok((format!("{name}.xlsx"), workbook(&view, blank)?))
     }
 
-    pub async fn proposal_csv(&self, actor: &Actor, id: i64, version: Option<i64>) -> AppResult<(String, Vec<u8>)> {
+    pub async fn proposal_csv(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: Option<i64>,
+    ) -> AppResult<(String, Vec<u8>)> {
         let view = self.proposal(actor, id, version).await?;
-        Ok((format!("{}.csv", file_name(&view, "proposal")), lines_csv(&view)?))
+        Ok((
+            format!("{}.csv", file_name(&view, "proposal")),
+            lines_csv(&view)?,
+        ))
     }
 
     /// Reads an uploaded workbook and says what it would become. Saves nothing.
-    pub async fn preview_proposal_import(&self, actor: &Actor, id: i64, bytes: &[u8]) -> AppResult<ImportPreview> {
+    pub async fn preview_proposal_import(
+        &self,
+        actor: &Actor,
+        id: i64,
+        bytes: &[u8],
+    ) -> AppResult<ImportPreview> {
         let mut conn = self.db().pool().acquire().await?;
         let proposal = find(&mut conn, id).await?;
-        authorise(actor, Permission::DraftProposal { organisation_id: proposal.organisation_id })?;
+        authorise(
+            actor,
+            Permission::DraftProposal {
+                organisation_id: proposal.organisation_id,
+            },
+        )?;
         let (_, _, rules) = rules_for(&mut conn, &proposal).await?;
         Ok(match read_workbook(bytes, &rules.years) {
-            Err(errors) => ImportPreview { errors, lines: Vec::new(), parsed: Vec::new(), problems: Vec::new(), totals: None },
+            Err(errors) => ImportPreview {
+                errors,
+                lines: Vec::new(),
+                parsed: Vec::new(),
+                problems: Vec::new(),
+                totals: None,
+            },
             Ok(lines) => {
-                let parsed: Vec<ProposalLine> = lines.iter().filter_map(|l| l.parse(&rules.years).ok()).collect();
+                let parsed: Vec<ProposalLine> = lines
+                    .iter()
+                    .filter_map(|l| l.parse(&rules.years).ok())
+                    .collect();
                 ImportPreview {
                     errors: Vec::new(),
                     problems: rules::check(&parsed, &rules),
@@ -423,8 +644,30 @@ impl App {
 }
 
 fn file_name(view: &ProposalView, what: &str) -> String {
-    let borough: String = view.proposal.organisation_name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let borough: String = view
+        .proposal
+        .organisation_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let period = format!("{}-{}", view.period.first_year, view.period.last_year).replace('/', "-");
-    let version = view.version.as_ref().map(|v| format!("-v{}", v.number)).unwrap_or_default();
-    format!("{borough}-{what}-{period}{}", if what == "template" { String::new() } else { version })
+    let version = view
+        .version
+        .as_ref()
+        .map(|v| format!("-v{}", v.number))
+        .unwrap_or_default();
+    format!(
+        "{borough}-{what}-{period}{}",
+        if what == "template" {
+            String::new()
+        } else {
+            version
+        }
+    )
 }

@@ -51,6 +51,11 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
                 "Funding periods and budgets, allocation scenarios and decisions.",
             );
             task(
+                "/proposals".into(),
+                "Borough proposals",
+                "Each borough's proposal: review, return with comments, approve; money by priority across London.",
+            );
+            task(
                 "/users".into(),
                 "Manage users",
                 "Add people, give them roles, disable accounts and reset passwords.",
@@ -74,6 +79,11 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
                 "Model allocation scenarios and compare them.",
             );
             task(
+                "/proposals".into(),
+                "Borough proposals",
+                "Review what each borough proposes against its allocation; return or approve.",
+            );
+            task(
                 "/organisations?kind=borough".into(),
                 "Boroughs",
                 "The 32 LCPF boroughs and their people.",
@@ -87,6 +97,11 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
         }
         Role::BoroughOfficer => {
             let org = user.organisation_id.unwrap_or_default();
+            task(
+                "/proposals".into(),
+                "Your proposal",
+                "Turn your allocation into funded activities under the plan's priorities, and submit it to MOPAC.",
+            );
             task(
                 format!("/organisations/{org}"),
                 "Your borough",

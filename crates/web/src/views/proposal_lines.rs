@@ -7,7 +7,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use lcpf_app::proposals::{ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput};
+use lcpf_app::proposals::{
+    ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput,
+};
 use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
@@ -31,11 +33,15 @@ struct LineFormPage {
 }
 
 impl LineFormPage {
-    fn has<'a>(&self, list: &'a [String], value: &str) -> bool {
+    fn has(&self, list: &[String], value: &str) -> bool {
         list.iter().any(|v| v == value)
     }
     fn category(&self, i: &usize) -> &str {
-        self.input.categories.get(*i).map(String::as_str).unwrap_or("")
+        self.input
+            .categories
+            .get(*i)
+            .map(String::as_str)
+            .unwrap_or("")
     }
     fn amount(&self, c: &ContributorInput, year: &str) -> String {
         c.amounts.get(year).cloned().unwrap_or_default()
@@ -49,11 +55,23 @@ impl LineFormPage {
 }
 
 fn padded(mut input: LineInput, years: &[String]) -> LineInput {
-    input.providers.extend((0..SPARE_ROWS).map(|_| ContributorInput::default()));
-    input.partners.extend((0..SPARE_ROWS).map(|_| ContributorInput::default()));
-    input.smart_outcomes.extend((0..SPARE_ROWS).map(|_| SmartOutcomeInput::default()));
+    input
+        .providers
+        .extend((0..SPARE_ROWS).map(|_| ContributorInput::default()));
+    input
+        .partners
+        .extend((0..SPARE_ROWS).map(|_| ContributorInput::default()));
+    input
+        .smart_outcomes
+        .extend((0..SPARE_ROWS).map(|_| SmartOutcomeInput::default()));
     if input.years.is_empty() {
-        input.years = years.iter().map(|y| LineYearInput { year: y.clone(), ..Default::default() }).collect();
+        input.years = years
+            .iter()
+            .map(|y| LineYearInput {
+                year: y.clone(),
+                ..Default::default()
+            })
+            .collect();
     }
     input
 }
@@ -69,7 +87,8 @@ async fn form_page(
     let view = state.app.proposal(&auth.actor, proposal_id, None).await?;
     if !view.can_edit {
         return Err(PageError::App(lcpf_app::AppError::Forbidden(
-            "Only the borough's own officers can change its proposal, and only while it is a draft".into(),
+            "Only the borough's own officers can change its proposal, and only while it is a draft"
+                .into(),
         )));
     }
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
@@ -86,7 +105,11 @@ async fn form_page(
         }
         (None, None) => LineInput::default(),
     };
-    let title = if line_id.is_some() { "Change a line" } else { "Add a line" };
+    let title = if line_id.is_some() {
+        "Change a line"
+    } else {
+        "Add a line"
+    };
     Ok(LineFormPage {
         layout: Layout::new(auth, title, "proposals"),
         input: padded(input, &years),
@@ -97,7 +120,11 @@ async fn form_page(
     })
 }
 
-pub async fn new_form(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     render(&form_page(&state, &auth, id, None, None, FieldErrors::new()).await?)
 }
@@ -114,10 +141,28 @@ pub async fn edit_form(
 
 /// Builds the line from the form's flat fields (`years[0].cost`, `providers[1].amounts[0]`…).
 fn line_from_pairs(pairs: &[(String, String)], years: &[String]) -> LineInput {
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let all = |k: &str| pairs.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let all = |k: &str| {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
     let count = |prefix: &str| {
-        (0..100).take_while(|i| pairs.iter().any(|(n, _)| n.starts_with(&format!("{prefix}[{i}]")))).count()
+        (0..100)
+            .take_while(|i| {
+                pairs
+                    .iter()
+                    .any(|(n, _)| n.starts_with(&format!("{prefix}[{i}]")))
+            })
+            .count()
     };
     let amounts = |prefix: String| {
         years
@@ -177,7 +222,14 @@ fn line_from_pairs(pairs: &[(String, String)], years: &[String]) -> LineInput {
     }
 }
 
-async fn save(state: &AppState, auth: &Auth, jar: &CookieJar, id: i64, line_id: Option<i64>, body: &Bytes) -> Result<Response, PageError> {
+async fn save(
+    state: &AppState,
+    auth: &Auth,
+    jar: &CookieJar,
+    id: i64,
+    line_id: Option<i64>,
+    body: &Bytes,
+) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> = read_form(auth, jar, body)?;
     let view = state.app.proposal(&auth.actor, id, None).await?;
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
@@ -185,7 +237,11 @@ async fn save(state: &AppState, auth: &Auth, jar: &CookieJar, id: i64, line_id: 
     input.categories.retain(|c| !c.trim().is_empty());
     match state.app.save_line(&auth.actor, id, line_id, &input).await {
         Ok((_, problems)) => {
-            let anchor = if problems.is_empty() { String::new() } else { "#problems".into() };
+            let anchor = if problems.is_empty() {
+                String::new()
+            } else {
+                "#problems".into()
+            };
             Ok(Redirect::to(&format!("/proposals/{id}?saved=line{anchor}")).into_response())
         }
         Err(e) => {
@@ -195,7 +251,13 @@ async fn save(state: &AppState, auth: &Auth, jar: &CookieJar, id: i64, line_id: 
     }
 }
 
-pub async fn create(State(state): State<AppState>, auth: Auth, jar: CookieJar, Path(id): Path<String>, body: Bytes) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     save(&state, &auth, &jar, id, None, &body).await
 }
@@ -235,11 +297,25 @@ struct ThemesPage {
     errors: FieldErrors,
 }
 
-pub async fn themes_form(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn themes_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
     let themes = state.app.local_themes(&auth.actor, id).await?.join("\n");
-    lcpf_app::access::authorise(&auth.actor, lcpf_app::access::Permission::DraftProposal { organisation_id: id })?;
-    render(&ThemesPage { layout: Layout::new(&auth, "Local themes", "proposals"), organisation_id: id, themes, errors: FieldErrors::new() })
+    lcpf_app::access::authorise(
+        &auth.actor,
+        lcpf_app::access::Permission::DraftProposal {
+            organisation_id: id,
+        },
+    )?;
+    render(&ThemesPage {
+        layout: Layout::new(&auth, "Local themes", "proposals"),
+        organisation_id: id,
+        themes,
+        errors: FieldErrors::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -248,14 +324,29 @@ pub struct ThemesForm {
     themes: String,
 }
 
-pub async fn set_themes(State(state): State<AppState>, auth: Auth, jar: CookieJar, Path(id): Path<String>, body: Bytes) -> Result<Response, PageError> {
+pub async fn set_themes(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
     let form: ThemesForm = read_form(&auth, &jar, &body)?;
-    match state.app.set_local_themes(&auth.actor, id, &form.themes).await {
+    match state
+        .app
+        .set_local_themes(&auth.actor, id, &form.themes)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/proposals").into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            render_invalid(&ThemesPage { layout: Layout::new(&auth, "Local themes", "proposals"), organisation_id: id, themes: form.themes, errors })
+            render_invalid(&ThemesPage {
+                layout: Layout::new(&auth, "Local themes", "proposals"),
+                organisation_id: id,
+                themes: form.themes,
+                errors,
+            })
         }
     }
 }
@@ -267,9 +358,18 @@ pub struct MaxLinesForm {
 }
 
 /// Sets the fund's cap on lines per borough proposal.
-pub async fn set_max_lines(State(state): State<AppState>, auth: Auth, jar: CookieJar, Path(id): Path<String>, body: Bytes) -> Result<Response, PageError> {
+pub async fn set_max_lines(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The fund")?;
     let form: MaxLinesForm = read_form(&auth, &jar, &body)?;
-    state.app.set_max_lines(&auth.actor, id, &form.max_lines).await?;
+    state
+        .app
+        .set_max_lines(&auth.actor, id, &form.max_lines)
+        .await?;
     Ok(Redirect::to("/funds").into_response())
 }

@@ -48,7 +48,10 @@ pub struct Section {
 fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
     let mut notes = Vec::new();
     if let Some(total) = l.contract_total {
-        notes.push(format!("Contribution of {} towards a contract totalling {total}", l.cost()));
+        notes.push(format!(
+            "Contribution of {} towards a contract totalling {total}",
+            l.cost()
+        ));
     }
     if let Some(n) = l.cross_reference {
         notes.push(format!("£0 – paid for by line {n}"));
@@ -57,22 +60,58 @@ fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
         notes.push(format!("Continues a service commissioned in {y}"));
     }
     for p in &l.providers {
-        let amounts: Vec<String> = p.amounts.iter().map(|(y, m)| format!("{m} in {y}")).collect();
+        let amounts: Vec<String> = p
+            .amounts
+            .iter()
+            .map(|(y, m)| format!("{m} in {y}"))
+            .collect();
         notes.push(format!(
             "Provider: {}{}{}",
             p.name,
-            if p.voluntary_sector { " (voluntary sector)" } else { "" },
-            if amounts.is_empty() { String::new() } else { format!(", {}", amounts.join(", ")) }
+            if p.voluntary_sector {
+                " (voluntary sector)"
+            } else {
+                ""
+            },
+            if amounts.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", amounts.join(", "))
+            }
         ));
     }
     let la = Money::checked_sum(l.years.iter().map(|y| y.local_authority)).unwrap_or_default();
-    if la != Money::ZERO || l.years.iter().any(|y| !y.local_authority_in_kind.is_empty()) {
-        let kind: Vec<&str> = l.years.iter().map(|y| y.local_authority_in_kind.as_str()).filter(|k| !k.is_empty()).collect();
-        notes.push(format!("Local authority match funding: {la}{}", if kind.is_empty() { String::new() } else { format!("; in kind: {}", kind.join("; ")) }));
+    if la != Money::ZERO
+        || l.years
+            .iter()
+            .any(|y| !y.local_authority_in_kind.is_empty())
+    {
+        let kind: Vec<&str> = l
+            .years
+            .iter()
+            .map(|y| y.local_authority_in_kind.as_str())
+            .filter(|k| !k.is_empty())
+            .collect();
+        notes.push(format!(
+            "Local authority match funding: {la}{}",
+            if kind.is_empty() {
+                String::new()
+            } else {
+                format!("; in kind: {}", kind.join("; "))
+            }
+        ));
     }
     for p in &l.partners {
         let total = Money::checked_sum(p.amounts.values().copied()).unwrap_or_default();
-        notes.push(format!("Partner {}: {total}{}", p.name, if p.in_kind.is_empty() { String::new() } else { format!("; in kind: {}", p.in_kind) }));
+        notes.push(format!(
+            "Partner {}: {total}{}",
+            p.name,
+            if p.in_kind.is_empty() {
+                String::new()
+            } else {
+                format!("; in kind: {}", p.in_kind)
+            }
+        ));
     }
     if !l.categories.is_empty() {
         notes.push(format!("Categories: {}", l.categories.join(", ")));
@@ -89,11 +128,42 @@ fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
         activity: l.activity.clone(),
         links: l.links.join(", "),
         cost: l.cost(),
-        by_year: l.years.iter().map(|y| format!("{}: {}", y.year, y.cost)).collect::<Vec<_>>().join(" · "),
+        by_year: l
+            .years
+            .iter()
+            .map(|y| format!("{}: {}", y.year, y.cost))
+            .collect::<Vec<_>>()
+            .join(" · "),
         notes,
-        outcomes: l.smart_outcomes.iter().map(|o| format!("{} — measured by {}; baseline {}; target {}", o.outcome, o.measure, if o.baseline.is_empty() { "not stated" } else { &o.baseline }, o.target)).collect(),
-        problems: view.problems.iter().filter(|p| p.line == Some(l.number)).map(|p| p.message.clone()).collect(),
-        comments: view.comments.iter().filter(|c| c.line_number.as_deref() == Some(&l.number.to_string())).cloned().collect(),
+        outcomes: l
+            .smart_outcomes
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} — measured by {}; baseline {}; target {}",
+                    o.outcome,
+                    o.measure,
+                    if o.baseline.is_empty() {
+                        "not stated"
+                    } else {
+                        &o.baseline
+                    },
+                    o.target
+                )
+            })
+            .collect(),
+        problems: view
+            .problems
+            .iter()
+            .filter(|p| p.line == Some(l.number))
+            .map(|p| p.message.clone())
+            .collect(),
+        comments: view
+            .comments
+            .iter()
+            .filter(|c| c.line_number.as_deref() == Some(&l.number.to_string()))
+            .cloned()
+            .collect(),
     }
 }
 
@@ -104,7 +174,12 @@ pub fn sections(view: &ProposalView) -> Vec<Section> {
         .by_priority
         .iter()
         .enumerate()
-        .map(|(i, (name, total))| Section { number: i + 1, name: name.clone(), lines: Vec::new(), total: *total })
+        .map(|(i, (name, total))| Section {
+            number: i + 1,
+            name: name.clone(),
+            lines: Vec::new(),
+            total: *total,
+        })
         .collect();
     for (id, l) in &view.lines {
         if let Some(s) = out.iter_mut().find(|s| s.name == l.priority) {
@@ -141,7 +216,9 @@ impl ProposalPage {
         }
     }
     fn comment_error(&self) -> Option<&str> {
-        self.errors.for_field("comment").filter(|_| !self.view.can_review)
+        self.errors
+            .for_field("comment")
+            .filter(|_| !self.view.can_review)
     }
     fn over(&self) -> bool {
         self.view.totals.headroom.is_some_and(|h| h.is_negative())
@@ -172,10 +249,27 @@ async fn proposal_page(
 ) -> Result<ProposalPage, PageError> {
     let view = state.app.proposal(&auth.actor, id, version).await?;
     let status = view.status();
-    let general_problems = view.problems.iter().filter(|p| p.line.is_none()).map(|p| p.message.clone()).collect();
-    let general_comments = view.comments.iter().filter(|c| c.line_number.is_none()).cloned().collect();
-    let line_numbers = view.lines.iter().map(|(_, l)| l.number.to_string()).collect();
-    let title = format!("{}: proposal for {}–{}", view.proposal.organisation_name, view.period.first_year, view.period.last_year);
+    let general_problems = view
+        .problems
+        .iter()
+        .filter(|p| p.line.is_none())
+        .map(|p| p.message.clone())
+        .collect();
+    let general_comments = view
+        .comments
+        .iter()
+        .filter(|c| c.line_number.is_none())
+        .cloned()
+        .collect();
+    let line_numbers = view
+        .lines
+        .iter()
+        .map(|(_, l)| l.number.to_string())
+        .collect();
+    let title = format!(
+        "{}: proposal for {}–{}",
+        view.proposal.organisation_name, view.period.first_year, view.period.last_year
+    );
     Ok(ProposalPage {
         layout: Layout::new(auth, &title, "proposals"),
         sections: sections(&view),
@@ -210,7 +304,18 @@ pub async fn show(
         Some("comment") => "Your comment is added.",
         _ => "",
     };
-    render(&proposal_page(&state, &auth, id, q.version, false, FieldErrors::new(), notice.into()).await?)
+    render(
+        &proposal_page(
+            &state,
+            &auth,
+            id,
+            q.version,
+            false,
+            FieldErrors::new(),
+            notice.into(),
+        )
+        .await?,
+    )
 }
 
 pub async fn print(
@@ -220,7 +325,18 @@ pub async fn print(
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    render(&proposal_page(&state, &auth, id, q.version, true, FieldErrors::new(), String::new()).await?)
+    render(
+        &proposal_page(
+            &state,
+            &auth,
+            id,
+            q.version,
+            true,
+            FieldErrors::new(),
+            String::new(),
+        )
+        .await?,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -236,19 +352,43 @@ pub struct ActionForm {
 }
 
 /// Runs one workflow step; on refusal for what was entered, the page again with the errors.
-async fn act(state: &AppState, auth: &Auth, id: i64, form: &ActionForm, step: &str) -> Result<Response, PageError> {
+async fn act(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    form: &ActionForm,
+    step: &str,
+) -> Result<Response, PageError> {
     let actor = &auth.actor;
     let result = match step {
         "submitted" => state.app.submit_proposal(actor, id).await.map(|_| ()),
         "returned" => state.app.return_proposal(actor, id, &form.comment).await,
         "approved" => state.app.approve_proposal(actor, id, &form.comment).await,
-        "variation" => state.app.start_variation(actor, id, &form.reason).await.map(|_| ()),
-        _ => state.app.comment_on_proposal(actor, id, &form.line_number, &form.comment).await,
+        "variation" => state
+            .app
+            .start_variation(actor, id, &form.reason)
+            .await
+            .map(|_| ()),
+        _ => {
+            state
+                .app
+                .comment_on_proposal(actor, id, &form.line_number, &form.comment)
+                .await
+        }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/proposals/{id}?saved={step}")).into_response()),
         Err(e) => {
-            let mut page = proposal_page(state, auth, id, None, false, field_errors(e)?, String::new()).await?;
+            let mut page = proposal_page(
+                state,
+                auth,
+                id,
+                None,
+                false,
+                field_errors(e)?,
+                String::new(),
+            )
+            .await?;
             page.comment = form.comment.clone();
             page.reason = form.reason.clone();
             render_invalid(&page)
@@ -291,23 +431,52 @@ struct ListPage {
     errors: FieldErrors,
 }
 
-async fn list_page(state: &AppState, auth: &Auth, errors: FieldErrors) -> Result<ListPage, PageError> {
+async fn list_page(
+    state: &AppState,
+    auth: &Auth,
+    errors: FieldErrors,
+) -> Result<ListPage, PageError> {
     let actor = &auth.actor;
     let own = state.app.own_proposals(actor).await?;
-    let organisation_id = actor.user().and_then(|u| u.organisation_id).filter(|o| may(actor, Permission::DraftProposal { organisation_id: *o }));
+    let organisation_id = actor.user().and_then(|u| u.organisation_id).filter(|o| {
+        may(
+            actor,
+            Permission::DraftProposal {
+                organisation_id: *o,
+            },
+        )
+    });
     let mut all_periods: Vec<(i64, String)> = Vec::new();
     for fund in state.app.list_funds(actor).await? {
         for (p, _) in state.app.fund(actor, fund.id).await?.1 {
-            all_periods.push((p.id, format!("{}: {} to {}", fund.name, p.first_year, p.last_year)));
+            all_periods.push((
+                p.id,
+                format!("{}: {} to {}", fund.name, p.first_year, p.last_year),
+            ));
         }
     }
     let startable = if organisation_id.is_some() {
-        all_periods.iter().filter(|(id, _)| !own.iter().any(|(p, _)| p.period_id == *id)).cloned().collect()
+        all_periods
+            .iter()
+            .filter(|(id, _)| !own.iter().any(|(p, _)| p.period_id == *id))
+            .cloned()
+            .collect()
     } else {
         Vec::new()
     };
-    let periods = if may(actor, Permission::ReviewProposals) { all_periods } else { Vec::new() };
-    Ok(ListPage { layout: Layout::new(auth, "Proposals", "proposals"), own, startable, organisation_id, periods, errors })
+    let periods = if may(actor, Permission::ReviewProposals) {
+        all_periods
+    } else {
+        Vec::new()
+    };
+    Ok(ListPage {
+        layout: Layout::new(auth, "Proposals", "proposals"),
+        own,
+        startable,
+        organisation_id,
+        periods,
+        errors,
+    })
 }
 
 pub async fn list(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
@@ -327,10 +496,15 @@ pub async fn start(
     // Who may start one is decided before what they chose is checked.
     lcpf_app::access::authorise(&auth.actor, Permission::DraftProposal { organisation_id })?;
     let Ok(period_id) = form.period_id.trim().parse::<i64>() else {
-        let errors = FieldErrors::single("period_id", "Choose the funding period the proposal is for");
+        let errors =
+            FieldErrors::single("period_id", "Choose the funding period the proposal is for");
         return render_invalid(&list_page(&state, &auth, errors).await?);
     };
-    match state.app.start_proposal(&auth.actor, period_id, organisation_id).await {
+    match state
+        .app
+        .start_proposal(&auth.actor, period_id, organisation_id)
+        .await
+    {
         Ok(p) => Ok(Redirect::to(&format!("/proposals/{}", p.id)).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
@@ -348,17 +522,26 @@ struct OverviewPage {
 
 impl OverviewPage {
     fn money(&self, pence: &Option<i64>) -> String {
-        pence.map(|p| Money::from_pence(p).to_string()).unwrap_or_else(|| "–".into())
+        pence
+            .map(|p| Money::from_pence(p).to_string())
+            .unwrap_or_else(|| "–".into())
     }
     fn pounds(&self, pence: &i64) -> String {
         Money::from_pence(*pence).to_string()
     }
 }
 
-pub async fn overview(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn overview(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let overview = state.app.proposals_overview(&auth.actor, id).await?;
-    render(&OverviewPage { layout: Layout::new(&auth, "Proposals across London", "proposals"), overview })
+    render(&OverviewPage {
+        layout: Layout::new(&auth, "Proposals across London", "proposals"),
+        overview,
+    })
 }
 
 #[derive(Template)]
@@ -425,13 +608,21 @@ pub async fn compare(
     };
     let pick = |text: &Option<String>, default: i64| -> Result<i64, PageError> {
         match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) => t.parse().map_err(|_| PageError::App(lcpf_app::AppError::NotFound(format!("Version {t}")))),
+            Some(t) => t
+                .parse()
+                .map_err(|_| PageError::App(lcpf_app::AppError::NotFound(format!("Version {t}")))),
             None => Ok(default),
         }
     };
     let to = pick(&q.to, latest)?;
-    let from = pick(&q.from, numbers.iter().rev().nth(1).copied().unwrap_or(latest))?;
-    let (a, b, rows) = state.app.compare_versions(&auth.actor, id, from, to).await?;
+    let from = pick(
+        &q.from,
+        numbers.iter().rev().nth(1).copied().unwrap_or(latest),
+    )?;
+    let (a, b, rows) = state
+        .app
+        .compare_versions(&auth.actor, id, from, to)
+        .await?;
     render(&ComparePage {
         layout: Layout::new(&auth, "Compare versions", "proposals"),
         before_total: a.totals.total,
@@ -443,19 +634,39 @@ pub async fn compare(
     })
 }
 
-pub async fn xlsx(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Result<Response, PageError> {
+pub async fn xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    let (name, bytes) = state.app.proposal_workbook(&auth.actor, id, q.version, false).await?;
+    let (name, bytes) = state
+        .app
+        .proposal_workbook(&auth.actor, id, q.version, false)
+        .await?;
     Ok(download(bytes, XLSX, name))
 }
 
-pub async fn template(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn template(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    let (name, bytes) = state.app.proposal_workbook(&auth.actor, id, None, true).await?;
+    let (name, bytes) = state
+        .app
+        .proposal_workbook(&auth.actor, id, None, true)
+        .await?;
     Ok(download(bytes, XLSX, name))
 }
 
-pub async fn csv(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<ViewQuery>) -> Result<Response, PageError> {
+pub async fn csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     let (name, bytes) = state.app.proposal_csv(&auth.actor, id, q.version).await?;
     Ok(download(bytes, "text/csv; charset=utf-8", name))
@@ -472,16 +683,35 @@ struct ImportPage {
     file_errors: Vec<String>,
 }
 
-async fn import_page(state: &AppState, auth: &Auth, id: i64, preview: Option<ImportPreview>, file_errors: Vec<String>) -> Result<ImportPage, PageError> {
+async fn import_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    preview: Option<ImportPreview>,
+    file_errors: Vec<String>,
+) -> Result<ImportPage, PageError> {
     let view = state.app.proposal(&auth.actor, id, None).await?;
     if !view.can_edit {
         return Err(PageError::App(lcpf_app::AppError::Forbidden("Only the borough's own officers can import into its draft, and only while it is a draft".into())));
     }
-    let lines_json = preview.as_ref().map(|p| serde_json::to_string(&p.lines).unwrap_or_default()).unwrap_or_default();
-    Ok(ImportPage { layout: Layout::new(auth, "Import lines from a spreadsheet", "proposals"), view, preview, lines_json, file_errors })
+    let lines_json = preview
+        .as_ref()
+        .map(|p| serde_json::to_string(&p.lines).unwrap_or_default())
+        .unwrap_or_default();
+    Ok(ImportPage {
+        layout: Layout::new(auth, "Import lines from a spreadsheet", "proposals"),
+        view,
+        preview,
+        lines_json,
+        file_errors,
+    })
 }
 
-pub async fn import_form(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn import_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     render(&import_page(&state, &auth, id, None, Vec::new()).await?)
 }
@@ -497,7 +727,8 @@ pub async fn import_preview(
     let id = parse_id(&id, "The proposal")?;
     // Who may import is decided before the upload is read.
     import_page(&state, &auth, id, None, Vec::new()).await?;
-    let unreadable = || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
+    let unreadable =
+        || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
     let mut multipart = multipart.map_err(|_| unreadable())?;
     let (mut csrf, mut file) = (String::new(), Vec::new());
     while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
@@ -509,9 +740,21 @@ pub async fn import_preview(
     }
     check_csrf(&auth, &jar, &csrf)?;
     if file.is_empty() {
-        return render_invalid(&import_page(&state, &auth, id, None, vec!["Choose the spreadsheet (.xlsx) to import".into()]).await?);
+        return render_invalid(
+            &import_page(
+                &state,
+                &auth,
+                id,
+                None,
+                vec!["Choose the spreadsheet (.xlsx) to import".into()],
+            )
+            .await?,
+        );
     }
-    let preview = state.app.preview_proposal_import(&auth.actor, id, &file).await?;
+    let preview = state
+        .app
+        .preview_proposal_import(&auth.actor, id, &file)
+        .await?;
     if preview.errors.is_empty() {
         render(&import_page(&state, &auth, id, Some(preview), Vec::new()).await?)
     } else {
@@ -537,12 +780,28 @@ pub async fn import(
     let id = parse_id(&id, "The proposal")?;
     let form: ConfirmForm = read_form(&auth, &jar, &body)?;
     let Ok(lines) = serde_json::from_str::<Vec<LineInput>>(&form.lines) else {
-        return render_invalid(&import_page(&state, &auth, id, None, vec!["The previewed lines could not be read: upload the spreadsheet again".into()]).await?);
+        return render_invalid(
+            &import_page(
+                &state,
+                &auth,
+                id,
+                None,
+                vec!["The previewed lines could not be read: upload the spreadsheet again".into()],
+            )
+            .await?,
+        );
     };
-    match state.app.replace_lines(&auth.actor, id, &lines, "Imported from a spreadsheet").await {
+    match state
+        .app
+        .replace_lines(&auth.actor, id, &lines, "Imported from a spreadsheet")
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/proposals/{id}?saved=imported")).into_response()),
         Err(e) => {
-            let errors = field_errors(e)?.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let errors = field_errors(e)?
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
             render_invalid(&import_page(&state, &auth, id, None, errors).await?)
         }
     }

@@ -1,0 +1,263 @@
+//! In a real headless Chromium: Barnet's officer builds a proposal, sees a rule break
+//! explained, fixes it and submits; a funder officer returns it with a comment; it is
+//! resubmitted and approved. axe-core finds no WCAG 2.2 AA violations on those pages.
+
+mod common;
+use common::browser::*;
+use common::*;
+use fantoccini::{Client, Locator};
+use lcpf_app::funds::DecisionInput;
+use lcpf_app::Actor;
+use lcpf_domain::Money;
+
+async fn by_id(client: &Client, id: &str) -> fantoccini::elements::Element {
+    client
+        .find(Locator::Css(&format!("[id=\"{id}\"]")))
+        .await
+        .unwrap_or_else(|_| panic!("no element {id}"))
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = by_id(client, id).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn press(client: &Client, button_text: &str) {
+    client
+        .find(Locator::XPath(&format!(
+            "//main//button[normalize-space()='{button_text}']"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("no button {button_text}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn switch_user(client: &Client, app: &TestApp, email: &str) {
+    client.delete_all_cookies().await.unwrap();
+    sign_in(client, app, email).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // Barnet's 2018/19 allocation, so its proposal has an envelope to keep within.
+    let period = app.period_id("2017/18").await;
+    app.app
+        .record_allocations(
+            &Actor::System,
+            period,
+            "2018/19",
+            &DecisionInput {
+                reference: "Test decision".into(),
+                decided_on: "2018-03-01".into(),
+                decision_maker: "Deputy Mayor for Policing and Crime".into(),
+                summary: "Barnet's 2018/19 allocation, for this test".into(),
+            },
+            &[("E09000003".to_string(), Money::from_pounds(500_000))],
+        )
+        .await
+        .unwrap();
+
+    // Barnet's officer starts a proposal for the period.
+    sign_in(&client, &app, BARNET_OFFICER).await;
+    client.goto(&app.url("/proposals")).await.unwrap();
+    assert_accessible(&client, "proposals list").await;
+    by_id(&client, "period_id")
+        .await
+        .select_by_label("London Crime Prevention Fund: 2017/18 to 2018/19")
+        .await
+        .unwrap();
+    press(&client, "Start a proposal").await;
+    assert_eq!(text_of(&client, "h1").await, "Barnet: proposal");
+    assert_accessible(&client, "new proposal").await;
+
+    // A line that pays for police officers.
+    client
+        .find(Locator::LinkText("Add a line"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_of(&client, "form").await;
+    assert_accessible(&client, "line form").await;
+    type_into(&client, "number", "1.1").await;
+    type_into(&client, "title", "Ward panel officers").await;
+    by_id(&client, "priority").await.click().await.unwrap();
+    type_into(&client, "outcome", "Residents' concerns are acted on").await;
+    type_into(
+        &client,
+        "activity",
+        "Two police officers to run the ward panels.",
+    )
+    .await;
+    type_into(&client, "years[1].cost", "£120,000").await;
+    type_into(
+        &client,
+        "providers[0].name",
+        "Barnet Community Safety Partnership",
+    )
+    .await;
+    by_id(&client, "police_posts-yes")
+        .await
+        .click()
+        .await
+        .unwrap();
+    press(&client, "Save line").await;
+    let problems = text_of(&client, ".lcpf-line-problems").await;
+    assert!(
+        problems.contains("Line 1.1: this line is not eligible: the fund's rule is “Cannot fund MPS or buy police officers.”"),
+        "{problems}"
+    );
+    assert_accessible(&client, "proposal with a rule broken").await;
+
+    // Submitting is refused with the same reason.
+    press(&client, "Submit to the funder").await;
+    let summary = text_of(&client, ".govuk-error-summary").await;
+    assert!(
+        summary.contains("Cannot fund MPS or buy police officers."),
+        "{summary}"
+    );
+    assert_accessible(&client, "refused submission").await;
+
+    // Fixed, then submitted.
+    client.goto(&app.url("/proposals")).await.unwrap();
+    let id = app.proposal_id("2017/18", "E09000003").await.unwrap();
+    client
+        .goto(&app.url(&format!("/proposals/{id}")))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("a[href$='/edit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    by_id(&client, "police_posts").await.click().await.unwrap();
+    type_into(
+        &client,
+        "activity",
+        "Two community safety officers to run the ward panels.",
+    )
+    .await;
+    press(&client, "Save line").await;
+    text_of(&client, ".govuk-notification-banner").await;
+    assert!(!client
+        .source()
+        .await
+        .unwrap()
+        .contains("lcpf-line-problems"));
+    press(&client, "Submit to the funder").await;
+    assert!(text_of(&client, ".govuk-notification-banner")
+        .await
+        .contains("The proposal is submitted"));
+
+    // The funder officer sees it across London and returns it with a comment.
+    switch_user(&client, &app, FUNDER_OFFICER).await;
+    client
+        .goto(&app.url(&format!("/periods/{period}/proposals")))
+        .await
+        .unwrap();
+    assert!(text_of(&client, "main").await.contains("Barnet"));
+    assert_accessible(&client, "proposals across London").await;
+    client
+        .goto(&app.url(&format!("/proposals/{id}")))
+        .await
+        .unwrap();
+    assert_accessible(&client, "proposal under review").await;
+    type_into(&client, "comment", "Say how many ward panels this covers.").await;
+    press(&client, "Return to the borough").await;
+    assert!(text_of(&client, ".govuk-notification-banner")
+        .await
+        .contains("returned"));
+
+    // Barnet sees the comment, lowers the cost and resubmits.
+    switch_user(&client, &app, BARNET_OFFICER).await;
+    client
+        .goto(&app.url(&format!("/proposals/{id}")))
+        .await
+        .unwrap();
+    assert!(client
+        .source()
+        .await
+        .unwrap()
+        .contains("Say how many ward panels this covers."));
+    client
+        .find(Locator::Css("a[href$='/edit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "years[1].cost", "£110,000").await;
+    press(&client, "Save line").await;
+    text_of(&client, ".govuk-notification-banner").await;
+    press(&client, "Submit to the funder").await;
+    text_of(&client, ".govuk-notification-banner").await;
+
+    // The funder compares the versions and approves.
+    switch_user(&client, &app, FUNDER_OFFICER).await;
+    client
+        .goto(&app.url(&format!("/proposals/{id}/compare?from=1&to=2")))
+        .await
+        .unwrap();
+    let table = text_of(&client, "table").await;
+    assert!(
+        table.contains("Changed: cost") && table.contains("£120,000") && table.contains("£110,000"),
+        "{table}"
+    );
+    assert_accessible(&client, "version comparison").await;
+    client
+        .goto(&app.url(&format!("/proposals/{id}")))
+        .await
+        .unwrap();
+    press(&client, "Approve this version").await;
+    assert!(text_of(&client, ".govuk-notification-banner")
+        .await
+        .contains("approved"));
+    assert_eq!(
+        text_of(&client, "main .govuk-tag").await.to_lowercase(),
+        "approved"
+    );
+
+    // The seed's own draft, for the README.
+    switch_user(&client, &app, BD_OFFICER).await;
+    let bd = app.proposal_id("2017/18", "E09000002").await.unwrap();
+    client
+        .goto(&app.url(&format!("/proposals/{bd}")))
+        .await
+        .unwrap();
+    assert_accessible(&client, "Barking and Dagenham's draft").await;
+    std::fs::create_dir_all("target/screenshots").unwrap();
+    std::fs::write(
+        "target/screenshots/proposal.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client
+        .goto(&app.url(&format!("/proposals/{bd}/print")))
+        .await
+        .unwrap();
+    assert_accessible(&client, "printable proposal").await;
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
