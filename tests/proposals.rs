@@ -200,6 +200,17 @@ backend_tests! {
         let id = bd_proposal(&app).await;
         let (bd, csrf) = app.signed_in(BD_OFFICER).await;
         let system = Actor::System;
+        // A line that uses every part of the form, so the round trip covers them all.
+        let mut full = lcpf_app::proposals::LineInput::from_line(&app.app.proposal(&system, id, None).await.unwrap().lines[0].1);
+        full.number = "1.3".into();
+        full.title = "Business crime reduction partnership".into();
+        full.categories = vec!["Business crime".into(), "Crime prevention".into()];
+        full.years[0].local_authority = "£2,500.50".into();
+        full.years[1].local_authority_in_kind = "Office space in the town hall".into();
+        full.partners = vec![lcpf_app::proposals::ContributorInput { name: "Barking Town Centre BID".into(), amounts: [("2018/19".to_string(), "£1,000".to_string())].into(), in_kind: "CCTV monitoring".into(), ..Default::default() }];
+        full.smart_outcomes = vec![lcpf_app::proposals::SmartOutcomeInput { outcome: "Less shoplifting".into(), measure: "Recorded shoplifting offences".into(), baseline: "410 in 2016/17".into(), target: "350 in 2017/18".into() }];
+        full.years[0].cost = "£0".into();
+        app.app.save_line(&app.actor(BD_OFFICER).await, id, None, &full).await.unwrap();
         let before = app.app.proposal(&system, id, None).await.unwrap();
         let r = bd.get(app.url(&format!("/proposals/{id}/proposal.xlsx"))).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -215,7 +226,7 @@ backend_tests! {
         let r = bd.post(app.url(&format!("/proposals/{id}/import/preview"))).multipart(upload(book.clone())).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let html = r.text().await.unwrap();
-        assert!(html.contains("The spreadsheet has 18 lines") && html.contains("£640,000"), "{html}");
+        assert!(html.contains("The spreadsheet has 19 lines") && html.contains("£640,000"), "{html}");
         assert_eq!(app.audit_count().await, audit);
         let lines_json = html_unescape(&hidden_value(&html, "lines"));
         let (status, _) = post(&bd, &app, &format!("/proposals/{id}/import"), &csrf, &[("lines", &lines_json)]).await;

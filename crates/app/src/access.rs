@@ -173,6 +173,46 @@ mod tests {
     }
 
     #[test]
+    fn proposals_belong_to_their_borough_and_are_reviewed_by_the_funder() {
+        let officer = user(Role::BoroughOfficer, Some(7));
+        let funder = user(Role::FunderOfficer, Some(1));
+        let provider = user(Role::Provider, Some(7));
+        assert!(may(
+            &officer,
+            Permission::DraftProposal { organisation_id: 7 }
+        ));
+        assert!(may(
+            &officer,
+            Permission::ViewProposal { organisation_id: 7 }
+        ));
+        assert!(!may(
+            &officer,
+            Permission::DraftProposal { organisation_id: 8 }
+        ));
+        assert!(!may(
+            &officer,
+            Permission::ViewProposal { organisation_id: 8 }
+        ));
+        assert!(!may(&officer, Permission::ReviewProposals));
+        assert!(may(
+            &funder,
+            Permission::ViewProposal { organisation_id: 8 }
+        ));
+        assert!(may(&funder, Permission::ReviewProposals));
+        assert!(!may(
+            &funder,
+            Permission::DraftProposal { organisation_id: 8 }
+        ));
+        // A provider in the same organisation is not the borough's officer.
+        assert!(!may(
+            &provider,
+            Permission::DraftProposal { organisation_id: 7 }
+        ));
+        let err = authorise(&officer, Permission::ReviewProposals).unwrap_err();
+        assert_eq!(err.to_string(), "Only funder staff can review proposals");
+    }
+
+    #[test]
     fn anonymous_and_others() {
         assert!(matches!(
             authorise(&Actor::Anonymous, Permission::ViewReferenceData),
