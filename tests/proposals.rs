@@ -83,6 +83,9 @@ backend_tests! {
             assert!(html.contains(text), "the proposal page lacks {text}");
         }
         assert!(html.contains(r#"id="headroom">£4,000"#));
+        // The demo data says what it assumed, on the line it concerns.
+        assert!(html.contains("The cost of this line is not legible in the source document; £40,000 follows from the Children and Young People section total"));
+        assert!(html.contains("About this demo data"));
         // The funder sees nothing of a draft.
         let (client, _) = app.signed_in(FUNDER_OFFICER).await;
         let (status, html) = page(&client, &app, &format!("/proposals/{id}")).await;

@@ -396,6 +396,24 @@ pub mod proposals {
                 &format!("Demo data. {}", demo.assumptions.join(" ")),
             )
             .await?;
+            // The assumptions, where the borough and the funder will read them.
+            self.comment_on_proposal(
+                &system,
+                proposal.id,
+                "",
+                &format!(
+                    "About this demo data: it is Barking and Dagenham's draft exactly as in the source document, with these assumptions. {}",
+                    demo.assumptions.join(" ")
+                ),
+            )
+            .await?;
+            self.comment_on_proposal(
+                &system,
+                proposal.id,
+                "2.1",
+                "The cost of this line is not legible in the source document; £40,000 follows from the Children and Young People section total of £268,000.",
+            )
+            .await?;
             Ok(())
         }
     }

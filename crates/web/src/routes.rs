@@ -9,7 +9,8 @@ use axum::Router;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    audit, funds, indicators, pages, proposal_lines, proposals, reference, scenarios, users,
+    audit, funds, indicators, pages, proposal_files, proposal_lines, proposal_reviews, proposals,
+    reference, scenarios, users,
 };
 use crate::{api, api_proposals, assets, AppState};
 
@@ -272,7 +273,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/periods/{id}/proposals",
         FunderStaff,
-        get(proposals::overview),
+        get(proposal_reviews::overview),
     )
     .add("GET", "/proposals/{id}", OwnProposal, get(proposals::show))
     .add(
@@ -285,25 +286,25 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/proposals/{id}/compare",
         OwnProposal,
-        get(proposals::compare),
+        get(proposal_reviews::compare),
     )
     .add(
         "GET",
         "/proposals/{id}/proposal.xlsx",
         OwnProposal,
-        get(proposals::xlsx),
+        get(proposal_files::xlsx),
     )
     .add(
         "GET",
         "/proposals/{id}/proposal.csv",
         OwnProposal,
-        get(proposals::csv),
+        get(proposal_files::csv),
     )
     .add(
         "GET",
         "/proposals/{id}/template.xlsx",
         OwnProposal,
-        get(proposals::template),
+        get(proposal_files::template),
     )
     .add(
         "POST",
@@ -369,19 +370,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/proposals/{id}/import",
         OwnBorough,
-        get(proposals::import_form),
+        get(proposal_files::import_form),
     )
     .add(
         "POST",
         "/proposals/{id}/import/preview",
         OwnBorough,
-        post(proposals::import_preview),
+        post(proposal_files::import_preview),
     )
     .add(
         "POST",
         "/proposals/{id}/import",
         OwnBorough,
-        post(proposals::import),
+        post(proposal_files::import),
     )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))

@@ -1,22 +1,22 @@
-//! Borough proposals: the list, the proposal laid out like the borough's document, the
-//! workflow buttons, comments, version comparison, the funder's overview, downloads and
-//! spreadsheet import. The line form is in `proposal_lines`.
+//! Borough proposals: the list, the proposal laid out like the borough's document, and
+//! the workflow buttons and comments. Downloads and import are in `proposal_files`, the
+//! funder's overview and version comparison in `proposal_reviews`, the line form in
+//! `proposal_lines`.
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::access::{may, Permission};
-use lcpf_app::proposals::{ImportPreview, LineInput, Overview, ProposalView};
-use lcpf_domain::proposal::{LineChange, LineComparison, ProposalLine};
+use lcpf_app::proposals::ProposalView;
+use lcpf_domain::proposal::ProposalLine;
 use lcpf_domain::{FieldErrors, Money};
-use lcpf_store::queries::funds::FundingPeriod;
 use lcpf_store::queries::proposals::{Comment, Proposal};
 use serde::Deserialize;
 
-use super::{download, field_errors, render, render_invalid, Layout, XLSX};
-use crate::auth::{check_csrf, read_form, Auth};
+use super::{field_errors, render, render_invalid, Layout};
+use crate::auth::{read_form, Auth};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -234,7 +234,7 @@ impl ProposalPage {
 
 #[derive(Deserialize, Default)]
 pub struct ViewQuery {
-    version: Option<i64>,
+    pub(super) version: Option<i64>,
     saved: Option<String>,
 }
 
@@ -422,7 +422,8 @@ step!(comment, "comment");
 #[template(path = "proposals.html")]
 struct ListPage {
     layout: Layout,
-    own: Vec<(Proposal, String)>,
+    /// The borough's proposals: the proposal, its status, its period in words.
+    own: Vec<(Proposal, String, String)>,
     /// Periods the borough can start a proposal for: (id, label).
     startable: Vec<(i64, String)>,
     organisation_id: Option<i64>,
@@ -464,6 +465,17 @@ async fn list_page(
     } else {
         Vec::new()
     };
+    let own = own
+        .into_iter()
+        .map(|(p, status)| {
+            let label = all_periods
+                .iter()
+                .find(|(id, _)| *id == p.period_id)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default();
+            (p, status, label)
+        })
+        .collect();
     let periods = if may(actor, Permission::ReviewProposals) {
         all_periods
     } else {
@@ -511,303 +523,4 @@ pub async fn start(
             render_invalid(&list_page(&state, &auth, errors).await?)
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "proposal_overview.html")]
-struct OverviewPage {
-    layout: Layout,
-    overview: Overview,
-}
-
-impl OverviewPage {
-    fn money(&self, pence: &Option<i64>) -> String {
-        pence
-            .map(|p| Money::from_pence(p).to_string())
-            .unwrap_or_else(|| "–".into())
-    }
-    fn pounds(&self, pence: &i64) -> String {
-        Money::from_pence(*pence).to_string()
-    }
-}
-
-pub async fn overview(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The funding period")?;
-    let overview = state.app.proposals_overview(&auth.actor, id).await?;
-    render(&OverviewPage {
-        layout: Layout::new(&auth, "Proposals across London", "proposals"),
-        overview,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "proposal_compare.html")]
-struct ComparePage {
-    layout: Layout,
-    view: ProposalView,
-    from: i64,
-    to: i64,
-    rows: Vec<LineComparison>,
-    before_total: Money,
-    after_total: Money,
-}
-
-impl ComparePage {
-    fn amount(&self, m: &Option<Money>) -> String {
-        m.map(|m| m.to_string()).unwrap_or_else(|| "–".into())
-    }
-    fn change(&self, r: &LineComparison) -> String {
-        match &r.change {
-            LineChange::Added => "Added".into(),
-            LineChange::Removed => "Removed".into(),
-            LineChange::Changed(fields) => format!("Changed: {}", fields.join(", ")),
-            LineChange::Unchanged => "No change".into(),
-        }
-    }
-    fn tag(&self, r: &LineComparison) -> &'static str {
-        match &r.change {
-            LineChange::Added => "govuk-tag--green",
-            LineChange::Removed => "govuk-tag--red",
-            LineChange::Changed(f) if f.iter().any(|f| f == "cost") => "govuk-tag--orange",
-            LineChange::Changed(_) => "govuk-tag--blue",
-            LineChange::Unchanged => "govuk-tag--grey",
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct CompareQuery {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-pub async fn compare(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    Query(q): Query<CompareQuery>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    let view = state.app.proposal(&auth.actor, id, None).await?;
-    let numbers: Vec<i64> = view.versions.iter().map(|v| v.number).collect();
-    let Some(&latest) = numbers.last() else {
-        // Nothing this person may see yet: the page says so.
-        return render(&ComparePage {
-            layout: Layout::new(&auth, "Compare versions", "proposals"),
-            before_total: Money::ZERO,
-            after_total: Money::ZERO,
-            view,
-            from: 0,
-            to: 0,
-            rows: Vec::new(),
-        });
-    };
-    let pick = |text: &Option<String>, default: i64| -> Result<i64, PageError> {
-        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) => t
-                .parse()
-                .map_err(|_| PageError::App(lcpf_app::AppError::NotFound(format!("Version {t}")))),
-            None => Ok(default),
-        }
-    };
-    let to = pick(&q.to, latest)?;
-    let from = pick(
-        &q.from,
-        numbers.iter().rev().nth(1).copied().unwrap_or(latest),
-    )?;
-    let (a, b, rows) = state
-        .app
-        .compare_versions(&auth.actor, id, from, to)
-        .await?;
-    render(&ComparePage {
-        layout: Layout::new(&auth, "Compare versions", "proposals"),
-        before_total: a.totals.total,
-        after_total: b.totals.total,
-        view: b,
-        from,
-        to,
-        rows,
-    })
-}
-
-pub async fn xlsx(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    Query(q): Query<ViewQuery>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    let (name, bytes) = state
-        .app
-        .proposal_workbook(&auth.actor, id, q.version, false)
-        .await?;
-    Ok(download(bytes, XLSX, name))
-}
-
-pub async fn template(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    let (name, bytes) = state
-        .app
-        .proposal_workbook(&auth.actor, id, None, true)
-        .await?;
-    Ok(download(bytes, XLSX, name))
-}
-
-pub async fn csv(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-    Query(q): Query<ViewQuery>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    let (name, bytes) = state.app.proposal_csv(&auth.actor, id, q.version).await?;
-    Ok(download(bytes, "text/csv; charset=utf-8", name))
-}
-
-#[derive(Template)]
-#[template(path = "proposal_import.html")]
-struct ImportPage {
-    layout: Layout,
-    view: ProposalView,
-    preview: Option<ImportPreview>,
-    /// The previewed lines, as JSON, carried to the confirmation.
-    lines_json: String,
-    file_errors: Vec<String>,
-}
-
-async fn import_page(
-    state: &AppState,
-    auth: &Auth,
-    id: i64,
-    preview: Option<ImportPreview>,
-    file_errors: Vec<String>,
-) -> Result<ImportPage, PageError> {
-    let view = state.app.proposal(&auth.actor, id, None).await?;
-    if !view.can_edit {
-        return Err(PageError::App(lcpf_app::AppError::Forbidden("Only the borough's own officers can import into its draft, and only while it is a draft".into())));
-    }
-    let lines_json = preview
-        .as_ref()
-        .map(|p| serde_json::to_string(&p.lines).unwrap_or_default())
-        .unwrap_or_default();
-    Ok(ImportPage {
-        layout: Layout::new(auth, "Import lines from a spreadsheet", "proposals"),
-        view,
-        preview,
-        lines_json,
-        file_errors,
-    })
-}
-
-pub async fn import_form(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    render(&import_page(&state, &auth, id, None, Vec::new()).await?)
-}
-
-/// Step 1: reads the uploaded workbook and shows what it would become. Saves nothing.
-pub async fn import_preview(
-    State(state): State<AppState>,
-    auth: Auth,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    // Who may import is decided before the upload is read.
-    import_page(&state, &auth, id, None, Vec::new()).await?;
-    let unreadable =
-        || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
-    let mut multipart = multipart.map_err(|_| unreadable())?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
-        match field.name() {
-            Some("csrf_token") => csrf = field.text().await.map_err(|_| unreadable())?,
-            Some("file") => file = field.bytes().await.map_err(|_| unreadable())?.to_vec(),
-            _ => {}
-        }
-    }
-    check_csrf(&auth, &jar, &csrf)?;
-    if file.is_empty() {
-        return render_invalid(
-            &import_page(
-                &state,
-                &auth,
-                id,
-                None,
-                vec!["Choose the spreadsheet (.xlsx) to import".into()],
-            )
-            .await?,
-        );
-    }
-    let preview = state
-        .app
-        .preview_proposal_import(&auth.actor, id, &file)
-        .await?;
-    if preview.errors.is_empty() {
-        render(&import_page(&state, &auth, id, Some(preview), Vec::new()).await?)
-    } else {
-        let errors = preview.errors.clone();
-        render_invalid(&import_page(&state, &auth, id, None, errors).await?)
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    lines: String,
-}
-
-/// Step 2: the previewed lines, checked again and saved whole.
-pub async fn import(
-    State(state): State<AppState>,
-    auth: Auth,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let id = parse_id(&id, "The proposal")?;
-    let form: ConfirmForm = read_form(&auth, &jar, &body)?;
-    let Ok(lines) = serde_json::from_str::<Vec<LineInput>>(&form.lines) else {
-        return render_invalid(
-            &import_page(
-                &state,
-                &auth,
-                id,
-                None,
-                vec!["The previewed lines could not be read: upload the spreadsheet again".into()],
-            )
-            .await?,
-        );
-    };
-    match state
-        .app
-        .replace_lines(&auth.actor, id, &lines, "Imported from a spreadsheet")
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/proposals/{id}?saved=imported")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e)?
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
-            render_invalid(&import_page(&state, &auth, id, None, errors).await?)
-        }
-    }
-}
-
-/// Labels for the period a proposal belongs to.
-pub fn period_label(p: &FundingPeriod) -> String {
-    format!("{} to {}", p.first_year, p.last_year)
 }

@@ -1,0 +1,227 @@
+//! Changing a draft's lines: one at a time from the form, or all at once (import, API).
+
+use super::*;
+
+impl App {
+    /// Adds a line to the draft (`line_id` none) or replaces one. Entry errors change nothing;
+    /// broken rules are saved and returned, to be fixed before submission.
+    pub async fn save_line(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        line_id: Option<i64>,
+        input: &LineInput,
+    ) -> AppResult<(i64, Vec<Problem>)> {
+        let mut tx = self.db().begin().await?;
+        let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        let period = period_of(&mut tx, &proposal).await?;
+        let line = input.parse(&years_of(&period)?)?;
+        let (before, position) = match line_id {
+            Some(lid) => {
+                let existing = q::lines(&mut tx, draft.id).await?;
+                let Some((_, old)) = existing.into_iter().find(|(i, _)| *i == lid) else {
+                    return Err(AppError::NotFound("The line".into()));
+                };
+                let (_, position) = q::line_position(&mut tx, lid)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("The line".into()))?;
+                q::delete_line(&mut tx, lid).await?;
+                (Some(old), position)
+            }
+            None => (None, q::next_position(&mut tx, draft.id).await?),
+        };
+        let new_id = q::insert_line(&mut tx, draft.id, position, &line).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: if before.is_some() {
+                    "proposal.line.update"
+                } else {
+                    "proposal.line.add"
+                },
+                entity_type: "proposal",
+                entity_id: proposal_id.to_string(),
+                summary: format!(
+                    "Line {} “{}” ({}) in version {}",
+                    line.number,
+                    line.title,
+                    line.cost(),
+                    draft.number
+                ),
+                before: before.as_ref(),
+                after: Some(&line),
+            },
+        )
+        .await?;
+        let problems = check_version(&mut tx, &proposal, draft.id).await?;
+        tx.commit().await?;
+        Ok((new_id, problems))
+    }
+
+    pub async fn delete_line(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        line_id: i64,
+    ) -> AppResult<()> {
+        let mut tx = self.db().begin().await?;
+        let (_, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        let existing = q::lines(&mut tx, draft.id).await?;
+        let Some((_, old)) = existing.into_iter().find(|(i, _)| *i == line_id) else {
+            return Err(AppError::NotFound("The line".into()));
+        };
+        q::delete_line(&mut tx, line_id).await?;
+        record::<ProposalLine, ()>(
+            &mut tx,
+            actor,
+            Change {
+                action: "proposal.line.delete",
+                entity_type: "proposal",
+                entity_id: proposal_id.to_string(),
+                summary: format!("Removed line {} “{}”", old.number, old.title),
+                before: Some(&old),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces every line of the draft at once (an import, or the API). All or nothing.
+    pub async fn replace_lines(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        inputs: &[LineInput],
+        how: &str,
+    ) -> AppResult<Vec<Problem>> {
+        let mut tx = self.db().begin().await?;
+        let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        let period = period_of(&mut tx, &proposal).await?;
+        let years = years_of(&period)?;
+        let mut errors = FieldErrors::new();
+        let mut lines = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            match input.parse(&years) {
+                Ok(l) => lines.push(l),
+                Err(es) => {
+                    for e in es.iter() {
+                        errors.add(&format!("lines[{i}].{}", e.field), e.message.clone());
+                    }
+                }
+            }
+        }
+        errors.into_result()?;
+        let before: Vec<ProposalLine> = q::lines(&mut tx, draft.id)
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        replace_all(&mut tx, draft.id, &lines).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "proposal.lines.replace",
+                entity_type: "proposal",
+                entity_id: proposal_id.to_string(),
+                summary: format!(
+                    "{how}: {} lines replaced {} in version {}",
+                    lines.len(),
+                    before.len(),
+                    draft.number
+                ),
+                before: Some(&before),
+                after: Some(&lines),
+            },
+        )
+        .await?;
+        let problems = check_version(&mut tx, &proposal, draft.id).await?;
+        tx.commit().await?;
+        Ok(problems)
+    }
+}
+
+/// The draft a borough officer may change, or why not.
+pub(super) async fn draft_for_change(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    proposal_id: i64,
+) -> AppResult<(Proposal, Version)> {
+    let proposal = find(conn, proposal_id).await?;
+    authorise(
+        actor,
+        Permission::DraftProposal {
+            organisation_id: proposal.organisation_id,
+        },
+    )?;
+    let versions = q::versions(conn, proposal_id).await?;
+    match versions.last() {
+        Some(v) if v.state == state::DRAFT => Ok((proposal, v.clone())),
+        Some(v) if v.state == state::APPROVED => Err(AppError::Forbidden(
+            "The proposal is approved and locked: start a variation, with its reason, to change it"
+                .into(),
+        )),
+        Some(v) => Err(AppError::Forbidden(format!(
+            "Version {} was submitted and cannot be changed while the funder reviews it",
+            v.number
+        ))),
+        None => Err(AppError::NotFound("The proposal's draft".into())),
+    }
+}
+
+pub(super) async fn submitted_version(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+) -> AppResult<Version> {
+    let versions = q::versions(conn, proposal.id).await?;
+    versions
+        .last()
+        .filter(|v| v.state == state::SUBMITTED)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::Forbidden("There is no submitted version waiting for review".into())
+        })
+}
+
+pub(super) async fn check_version(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+    version_id: i64,
+) -> AppResult<Vec<Problem>> {
+    let (_, _, rules) = rules_for(conn, proposal).await?;
+    let lines: Vec<ProposalLine> = q::lines(conn, version_id)
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    Ok(rules::check(&lines, &rules))
+}
+
+pub(super) fn problems_as_errors(problems: &[Problem]) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for p in problems {
+        let field = match p.line {
+            Some(n) => format!("line-{n}"),
+            None => p.field.clone(),
+        };
+        errors.add(&field, p.message.clone());
+    }
+    errors
+}
+
+pub(super) async fn replace_all(
+    conn: &mut AnyConnection,
+    version_id: i64,
+    lines: &[ProposalLine],
+) -> AppResult<()> {
+    for (id, _) in q::lines(conn, version_id).await? {
+        q::delete_line(conn, id).await?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        q::insert_line(conn, version_id, i as i64, l).await?;
+    }
+    Ok(())
+}

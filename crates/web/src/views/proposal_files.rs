@@ -1,0 +1,190 @@
+//! A proposal as a spreadsheet: downloads (XLSX, CSV, the blank template) and import with
+//! a preview that saves nothing until the officer confirms.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use lcpf_app::proposals::{ImportPreview, LineInput, ProposalView};
+use serde::Deserialize;
+
+use super::field_errors;
+use super::proposals::ViewQuery;
+use super::{download, render, render_invalid, Layout, XLSX};
+use crate::auth::{check_csrf, read_form, Auth};
+use crate::error::{parse_id, PageError};
+use crate::AppState;
+
+pub async fn xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let (name, bytes) = state
+        .app
+        .proposal_workbook(&auth.actor, id, q.version, false)
+        .await?;
+    Ok(download(bytes, XLSX, name))
+}
+
+pub async fn template(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let (name, bytes) = state
+        .app
+        .proposal_workbook(&auth.actor, id, None, true)
+        .await?;
+    Ok(download(bytes, XLSX, name))
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let (name, bytes) = state.app.proposal_csv(&auth.actor, id, q.version).await?;
+    Ok(download(bytes, "text/csv; charset=utf-8", name))
+}
+
+#[derive(Template)]
+#[template(path = "proposal_import.html")]
+struct ImportPage {
+    layout: Layout,
+    view: ProposalView,
+    preview: Option<ImportPreview>,
+    /// The previewed lines, as JSON, carried to the confirmation.
+    lines_json: String,
+    file_errors: Vec<String>,
+}
+
+async fn import_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    preview: Option<ImportPreview>,
+    file_errors: Vec<String>,
+) -> Result<ImportPage, PageError> {
+    let view = state.app.proposal(&auth.actor, id, None).await?;
+    if !view.can_edit {
+        return Err(PageError::App(lcpf_app::AppError::Forbidden("Only the borough's own officers can import into its draft, and only while it is a draft".into())));
+    }
+    let lines_json = preview
+        .as_ref()
+        .map(|p| serde_json::to_string(&p.lines).unwrap_or_default())
+        .unwrap_or_default();
+    Ok(ImportPage {
+        layout: Layout::new(auth, "Import lines from a spreadsheet", "proposals"),
+        view,
+        preview,
+        lines_json,
+        file_errors,
+    })
+}
+
+pub async fn import_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    render(&import_page(&state, &auth, id, None, Vec::new()).await?)
+}
+
+/// Step 1: reads the uploaded workbook and shows what it would become. Saves nothing.
+pub async fn import_preview(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    // Who may import is decided before the upload is read.
+    import_page(&state, &auth, id, None, Vec::new()).await?;
+    let unreadable =
+        || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
+    let mut multipart = multipart.map_err(|_| unreadable())?;
+    let (mut csrf, mut file) = (String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.map_err(|_| unreadable())?,
+            Some("file") => file = field.bytes().await.map_err(|_| unreadable())?.to_vec(),
+            _ => {}
+        }
+    }
+    check_csrf(&auth, &jar, &csrf)?;
+    if file.is_empty() {
+        return render_invalid(
+            &import_page(
+                &state,
+                &auth,
+                id,
+                None,
+                vec!["Choose the spreadsheet (.xlsx) to import".into()],
+            )
+            .await?,
+        );
+    }
+    let preview = state
+        .app
+        .preview_proposal_import(&auth.actor, id, &file)
+        .await?;
+    if preview.errors.is_empty() {
+        render(&import_page(&state, &auth, id, Some(preview), Vec::new()).await?)
+    } else {
+        let errors = preview.errors.clone();
+        render_invalid(&import_page(&state, &auth, id, None, errors).await?)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    lines: String,
+}
+
+/// Step 2: the previewed lines, checked again and saved whole.
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let form: ConfirmForm = read_form(&auth, &jar, &body)?;
+    let Ok(lines) = serde_json::from_str::<Vec<LineInput>>(&form.lines) else {
+        return render_invalid(
+            &import_page(
+                &state,
+                &auth,
+                id,
+                None,
+                vec!["The previewed lines could not be read: upload the spreadsheet again".into()],
+            )
+            .await?,
+        );
+    };
+    match state
+        .app
+        .replace_lines(&auth.actor, id, &lines, "Imported from a spreadsheet")
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/proposals/{id}?saved=imported")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            render_invalid(&import_page(&state, &auth, id, None, errors).await?)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The funder's overview of every borough's proposal, and two versions compared.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use lcpf_app::proposals::{Overview, ProposalView};
+use lcpf_domain::proposal::{LineChange, LineComparison};
+use lcpf_domain::Money;
+use serde::Deserialize;
+
+use super::{render, Layout};
+use crate::auth::Auth;
+use crate::error::{parse_id, PageError};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "proposal_overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    overview: Overview,
+}
+
+impl OverviewPage {
+    fn money(&self, pence: &Option<i64>) -> String {
+        pence
+            .map(|p| Money::from_pence(p).to_string())
+            .unwrap_or_else(|| "–".into())
+    }
+    fn pounds(&self, pence: &i64) -> String {
+        Money::from_pence(*pence).to_string()
+    }
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let overview = state.app.proposals_overview(&auth.actor, id).await?;
+    render(&OverviewPage {
+        layout: Layout::new(&auth, "Proposals across London", "proposals"),
+        overview,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "proposal_compare.html")]
+struct ComparePage {
+    layout: Layout,
+    view: ProposalView,
+    from: i64,
+    to: i64,
+    rows: Vec<LineComparison>,
+    before_total: Money,
+    after_total: Money,
+}
+
+impl ComparePage {
+    fn amount(&self, m: &Option<Money>) -> String {
+        m.map(|m| m.to_string()).unwrap_or_else(|| "–".into())
+    }
+    fn change(&self, r: &LineComparison) -> String {
+        match &r.change {
+            LineChange::Added => "Added".into(),
+            LineChange::Removed => "Removed".into(),
+            LineChange::Changed(fields) => format!("Changed: {}", fields.join(", ")),
+            LineChange::Unchanged => "No change".into(),
+        }
+    }
+    fn tag(&self, r: &LineComparison) -> &'static str {
+        match &r.change {
+            LineChange::Added => "govuk-tag--green",
+            LineChange::Removed => "govuk-tag--red",
+            LineChange::Changed(f) if f.iter().any(|f| f == "cost") => "govuk-tag--orange",
+            LineChange::Changed(_) => "govuk-tag--blue",
+            LineChange::Unchanged => "govuk-tag--grey",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn compare(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let view = state.app.proposal(&auth.actor, id, None).await?;
+    let numbers: Vec<i64> = view.versions.iter().map(|v| v.number).collect();
+    let Some(&latest) = numbers.last() else {
+        // Nothing this person may see yet: the page says so.
+        return render(&ComparePage {
+            layout: Layout::new(&auth, "Compare versions", "proposals"),
+            before_total: Money::ZERO,
+            after_total: Money::ZERO,
+            view,
+            from: 0,
+            to: 0,
+            rows: Vec::new(),
+        });
+    };
+    let pick = |text: &Option<String>, default: i64| -> Result<i64, PageError> {
+        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t
+                .parse()
+                .map_err(|_| PageError::App(lcpf_app::AppError::NotFound(format!("Version {t}")))),
+            None => Ok(default),
+        }
+    };
+    let to = pick(&q.to, latest)?;
+    let from = pick(
+        &q.from,
+        numbers.iter().rev().nth(1).copied().unwrap_or(latest),
+    )?;
+    let (a, b, rows) = state
+        .app
+        .compare_versions(&auth.actor, id, from, to)
+        .await?;
+    render(&ComparePage {
+        layout: Layout::new(&auth, "Compare versions", "proposals"),
+        before_total: a.totals.total,
+        after_total: b.totals.total,
+        view: b,
+        from,
+        to,
+        rows,
+    })
+}
