@@ -329,6 +329,38 @@ backend_tests! {
         let (status, html) = page(&funder_client, &app, &format!("/periods/{period}/proposals")).await;
         assert_eq!(status, 200);
         assert!(html.contains("Barking and Dagenham") && html.contains("£644,000") && html.contains("Not started"));
+        let r = funder_client.get(app.url(&format!("/periods/{period}/proposals.csv"))).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        assert_eq!(reader.headers().unwrap().get(6), Some("Neighbourhood Policing"));
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 32);
+        let bd = rows.iter().find(|r| &r[1] == BD_ONS).unwrap();
+        assert_eq!((&bd[2], &bd[3], &bd[5], &bd[6], &bd[7]), ("Approved", "644000.00", "0.00", "69000.00", "268000.00"));
+    }
+
+    async fn the_api_previews_and_imports_a_workbook(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let client = app.client();
+        let token = app.token(BD_OFFICER).await;
+        let book = client.get(app.url(&format!("/proposals/{id}/proposal.xlsx"))).bearer_auth(&token).send().await.unwrap().bytes().await.unwrap();
+        let audit = app.audit_count().await;
+        let r = client.post(app.url(&format!("/api/v1/proposals/{id}/import"))).bearer_auth(&token).body(book.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let preview: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(preview["parsed"].as_array().unwrap().len(), 18);
+        assert_eq!(preview["totals"]["total"], Money::from_pounds(640_000).pence());
+        assert_eq!(app.audit_count().await, audit, "a preview saved something");
+        let r = client.post(app.url(&format!("/api/v1/proposals/{id}/import"))).bearer_auth(&token).body("not a workbook").send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let problem: serde_json::Value = r.json().await.unwrap();
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("not an Excel workbook"));
+        let r = client.post(app.url(&format!("/api/v1/proposals/{id}/import?confirm=true"))).bearer_auth(&token).body(book).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let detail: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(detail["lines"].as_array().unwrap().len(), 18);
+        assert!(app.audit_count().await > audit);
     }
 
     async fn the_funds_cap_on_lines_and_the_boroughs_themes(app: TestApp) {

@@ -269,3 +269,51 @@ pub async fn overview(
     let id = parse_id(&id, "The funding period")?;
     Ok(Json(state.app.proposals_overview(&auth.actor, id).await?))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// `true` to replace the draft's lines with the workbook's; otherwise only a preview.
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// Reads a workbook in the template's layout (the request body, as .xlsx). Without
+/// `confirm=true` it only says what the workbook would become; with it, the draft's lines
+/// are replaced all at once. A workbook with mistakes is refused with one error per sheet,
+/// row and column, and changes nothing (the borough's own officers).
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/import", params(("id" = i64, Path), ImportParams), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ImportParams>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_bearer(&auth)?;
+    let id = parse_id(&id, "The proposal")?;
+    let preview = state
+        .app
+        .preview_proposal_import(&auth.actor, id, &body)
+        .await?;
+    if !preview.errors.is_empty() {
+        let mut errors = lcpf_domain::FieldErrors::new();
+        for e in &preview.errors {
+            errors.add("file", e.clone());
+        }
+        return Err(ApiError(lcpf_app::AppError::Invalid(errors)));
+    }
+    if !q.confirm {
+        return Ok(Json(preview).into_response());
+    }
+    state
+        .app
+        .replace_lines(
+            &auth.actor,
+            id,
+            &preview.lines,
+            "Imported from a spreadsheet",
+        )
+        .await?;
+    let view: ProposalDetail = state.app.proposal(&auth.actor, id, None).await?.into();
+    Ok(Json(view).into_response())
+}

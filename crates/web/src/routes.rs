@@ -275,6 +275,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         FunderStaff,
         get(proposal_reviews::overview),
     )
+    .add(
+        "GET",
+        "/periods/{id}/proposals.csv",
+        FunderStaff,
+        get(proposal_reviews::overview_csv),
+    )
     .add("GET", "/proposals/{id}", OwnProposal, get(proposals::show))
     .add(
         "GET",
@@ -521,6 +527,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "/api/v1/proposals/{id}/lines",
         OwnBorough,
         put(api_proposals::replace_lines),
+    )
+    .add(
+        "POST",
+        "/api/v1/proposals/{id}/import",
+        OwnBorough,
+        post(api_proposals::import),
     )
     .add(
         "POST",

@@ -108,6 +108,8 @@ pub struct OverviewRow {
     pub total_pence: Option<i64>,
     pub envelope_pence: Option<i64>,
     pub headroom_pence: Option<i64>,
+    /// The shown version's money by priority, in pence.
+    pub by_priority: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -273,15 +275,18 @@ impl App {
                 None => ("Not started".to_string(), None),
             };
             let mut line_total = None;
+            let mut own_priorities: Vec<(String, i64)> = Vec::new();
             if let Some(v) = shown {
                 let lines = q::lines(&mut conn, v.id).await?;
                 let mut sum = 0i64;
                 for (_, l) in &lines {
                     let cost = l.cost().pence();
                     sum += cost;
-                    match by_priority.iter_mut().find(|(n, _)| *n == l.priority) {
-                        Some((_, m)) => *m += cost,
-                        None => by_priority.push((l.priority.clone(), cost)),
+                    for list in [&mut by_priority, &mut own_priorities] {
+                        match list.iter_mut().find(|(n, _)| *n == l.priority) {
+                            Some((_, m)) => *m += cost,
+                            None => list.push((l.priority.clone(), cost)),
+                        }
                     }
                 }
                 total += sum;
@@ -298,6 +303,7 @@ impl App {
                     (Some(e), Some(t)) => Some(e - t),
                     _ => None,
                 },
+                by_priority: own_priorities,
             });
         }
         Ok(Overview {

@@ -602,6 +602,51 @@ impl App {
         ))
     }
 
+    /// Every borough's row of the funder's overview, with its money by priority, as CSV.
+    pub async fn proposals_overview_csv(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<(String, Vec<u8>)> {
+        let o = self.proposals_overview(actor, period_id).await?;
+        let priorities: Vec<String> = o.by_priority.iter().map(|(p, _)| p.clone()).collect();
+        let mut header: Vec<&str> = vec![
+            "Borough",
+            "ONS code",
+            "Status",
+            "Proposed",
+            "Allocation",
+            "Headroom",
+        ];
+        header.extend(priorities.iter().map(String::as_str));
+        let money = |p: Option<i64>| p.map_or(Cell::Empty, Cell::Money);
+        let rows: Vec<Vec<Cell>> = o
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    Cell::Text(r.area_name.clone()),
+                    Cell::Text(r.area_code.clone()),
+                    Cell::Text(r.status.clone()),
+                    money(r.total_pence),
+                    money(r.envelope_pence),
+                    money(r.headroom_pence),
+                ];
+                row.extend(priorities.iter().map(|p| {
+                    let own = r.by_priority.iter().find(|(n, _)| n == p).map(|(_, m)| *m);
+                    money(own.or(r.total_pence.map(|_| 0)))
+                }));
+                row
+            })
+            .collect();
+        let name = format!(
+            "proposals-{}-{}.csv",
+            o.period.first_year.replace('/', "-"),
+            o.period.last_year.replace('/', "-")
+        );
+        Ok((name, exports::csv(&header, &rows)?))
+    }
+
     /// Reads an uploaded workbook and says what it would become. Saves nothing.
     pub async fn preview_proposal_import(
         &self,

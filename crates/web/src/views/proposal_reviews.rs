@@ -133,3 +133,14 @@ pub async fn compare(
         rows,
     })
 }
+
+/// The overview as CSV, for the finance officer's spreadsheet.
+pub async fn overview_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let (name, bytes) = state.app.proposals_overview_csv(&auth.actor, id).await?;
+    Ok(super::download(bytes, "text/csv; charset=utf-8", name))
+}
