@@ -321,6 +321,9 @@ async fn serve(
             };
             println!("  {:<16} {}{}", login.role, login.email, org);
         }
+        println!(
+            "Try: Barking and Dagenham's 2017/18 draft proposal (Proposals, as its borough officer): submit it, then return or approve it as the funder officer."
+        );
     }
     println!("Press Ctrl+C to stop.");
     server.run().await

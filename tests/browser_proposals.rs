@@ -24,15 +24,18 @@ async fn type_into(client: &Client, id: &str, text: &str) {
 }
 
 async fn press(client: &Client, button_text: &str) {
-    client
+    let button = client
         .find(Locator::XPath(&format!(
             "//main//button[normalize-space()='{button_text}']"
         )))
         .await
-        .unwrap_or_else(|_| panic!("no button {button_text}"))
-        .click()
-        .await
-        .unwrap();
+        .unwrap_or_else(|_| panic!("no button {button_text}"));
+    click_and_wait(client, button).await;
+}
+
+async fn follow(client: &Client, locator: Locator<'_>) {
+    let link = client.find(locator).await.unwrap();
+    click_and_wait(client, link).await;
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -89,13 +92,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
     assert_accessible(&client, "new proposal").await;
 
     // A line that pays for police officers.
-    client
-        .find(Locator::LinkText("Add a line"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(&client, Locator::LinkText("Add a line")).await;
     text_of(&client, "form").await;
     assert_accessible(&client, "line form").await;
     type_into(&client, "number", "1.1").await;
@@ -144,13 +141,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .goto(&app.url(&format!("/proposals/{id}")))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("a[href$='/edit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(&client, Locator::Css("a[href$='/edit']")).await;
     by_id(&client, "police_posts").await.click().await.unwrap();
     type_into(
         &client,
@@ -200,13 +191,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .await
         .unwrap()
         .contains("Say how many ward panels this covers."));
-    client
-        .find(Locator::Css("a[href$='/edit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    follow(&client, Locator::Css("a[href$='/edit']")).await;
     type_into(&client, "years[1].cost", "£110,000").await;
     press(&client, "Save line").await;
     text_of(&client, ".govuk-notification-banner").await;

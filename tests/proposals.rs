@@ -376,6 +376,9 @@ backend_tests! {
         assert_eq!(post(&bd, &app, &format!("/organisations/{org}/themes"), &csrf, &[("themes", "Early Resolution\nSafer Streets\n")]).await.0, 303);
         let (_, form) = page(&bd, &app, &format!("/proposals/{id}/lines/new")).await;
         assert!(form.contains("value=\"Safer Streets\"") && !form.contains("value=\"Improving Resilience in the Community\""));
+        // Lines tagged with a theme the borough no longer lists are pointed out.
+        let (_, html) = page(&bd, &app, &format!("/proposals/{id}")).await;
+        assert!(html.contains("“Support and Preventative Measures” is not one of the borough"), "the theme list is not enforced");
         assert_eq!(post(&admin, &app, &format!("/organisations/{org}/themes"), &admin_csrf, &[("themes", "X")]).await.0, 403);
     }
 }

@@ -128,18 +128,29 @@ pub async fn sign_in(client: &Client, app: &TestApp, email: &str) {
         .send_keys(DEMO_PASSWORD)
         .await
         .unwrap();
-    client
+    let button = client
         .find(Locator::Css("form button[type=submit]"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    click_and_wait(client, button).await;
     client
         .wait()
-        .for_element(Locator::Css(".govuk-service-navigation"))
+        .for_element(Locator::Css("button.lcpf-link-button"))
         .await
-        .expect("signed in");
+        .expect("signed in: the page offers to sign out");
+}
+
+/// Clicks and waits for the next page: until the old page's root element has gone.
+pub async fn click_and_wait(client: &Client, element: fantoccini::elements::Element) {
+    let old_page = client.find(Locator::Css("html")).await.unwrap();
+    element.click().await.unwrap();
+    for _ in 0..400 {
+        if old_page.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the click did not lead to a new page");
 }
 
 pub async fn fill(client: &Client, id: &str, text: &str) {

@@ -208,6 +208,8 @@ pub struct ProposalRules {
     /// The plan's priorities, in the plan's order.
     pub priorities: Vec<String>,
     pub categories: Vec<String>,
+    /// The borough's own local themes; when it has listed some, lines use only those.
+    pub themes: Vec<String>,
     /// The fund's eligibility rules, in the fund's own words.
     pub eligibility: Vec<String>,
     /// The most lines a borough may propose, when the fund sets a cap.
@@ -368,6 +370,17 @@ pub fn check(lines: &[ProposalLine], rules: &ProposalRules) -> Vec<Problem> {
                 say(
                     "links",
                     format!("the line already sits under {link}; links are to other priorities"),
+                );
+            }
+        }
+        if !rules.themes.is_empty() {
+            for theme in line.themes.iter().filter(|t| !rules.themes.contains(t)) {
+                say(
+                    "themes",
+                    format!(
+                        "“{theme}” is not one of the borough's local themes ({}); use one of them, or add it to the list",
+                        rules.themes.join(", ")
+                    ),
                 );
             }
         }

@@ -372,6 +372,7 @@ async fn rules_for(
             .into_iter()
             .map(|c| c.name)
             .collect(),
+        themes: q::local_themes(conn, proposal.organisation_id).await?,
         eligibility: fund.eligibility.clone(),
         max_lines: fund
             .max_lines_per_proposal
@@ -429,14 +430,13 @@ async fn view(
         .into_iter()
         .filter(|c| versions.iter().any(|v| v.number == c.version_number))
         .collect();
-    let themes = q::local_themes(conn, proposal.organisation_id).await?;
     let latest = all.last();
-    let can_edit = own
-        && latest.is_some_and(|l| l.state == state::DRAFT)
-        && version.as_ref().map(|v| v.id) == latest.map(|l| l.id);
-    let can_review = may(actor, Permission::ReviewProposals)
-        && latest.is_some_and(|l| l.state == state::SUBMITTED);
-    let can_vary = own && latest.is_some_and(|l| l.state == state::APPROVED);
+    // Actions are offered on the latest version only, never on an earlier one being read.
+    let shown_is_latest = version.as_ref().map(|v| v.id) == latest.map(|l| l.id);
+    let latest_is = |s: &str| shown_is_latest && latest.is_some_and(|l| l.state == s);
+    let can_edit = own && latest_is(state::DRAFT);
+    let can_review = may(actor, Permission::ReviewProposals) && latest_is(state::SUBMITTED);
+    let can_vary = own && latest_is(state::APPROVED);
     Ok(ProposalView {
         proposal,
         eligibility: fund.eligibility.clone(),
@@ -452,7 +452,7 @@ async fn view(
         comments,
         priorities: rules.priorities.clone(),
         categories: rules.categories.clone(),
-        themes,
+        themes: rules.themes.clone(),
         can_edit,
         can_review,
         can_vary,

@@ -32,6 +32,11 @@ fn rules() -> ProposalRules {
             "Hate crime".into(),
             "Crime prevention".into(),
         ],
+        themes: vec![
+            "Support and Preventative Measures".into(),
+            "Early Resolution".into(),
+            "Improving Resilience in the Community".into(),
+        ],
         eligibility: vec!["Cannot fund MPS or buy police officers.".into()],
         max_lines: None,
         years: vec![y("2017/18"), y("2018/19")],
@@ -143,6 +148,19 @@ fn police_officer_posts_are_refused_in_the_funds_own_words() {
     let mut other = rules();
     other.eligibility = vec!["Must benefit Londoners.".into()];
     assert!(problems_for(&lines, &other, "police_posts").is_empty());
+}
+
+#[test]
+fn lines_use_the_boroughs_own_themes() {
+    let mut lines = barking_and_dagenham();
+    lines[0].themes.push("Safer Streets".into());
+    let messages = problems_for(&lines, &rules(), "themes");
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].starts_with("Line 1.1: “Safer Streets” is not one of the borough's local themes (Support and Preventative Measures, Early Resolution"));
+    // A borough that has not listed its themes yet is not held to a list.
+    let mut no_list = rules();
+    no_list.themes.clear();
+    assert!(problems_for(&lines, &no_list, "themes").is_empty());
 }
 
 #[test]
