@@ -363,6 +363,17 @@ backend_tests! {
         assert!(app.audit_count().await > audit);
     }
 
+    async fn people_who_hold_no_proposal_see_none(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        for who in [PROVIDER, VIEWER, ASSESSOR] {
+            let (client, _) = app.signed_in(who).await;
+            let (status, html) = page(&client, &app, "/proposals").await;
+            assert_eq!(status, 200, "{who}");
+            assert!(!html.contains(&format!("/proposals/{id}")) && !html.contains("Start a proposal"), "{who}");
+            assert_eq!(page(&client, &app, &format!("/proposals/{id}")).await.0, 403, "{who}");
+        }
+    }
+
     async fn the_funds_cap_on_lines_and_the_boroughs_themes(app: TestApp) {
         let id = bd_proposal(&app).await;
         let (admin, admin_csrf) = app.signed_in(ADMIN).await;

@@ -146,6 +146,12 @@ impl App {
         let Some(organisation_id) = actor.user().and_then(|u| u.organisation_id) else {
             return Ok(Vec::new());
         };
+        // Only a borough's own officers have proposals of their own (funder staff belong to
+        // MOPAC, which has none; providers see grants, not proposals).
+        if actor.role() != Some(lcpf_domain::Role::BoroughOfficer) {
+            authorise(actor, Permission::ViewReferenceData)?;
+            return Ok(Vec::new());
+        }
         authorise(actor, Permission::ViewProposal { organisation_id })?;
         let mut conn = self.db().pool().acquire().await?;
         let mut out = Vec::new();
