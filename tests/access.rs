@@ -36,7 +36,7 @@ async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
     let period = app.period_id("2017/18").await;
     let p = app
         .app
-        .start_proposal(&system, period, barnet_org)
+        .start_proposal(&system, Some(period), barnet_org)
         .await
         .unwrap();
     let line = lcpf_app::proposals::LineInput {

@@ -10,19 +10,6 @@ use lcpf_app::funds::DecisionInput;
 use lcpf_app::Actor;
 use lcpf_domain::Money;
 
-async fn by_id(client: &Client, id: &str) -> fantoccini::elements::Element {
-    client
-        .find(Locator::Css(&format!("[id=\"{id}\"]")))
-        .await
-        .unwrap_or_else(|_| panic!("no element {id}"))
-}
-
-async fn type_into(client: &Client, id: &str, text: &str) {
-    let field = by_id(client, id).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
 async fn press(client: &Client, button_text: &str) {
     let button = client
         .find(Locator::XPath(&format!(
@@ -95,18 +82,18 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
     follow(&client, Locator::LinkText("Add a line")).await;
     text_of(&client, "form").await;
     assert_accessible(&client, "line form").await;
-    type_into(&client, "number", "1.1").await;
-    type_into(&client, "title", "Ward panel officers").await;
+    fill(&client, "number", "1.1").await;
+    fill(&client, "title", "Ward panel officers").await;
     by_id(&client, "priority").await.click().await.unwrap();
-    type_into(&client, "outcome", "Residents' concerns are acted on").await;
-    type_into(
+    fill(&client, "outcome", "Residents' concerns are acted on").await;
+    fill(
         &client,
         "activity",
         "Two police officers to run the ward panels.",
     )
     .await;
-    type_into(&client, "years[1].cost", "£120,000").await;
-    type_into(
+    fill(&client, "years[1].cost", "£120,000").await;
+    fill(
         &client,
         "providers[0].name",
         "Barnet Community Safety Partnership",
@@ -143,7 +130,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .unwrap();
     follow(&client, Locator::Css("a[href$='/edit']")).await;
     by_id(&client, "police_posts").await.click().await.unwrap();
-    type_into(
+    fill(
         &client,
         "activity",
         "Two community safety officers to run the ward panels.",
@@ -174,7 +161,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .await
         .unwrap();
     assert_accessible(&client, "proposal under review").await;
-    type_into(&client, "comment", "Say how many ward panels this covers.").await;
+    fill(&client, "comment", "Say how many ward panels this covers.").await;
     press(&client, "Return to the borough").await;
     assert!(text_of(&client, ".govuk-notification-banner")
         .await
@@ -192,7 +179,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .unwrap()
         .contains("Say how many ward panels this covers."));
     follow(&client, Locator::Css("a[href$='/edit']")).await;
-    type_into(&client, "years[1].cost", "£110,000").await;
+    fill(&client, "years[1].cost", "£110,000").await;
     press(&client, "Save line").await;
     text_of(&client, ".govuk-notification-banner").await;
     press(&client, "Submit to the funder").await;

@@ -153,8 +153,16 @@ pub async fn click_and_wait(client: &Client, element: fantoccini::elements::Elem
     panic!("the click did not lead to a new page");
 }
 
+/// The element with this id; ids may hold brackets and dots (`years[0].cost`).
+pub async fn by_id(client: &Client, id: &str) -> fantoccini::elements::Element {
+    client
+        .find(Locator::Css(&format!("[id=\"{id}\"]")))
+        .await
+        .unwrap_or_else(|_| panic!("no element {id}"))
+}
+
 pub async fn fill(client: &Client, id: &str, text: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
+    let field = by_id(client, id).await;
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }

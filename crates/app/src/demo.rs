@@ -387,7 +387,9 @@ pub mod proposals {
             drop(conn);
             self.set_local_themes(&system, org.id, &demo.themes.join("\n"))
                 .await?;
-            let proposal = self.start_proposal(&system, period_id, org.id).await?;
+            let proposal = self
+                .start_proposal(&system, Some(period_id), org.id)
+                .await?;
             let inputs: Vec<LineInput> = demo.lines.iter().map(LineInput::from_line).collect();
             self.replace_lines(
                 &system,

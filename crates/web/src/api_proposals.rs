@@ -104,7 +104,7 @@ pub async fn start(
     let input: StartRequest = json_body(&body)?;
     let p = state
         .app
-        .start_proposal(&auth.actor, input.period_id, id)
+        .start_proposal(&auth.actor, Some(input.period_id), id)
         .await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
@@ -242,20 +242,11 @@ pub async fn compare(
     Query(q): Query<CompareParams>,
 ) -> Result<Json<Vec<LineComparison>>, ApiError> {
     let id = parse_id(&id, "The proposal")?;
-    let view = state.app.proposal(&auth.actor, id, None).await?;
-    let numbers: Vec<i64> = view.versions.iter().map(|v| v.number).collect();
-    let Some(&latest) = numbers.last() else {
-        return Ok(Json(Vec::new()));
-    };
-    let to = q.to.unwrap_or(latest);
-    let from = q
-        .from
-        .unwrap_or_else(|| numbers.iter().rev().nth(1).copied().unwrap_or(latest));
-    let (_, _, rows) = state
+    let compared = state
         .app
-        .compare_versions(&auth.actor, id, from, to)
+        .compare_versions(&auth.actor, id, q.from, q.to)
         .await?;
-    Ok(Json(rows))
+    Ok(Json(compared.map(|(_, _, rows)| rows).unwrap_or_default()))
 }
 
 /// Every LCPF borough's proposal for a period, with totals, headroom and money by priority

@@ -6,10 +6,11 @@
 //! which locks the proposal; a later change is a variation — a new draft with a reason,
 //! submitted and approved the same way. The funder sees submitted versions only.
 
+mod export;
+mod import;
 mod input;
 mod lines;
 mod settings;
-mod spreadsheet;
 mod workflow;
 
 use lcpf_domain::proposal::{
@@ -22,8 +23,8 @@ use lcpf_store::AnyConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use import::ImportPreview;
 pub use input::{ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
-pub use spreadsheet::ImportPreview;
 
 use crate::access::{authorise, may, Permission};
 use crate::audit::{record, Change};
@@ -141,6 +142,14 @@ impl App {
         view(&mut conn, actor, proposal, version_number).await
     }
 
+    /// The draft as its borough's officer changes it (the line form, import). Refused, with
+    /// the reason, for anyone else or once the draft is submitted or approved.
+    pub async fn proposal_to_edit(&self, actor: &Actor, id: i64) -> AppResult<ProposalView> {
+        let mut conn = self.db().pool().acquire().await?;
+        let (proposal, _) = lines::draft_for_change(&mut conn, actor, id).await?;
+        view(&mut conn, actor, proposal, None).await
+    }
+
     /// The proposals a borough officer's own borough has, by period.
     pub async fn own_proposals(&self, actor: &Actor) -> AppResult<Vec<(Proposal, String)>> {
         let Some(organisation_id) = actor.user().and_then(|u| u.organisation_id) else {
@@ -166,10 +175,13 @@ impl App {
     pub async fn start_proposal(
         &self,
         actor: &Actor,
-        period_id: i64,
+        period_id: Option<i64>,
         organisation_id: i64,
     ) -> AppResult<Proposal> {
         authorise(actor, Permission::DraftProposal { organisation_id })?;
+        let period_id = period_id.ok_or_else(|| {
+            AppError::invalid("period_id", "Choose the funding period the proposal is for")
+        })?;
         let mut tx = self.db().begin().await?;
         fq::period(&mut tx, period_id)
             .await?
@@ -224,19 +236,27 @@ impl App {
         Ok(proposal)
     }
 
-    /// Two versions compared line by line.
+    /// Two versions compared line by line. Left out, `to` is the latest version the actor
+    /// may see and `from` the one before it. `None` when the actor may see no version yet.
     pub async fn compare_versions(
         &self,
         actor: &Actor,
         proposal_id: i64,
-        from: i64,
-        to: i64,
-    ) -> AppResult<(ProposalView, ProposalView, Vec<LineComparison>)> {
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> AppResult<Option<(ProposalView, ProposalView, Vec<LineComparison>)>> {
+        let latest = self.proposal(actor, proposal_id, None).await?;
+        let numbers: Vec<i64> = latest.versions.iter().map(|v| v.number).collect();
+        let Some(&last) = numbers.last() else {
+            return Ok(None);
+        };
+        let to = to.unwrap_or(last);
+        let from = from.unwrap_or_else(|| numbers.iter().rev().nth(1).copied().unwrap_or(last));
         let a = self.proposal(actor, proposal_id, Some(from)).await?;
         let b = self.proposal(actor, proposal_id, Some(to)).await?;
         let lines = |v: &ProposalView| v.lines.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
         let rows = rules::compare(&lines(&a), &lines(&b));
-        Ok((a, b, rows))
+        Ok(Some((a, b, rows)))
     }
 
     /// Every LCPF borough's proposal for a period: status, totals, headroom and money by
@@ -250,73 +270,76 @@ impl App {
         let proposals = q::proposals_for_period(&mut conn, period_id).await?;
         let allocations = fq::allocations_for_period(&mut conn, period_id).await?;
         let areas = lcpf_store::queries::areas::list(&mut conn).await?;
-        let mut by_priority: Vec<(String, i64)> = priorities_of(&mut conn, &period)
-            .await?
-            .into_iter()
-            .map(|p| (p, 0))
-            .collect();
+        // The money is summed by the domain's own totals, per borough and across London.
+        let rules = ProposalRules {
+            priorities: priorities_of(&mut conn, &period).await?,
+            years: years_of(&period)?,
+            ..ProposalRules::default()
+        };
+        let pence = |m: Money| m.pence();
         let mut rows = Vec::new();
-        let (mut total, mut envelopes) = (0i64, 0i64);
+        let mut london: Vec<ProposalLine> = Vec::new();
+        let mut envelopes = 0i64;
         for area in areas.into_iter().filter(|a| a.in_lcpf) {
-            let envelope: Option<i64> = {
-                let own: Vec<i64> = allocations
-                    .iter()
-                    .filter(|a| a.area_code == area.ons_code)
-                    .map(|a| a.amount_pence)
-                    .collect();
-                (!own.is_empty()).then(|| own.iter().sum())
-            };
+            let own: Vec<i64> = allocations
+                .iter()
+                .filter(|a| a.area_code == area.ons_code)
+                .map(|a| a.amount_pence)
+                .collect();
+            let envelope = (!own.is_empty()).then(|| own.iter().sum::<i64>());
             envelopes += envelope.unwrap_or(0);
             let proposal = proposals.iter().find(|p| p.area_code == area.ons_code);
-            let (status, shown) = match proposal {
-                Some(p) => {
-                    let versions = q::versions(&mut conn, p.id).await?;
-                    let shown = versions
-                        .iter()
-                        .rev()
-                        .find(|v| v.state != state::DRAFT)
-                        .cloned();
-                    (status_label(&versions), shown)
-                }
-                None => ("Not started".to_string(), None),
+            let versions = match proposal {
+                Some(p) => q::versions(&mut conn, p.id).await?,
+                None => Vec::new(),
             };
-            let mut line_total = None;
-            let mut own_priorities: Vec<(String, i64)> = Vec::new();
-            if let Some(v) = shown {
-                let lines = q::lines(&mut conn, v.id).await?;
-                let mut sum = 0i64;
-                for (_, l) in &lines {
-                    let cost = l.cost().pence();
-                    sum += cost;
-                    for list in [&mut by_priority, &mut own_priorities] {
-                        match list.iter_mut().find(|(n, _)| *n == l.priority) {
-                            Some((_, m)) => *m += cost,
-                            None => list.push((l.priority.clone(), cost)),
-                        }
-                    }
+            // Funder staff see the latest submitted or approved version, never a draft.
+            let shown = versions.iter().rev().find(|v| v.state != state::DRAFT);
+            let totals = match shown {
+                Some(v) => {
+                    let lines: Vec<ProposalLine> = q::lines(&mut conn, v.id)
+                        .await?
+                        .into_iter()
+                        .map(|(_, l)| l)
+                        .collect();
+                    let own_rules = ProposalRules {
+                        envelope: envelope.map(Money::from_pence),
+                        ..rules.clone()
+                    };
+                    let t = rules::totals(&lines, &own_rules);
+                    london.extend(lines);
+                    Some(t)
                 }
-                total += sum;
-                line_total = Some(sum);
-            }
+                None => None,
+            };
             rows.push(OverviewRow {
                 area_code: area.ons_code.clone(),
                 area_name: area.name.clone(),
                 proposal_id: proposal.map(|p| p.id),
-                status,
-                total_pence: line_total,
+                status: status_label(&versions),
+                total_pence: totals.as_ref().map(|t| t.total.pence()),
                 envelope_pence: envelope,
-                headroom_pence: match (envelope, line_total) {
-                    (Some(e), Some(t)) => Some(e - t),
-                    _ => None,
-                },
-                by_priority: own_priorities,
+                headroom_pence: totals.as_ref().and_then(|t| t.headroom).map(pence),
+                by_priority: totals
+                    .map(|t| {
+                        t.by_priority
+                            .into_iter()
+                            .map(|(p, m)| (p, m.pence()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
+        let across = rules::totals(&london, &rules);
         Ok(Overview {
             period,
             rows,
-            by_priority,
-            total_pence: total,
+            by_priority: across
+                .by_priority
+                .into_iter()
+                .map(|(p, m)| (p, m.pence()))
+                .collect(),
+            total_pence: across.total.pence(),
             envelope_pence: envelopes,
         })
     }

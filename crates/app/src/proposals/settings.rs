@@ -4,12 +4,13 @@ use super::*;
 
 impl App {
     /// A borough's local themes (its own list, used to tag lines).
-    pub async fn local_themes(
+    /// The list as its borough's officers change it.
+    pub async fn local_themes_to_edit(
         &self,
         actor: &Actor,
         organisation_id: i64,
     ) -> AppResult<Vec<String>> {
-        authorise(actor, Permission::ViewProposal { organisation_id })?;
+        authorise(actor, Permission::DraftProposal { organisation_id })?;
         let mut conn = self.db().pool().acquire().await?;
         Ok(q::local_themes(&mut conn, organisation_id).await?)
     }

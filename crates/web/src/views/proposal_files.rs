@@ -72,10 +72,7 @@ async fn import_page(
     preview: Option<ImportPreview>,
     file_errors: Vec<String>,
 ) -> Result<ImportPage, PageError> {
-    let view = state.app.proposal(&auth.actor, id, None).await?;
-    if !view.can_edit {
-        return Err(PageError::App(lcpf_app::AppError::Forbidden("Only the borough's own officers can import into its draft, and only while it is a draft".into())));
-    }
+    let view = state.app.proposal_to_edit(&auth.actor, id).await?;
     let lines_json = preview
         .as_ref()
         .map(|p| serde_json::to_string(&p.lines).unwrap_or_default())
@@ -108,7 +105,7 @@ pub async fn import_preview(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     // Who may import is decided before the upload is read.
-    import_page(&state, &auth, id, None, Vec::new()).await?;
+    state.app.proposal_to_edit(&auth.actor, id).await?;
     let unreadable =
         || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
     let mut multipart = multipart.map_err(|_| unreadable())?;

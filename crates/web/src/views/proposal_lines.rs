@@ -84,13 +84,7 @@ async fn form_page(
     input: Option<LineInput>,
     errors: FieldErrors,
 ) -> Result<LineFormPage, PageError> {
-    let view = state.app.proposal(&auth.actor, proposal_id, None).await?;
-    if !view.can_edit {
-        return Err(PageError::App(lcpf_app::AppError::Forbidden(
-            "Only the borough's own officers can change its proposal, and only while it is a draft"
-                .into(),
-        )));
-    }
+    let view = state.app.proposal_to_edit(&auth.actor, proposal_id).await?;
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
     let input = match (input, line_id) {
         (Some(i), _) => i,
@@ -231,7 +225,7 @@ async fn save(
     body: &Bytes,
 ) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> = read_form(auth, jar, body)?;
-    let view = state.app.proposal(&auth.actor, id, None).await?;
+    let view = state.app.proposal_to_edit(&auth.actor, id).await?;
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
     let mut input = line_from_pairs(&pairs, &years);
     input.categories.retain(|c| !c.trim().is_empty());
@@ -303,13 +297,11 @@ pub async fn themes_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    let themes = state.app.local_themes(&auth.actor, id).await?.join("\n");
-    lcpf_app::access::authorise(
-        &auth.actor,
-        lcpf_app::access::Permission::DraftProposal {
-            organisation_id: id,
-        },
-    )?;
+    let themes = state
+        .app
+        .local_themes_to_edit(&auth.actor, id)
+        .await?
+        .join("\n");
     render(&ThemesPage {
         layout: Layout::new(&auth, "Local themes", "proposals"),
         organisation_id: id,

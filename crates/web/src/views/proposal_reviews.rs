@@ -92,46 +92,42 @@ pub async fn compare(
     Query(q): Query<CompareQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    let view = state.app.proposal(&auth.actor, id, None).await?;
-    let numbers: Vec<i64> = view.versions.iter().map(|v| v.number).collect();
-    let Some(&latest) = numbers.last() else {
-        // Nothing this person may see yet: the page says so.
-        return render(&ComparePage {
-            layout: Layout::new(&auth, "Compare versions", "proposals"),
-            before_total: Money::ZERO,
-            after_total: Money::ZERO,
-            view,
-            from: 0,
-            to: 0,
-            rows: Vec::new(),
-        });
-    };
-    let pick = |text: &Option<String>, default: i64| -> Result<i64, PageError> {
+    let version = |text: &Option<String>| -> Result<Option<i64>, PageError> {
         match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => t
                 .parse()
+                .map(Some)
                 .map_err(|_| PageError::App(lcpf_app::AppError::NotFound(format!("Version {t}")))),
-            None => Ok(default),
+            None => Ok(None),
         }
     };
-    let to = pick(&q.to, latest)?;
-    let from = pick(
-        &q.from,
-        numbers.iter().rev().nth(1).copied().unwrap_or(latest),
-    )?;
-    let (a, b, rows) = state
+    let compared = state
         .app
-        .compare_versions(&auth.actor, id, from, to)
+        .compare_versions(&auth.actor, id, version(&q.from)?, version(&q.to)?)
         .await?;
-    render(&ComparePage {
-        layout: Layout::new(&auth, "Compare versions", "proposals"),
-        before_total: a.totals.total,
-        after_total: b.totals.total,
-        view: b,
-        from,
-        to,
-        rows,
-    })
+    let layout = Layout::new(&auth, "Compare versions", "proposals");
+    let page = match compared {
+        Some((a, b, rows)) => ComparePage {
+            layout,
+            from: a.version.as_ref().map_or(0, |v| v.number),
+            to: b.version.as_ref().map_or(0, |v| v.number),
+            before_total: a.totals.total,
+            after_total: b.totals.total,
+            view: b,
+            rows,
+        },
+        // Nothing this person may see yet: the page says so.
+        None => ComparePage {
+            layout,
+            from: 0,
+            to: 0,
+            before_total: Money::ZERO,
+            after_total: Money::ZERO,
+            view: state.app.proposal(&auth.actor, id, None).await?,
+            rows: Vec::new(),
+        },
+    };
+    render(&page)
 }
 
 /// The overview as CSV, for the finance officer's spreadsheet.

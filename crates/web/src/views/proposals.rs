@@ -505,13 +505,7 @@ pub async fn start(
 ) -> Result<Response, PageError> {
     let organisation_id = parse_id(&id, "The organisation")?;
     let form: ActionForm = read_form(&auth, &jar, &body)?;
-    // Who may start one is decided before what they chose is checked.
-    lcpf_app::access::authorise(&auth.actor, Permission::DraftProposal { organisation_id })?;
-    let Ok(period_id) = form.period_id.trim().parse::<i64>() else {
-        let errors =
-            FieldErrors::single("period_id", "Choose the funding period the proposal is for");
-        return render_invalid(&list_page(&state, &auth, errors).await?);
-    };
+    let period_id = form.period_id.trim().parse::<i64>().ok();
     match state
         .app
         .start_proposal(&auth.actor, period_id, organisation_id)

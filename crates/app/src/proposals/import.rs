@@ -1,11 +1,6 @@
-//! A proposal as a workbook, and back: the export is the import template, so a borough can
-//! download its proposal (or a blank one), work on it in Excel and bring it back.
-//!
-//! Sheets: Lines (one row per line), Providers, Partners and SMART outcomes (each row names
-//! its line), and Totals (export only). Several themes, links or categories in one cell are
-//! separated by semicolons. Money is in pounds. Importing checks every cell and says which
-//! sheet, row and column is wrong; nothing is saved until the officer confirms, and then the
-//! draft's lines are replaced all at once.
+//! Reading a borough's workbook back: every cell is checked and each mistake named by
+//! sheet, row and column; nothing is saved until the officer confirms, and then the draft's
+//! lines are replaced all at once (see `lines`).
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -15,12 +10,10 @@ use lcpf_domain::proposal::{self as rules, Problem, ProposalLine, Totals};
 use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
 
-use super::{
-    find, rules_for, ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput,
-};
-use crate::access::{authorise, Permission};
+use super::export::{LEADING_COLUMNS, TRAILING_COLUMNS};
+use super::lines::draft_for_change;
+use super::{rules_for, ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
 use crate::error::AppResult;
-use crate::exports::{self, Cell, Sheet};
 use crate::{Actor, App};
 
 /// What an uploaded workbook would become, before anything is saved.
@@ -33,237 +26,6 @@ pub struct ImportPreview {
     /// The fund's rules the imported lines would break (they may still be saved as a draft).
     pub problems: Vec<Problem>,
     pub totals: Option<Totals>,
-}
-
-const SEP: &str = "; ";
-
-fn yes_no(b: bool) -> Cell {
-    Cell::Text(if b { "Yes" } else { "No" }.into())
-}
-
-fn joined(v: &[String]) -> Cell {
-    Cell::Text(v.join(SEP))
-}
-
-fn line_header(years: &[FinancialYear]) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "No.",
-        "Title",
-        "Priority",
-        "Outcome",
-        "Local themes",
-        "Activity",
-        "Links to other priorities",
-        "Project categories",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for y in years {
-        h.push(format!("Cost {y}"));
-    }
-    for y in years {
-        h.push(format!("Local authority contribution {y}"));
-    }
-    for y in years {
-        h.push(format!("Local authority in kind {y}"));
-    }
-    for s in [
-        "Contract total",
-        "Cross-reference to line",
-        "Continues a service from",
-        "Police officer posts or MPS",
-    ] {
-        h.push(s.to_string());
-    }
-    h
-}
-
-/// A line as one row of the Lines sheet (and of the CSV).
-fn line_cells(l: &ProposalLine, years: &[FinancialYear]) -> Vec<Cell> {
-    let mut row = vec![
-        Cell::Text(l.number.to_string()),
-        Cell::Text(l.title.clone()),
-        Cell::Text(l.priority.clone()),
-        Cell::Text(l.outcome.clone()),
-        joined(&l.themes),
-        Cell::Text(l.activity.clone()),
-        joined(&l.links),
-        joined(&l.categories),
-    ];
-    row.extend(years.iter().map(|y| Cell::Money(l.cost_in(*y).pence())));
-    for y in years {
-        let la = l.years.iter().find(|x| x.year == *y);
-        row.push(Cell::Money(la.map_or(0, |x| x.local_authority.pence())));
-    }
-    for y in years {
-        let la = l.years.iter().find(|x| x.year == *y);
-        row.push(Cell::Text(
-            la.map(|x| x.local_authority_in_kind.clone())
-                .unwrap_or_default(),
-        ));
-    }
-    row.push(
-        l.contract_total
-            .map_or(Cell::Empty, |m| Cell::Money(m.pence())),
-    );
-    row.push(
-        l.cross_reference
-            .map_or(Cell::Empty, |n| Cell::Text(n.to_string())),
-    );
-    row.push(
-        l.continues_from
-            .map_or(Cell::Empty, |y| Cell::Text(y.to_string())),
-    );
-    row.push(yes_no(l.police_posts));
-    row
-}
-
-/// The workbook for a proposal as shown (`blank`: the template, with no lines).
-pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
-    let years = &view.years;
-    let lines: Vec<&ProposalLine> = if blank {
-        Vec::new()
-    } else {
-        view.lines.iter().map(|(_, l)| l).collect()
-    };
-    let title = format!(
-        "{} — {} proposal, {}–{}{}",
-        view.proposal.organisation_name,
-        view.fund.name,
-        view.period.first_year,
-        view.period.last_year,
-        match (&view.version, blank) {
-            (_, true) => " (template)".to_string(),
-            (Some(v), false) => format!(", version {} ({})", v.number, v.state),
-            (None, false) => String::new(),
-        }
-    );
-    let notes = vec![
-        format!("Priorities: {}.", view.priorities.join(SEP)),
-        "One row per line. Money in pounds. Separate several themes, links or categories with a semicolon. Providers, partners and SMART outcomes go on their own sheets, each row naming its line.".to_string(),
-    ];
-    let mut rows = Vec::new();
-    let (mut providers, mut partners, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
-    for l in &lines {
-        rows.push(line_cells(l, years));
-        for p in &l.providers {
-            let mut r = vec![
-                Cell::Text(l.number.to_string()),
-                Cell::Text(p.name.clone()),
-                yes_no(p.voluntary_sector),
-            ];
-            r.extend(years.iter().map(|y| {
-                p.amounts
-                    .get(y)
-                    .map_or(Cell::Empty, |m| Cell::Money(m.pence()))
-            }));
-            providers.push(r);
-        }
-        for p in &l.partners {
-            let mut r = vec![Cell::Text(l.number.to_string()), Cell::Text(p.name.clone())];
-            r.extend(years.iter().map(|y| {
-                p.amounts
-                    .get(y)
-                    .map_or(Cell::Empty, |m| Cell::Money(m.pence()))
-            }));
-            r.push(Cell::Text(p.in_kind.clone()));
-            partners.push(r);
-        }
-        for o in &l.smart_outcomes {
-            outcomes.push(vec![
-                Cell::Text(l.number.to_string()),
-                Cell::Text(o.outcome.clone()),
-                Cell::Text(o.measure.clone()),
-                Cell::Text(o.baseline.clone()),
-                Cell::Text(o.target.clone()),
-            ]);
-        }
-    }
-    let per_year = |first: &[&str], last: &[&str]| {
-        let mut h: Vec<String> = first.iter().map(|s| s.to_string()).collect();
-        h.extend(years.iter().map(|y| format!("Amount {y}")));
-        h.extend(last.iter().map(|s| s.to_string()));
-        h
-    };
-    let mut totals: Vec<Vec<Cell>> = view
-        .totals
-        .by_priority
-        .iter()
-        .map(|(p, m)| {
-            vec![
-                Cell::Text(p.clone()),
-                Cell::Money(if blank { 0 } else { m.pence() }),
-            ]
-        })
-        .collect();
-    if !blank {
-        totals.push(vec![
-            Cell::Text("TOTAL".into()),
-            Cell::Money(view.totals.total.pence()),
-        ]);
-        if let (Some(e), Some(h)) = (view.totals.envelope, view.totals.headroom) {
-            totals.push(vec![
-                Cell::Text("Allocation for the period".into()),
-                Cell::Money(e.pence()),
-            ]);
-            totals.push(vec![Cell::Text("Headroom".into()), Cell::Money(h.pence())]);
-        }
-    }
-    exports::workbook(vec![
-        Sheet {
-            name: "Lines",
-            title: &title,
-            notes,
-            header: line_header(years),
-            rows,
-        },
-        Sheet {
-            name: "Providers",
-            title: "Providers: who delivers each line",
-            notes: vec![
-                "Voluntary sector: Yes for a voluntary or community sector organisation.".into(),
-            ],
-            header: per_year(&["Line", "Provider", "Voluntary sector"], &[]),
-            rows: providers,
-        },
-        Sheet {
-            name: "Partners",
-            title: "Partners' match funding for each line",
-            notes: Vec::new(),
-            header: per_year(&["Line", "Partner"], &["In kind"]),
-            rows: partners,
-        },
-        Sheet {
-            name: "SMART outcomes",
-            title: "SMART outcomes each line commits to",
-            notes: Vec::new(),
-            header: ["Line", "Outcome", "Measure", "Baseline", "Target"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            rows: outcomes,
-        },
-        Sheet {
-            name: "Totals",
-            title: "Total costs by priority (not read on import)",
-            notes: Vec::new(),
-            header: vec!["Priority".into(), "Cost".into()],
-            rows: totals,
-        },
-    ])
-}
-
-/// The Lines sheet as CSV, for analysis: one row per line, the same columns as the workbook.
-pub fn lines_csv(view: &ProposalView) -> AppResult<Vec<u8>> {
-    let header = line_header(&view.years);
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let rows: Vec<Vec<Cell>> = view
-        .lines
-        .iter()
-        .map(|(_, l)| line_cells(l, &view.years))
-        .collect();
-    exports::csv(&header, &rows)
 }
 
 /// One sheet read back: its header and its non-empty rows with their Excel row numbers.
@@ -360,23 +122,11 @@ fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>
         })
     };
     let get = |row: &[String], c: usize| row.get(c).cloned().unwrap_or_default();
-    let fixed: Vec<usize> = [
-        "No.",
-        "Title",
-        "Priority",
-        "Outcome",
-        "Local themes",
-        "Activity",
-        "Links to other priorities",
-        "Project categories",
-        "Contract total",
-        "Cross-reference to line",
-        "Continues a service from",
-        "Police officer posts or MPS",
-    ]
-    .iter()
-    .map(|n| col(&lines, "Lines", n))
-    .collect();
+    let fixed: Vec<usize> = LEADING_COLUMNS
+        .iter()
+        .chain(TRAILING_COLUMNS.iter())
+        .map(|n| col(&lines, "Lines", n))
+        .collect();
     let cost: Vec<usize> = years
         .iter()
         .map(|y| col(&lines, "Lines", &format!("Cost {y}")))
@@ -576,77 +326,6 @@ fn column_of(field: &str, years: &[FinancialYear]) -> String {
 }
 
 impl App {
-    /// The proposal's workbook (`blank`: the import template for its period).
-    pub async fn proposal_workbook(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: Option<i64>,
-        blank: bool,
-    ) -> AppResult<(String, Vec<u8>)> {
-        let view = self.proposal(actor, id, version).await?;
-        let name = file_name(&view, if blank { "template" } else { "proposal" });
-        Ok((format!("{name}.xlsx"), workbook(&view, blank)?))
-    }
-
-    pub async fn proposal_csv(
-        &self,
-        actor: &Actor,
-        id: i64,
-        version: Option<i64>,
-    ) -> AppResult<(String, Vec<u8>)> {
-        let view = self.proposal(actor, id, version).await?;
-        Ok((
-            format!("{}.csv", file_name(&view, "proposal")),
-            lines_csv(&view)?,
-        ))
-    }
-
-    /// Every borough's row of the funder's overview, with its money by priority, as CSV.
-    pub async fn proposals_overview_csv(
-        &self,
-        actor: &Actor,
-        period_id: i64,
-    ) -> AppResult<(String, Vec<u8>)> {
-        let o = self.proposals_overview(actor, period_id).await?;
-        let priorities: Vec<String> = o.by_priority.iter().map(|(p, _)| p.clone()).collect();
-        let mut header: Vec<&str> = vec![
-            "Borough",
-            "ONS code",
-            "Status",
-            "Proposed",
-            "Allocation",
-            "Headroom",
-        ];
-        header.extend(priorities.iter().map(String::as_str));
-        let money = |p: Option<i64>| p.map_or(Cell::Empty, Cell::Money);
-        let rows: Vec<Vec<Cell>> = o
-            .rows
-            .iter()
-            .map(|r| {
-                let mut row = vec![
-                    Cell::Text(r.area_name.clone()),
-                    Cell::Text(r.area_code.clone()),
-                    Cell::Text(r.status.clone()),
-                    money(r.total_pence),
-                    money(r.envelope_pence),
-                    money(r.headroom_pence),
-                ];
-                row.extend(priorities.iter().map(|p| {
-                    let own = r.by_priority.iter().find(|(n, _)| n == p).map(|(_, m)| *m);
-                    money(own.or(r.total_pence.map(|_| 0)))
-                }));
-                row
-            })
-            .collect();
-        let name = format!(
-            "proposals-{}-{}.csv",
-            o.period.first_year.replace('/', "-"),
-            o.period.last_year.replace('/', "-")
-        );
-        Ok((name, exports::csv(&header, &rows)?))
-    }
-
     /// Reads an uploaded workbook and says what it would become. Saves nothing.
     pub async fn preview_proposal_import(
         &self,
@@ -655,13 +334,8 @@ impl App {
         bytes: &[u8],
     ) -> AppResult<ImportPreview> {
         let mut conn = self.db().pool().acquire().await?;
-        let proposal = find(&mut conn, id).await?;
-        authorise(
-            actor,
-            Permission::DraftProposal {
-                organisation_id: proposal.organisation_id,
-            },
-        )?;
+        // Only the borough's own officers, and only into a draft.
+        let (proposal, _) = draft_for_change(&mut conn, actor, id).await?;
         let (_, _, rules) = rules_for(&mut conn, &proposal).await?;
         Ok(match read_workbook(bytes, &rules.years) {
             Err(errors) => ImportPreview {
@@ -686,33 +360,4 @@ impl App {
             }
         })
     }
-}
-
-fn file_name(view: &ProposalView, what: &str) -> String {
-    let borough: String = view
-        .proposal
-        .organisation_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let period = format!("{}-{}", view.period.first_year, view.period.last_year).replace('/', "-");
-    let version = view
-        .version
-        .as_ref()
-        .map(|v| format!("-v{}", v.number))
-        .unwrap_or_default();
-    format!(
-        "{borough}-{what}-{period}{}",
-        if what == "template" {
-            String::new()
-        } else {
-            version
-        }
-    )
 }
