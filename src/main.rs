@@ -44,6 +44,10 @@ enum Command {
         /// Mark cookies Secure: set this when users reach LCPF over HTTPS.
         #[arg(long, env = "LCPF_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Behind a reverse proxy: the header whose last value is the client's address
+        /// (e.g. X-Forwarded-For). Sign-in throttling counts attempts by that address.
+        #[arg(long, env = "LCPF_CLIENT_ADDRESS_HEADER")]
+        client_address_header: Option<String>,
     },
     /// Serve with demo data: one login per role. Uses lcpf-demo.db unless given a database.
     Demo,
@@ -214,9 +218,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .unwrap_or_else(|| DEFAULT_DATABASE.to_string())
     };
     match cli.command {
-        Command::Serve { secure_cookies } => {
+        Command::Serve {
+            secure_cookies,
+            client_address_header,
+        } => {
             let app = App::open(&url()).await?;
-            serve(app, &cli.listen, secure_cookies, None).await
+            let header = client_address_header
+                .map(|h| {
+                    lcpf_web::HeaderName::from_bytes(h.trim().as_bytes()).map_err(|_| {
+                        anyhow::anyhow!("--client-address-header: “{h}” is not a header name")
+                    })
+                })
+                .transpose()?;
+            serve(app, &cli.listen, secure_cookies, header, None).await
         }
         Command::Demo => {
             let url = match &database_url {
@@ -231,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let app = App::open(&url).await?;
             app.load_demo_data().await?;
-            serve(app, &cli.listen, false, Some(())).await
+            serve(app, &cli.listen, false, None, Some(())).await
         }
         Command::Migrate => {
             let app = App::open(&url()).await?;
@@ -306,9 +320,12 @@ async fn serve(
     app: App,
     listen: &str,
     secure_cookies: bool,
+    client_address_header: Option<lcpf_web::HeaderName>,
     demo: Option<()>,
 ) -> anyhow::Result<()> {
-    let server = lcpf_web::Server::bind(app, listen, secure_cookies).await?;
+    let server = lcpf_web::Server::bind(app, listen, secure_cookies)
+        .await?
+        .client_address_header(client_address_header);
     let addr = server.local_addr()?;
     println!("LCPF is running at http://{addr}/");
     if demo.is_some() {

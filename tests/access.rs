@@ -9,10 +9,7 @@ use lcpf_web::{Audience, RouteSpec};
 const BARNET_ONS: &str = "E09000003";
 
 fn specs(app: &TestApp) -> Vec<RouteSpec> {
-    let (_, specs) = lcpf_web::router(lcpf_web::AppState {
-        app: app.app.clone(),
-        secure_cookies: false,
-    });
+    let (_, specs) = lcpf_web::router(lcpf_web::AppState::new(app.app.clone(), false));
     let audiences = [
         Audience::Public,
         Audience::SignedIn,

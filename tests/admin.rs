@@ -93,7 +93,7 @@ backend_tests! {
         assert_eq!(r.status(), 303);
         let page = client.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("password has been reset"));
-        assert!(app.app.sign_in(VIEWER, &lcpf_app::auth::Password::new("a fresh long password")).await.is_ok());
+        assert!(app.app.sign_in(VIEWER, &lcpf_app::auth::Password::new("a fresh long password"), "127.0.0.1").await.is_ok());
         let me = app.user_id(ADMIN).await;
         let r = client.post(app.url(&format!("/users/{me}/disable"))).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
         assert_eq!(r.status(), 403);

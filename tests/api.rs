@@ -101,7 +101,7 @@ backend_tests! {
     async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         let doc: serde_json::Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
-        let (_, specs) = lcpf_web::router(lcpf_web::AppState { app: app.app.clone(), secure_cookies: false });
+        let (_, specs) = lcpf_web::router(lcpf_web::AppState::new(app.app.clone(), false));
         for spec in specs.iter().filter(|s| s.is_api()) {
             let method = spec.method.to_lowercase();
             assert!(doc["paths"][spec.path][&method].is_object(), "OpenAPI lacks {} {}", spec.method, spec.path);

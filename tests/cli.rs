@@ -45,7 +45,7 @@ backend_tests! {
         // The password can come on standard input too.
         let out = lcpf(&app, &["user", "reset-password", "--email", "officer@lewisham.example"], None, Some("another long password\n"));
         assert!(out.status.success(), "{}", text(&out.stderr));
-        let (user, _) = app.app.sign_in("officer@lewisham.example", &lcpf_app::auth::Password::new("another long password")).await.expect("new password works");
+        let (user, _) = app.app.sign_in("officer@lewisham.example", &lcpf_app::auth::Password::new("another long password"), "127.0.0.1").await.expect("new password works");
         assert_eq!(user.organisation_name.as_deref(), Some("Lewisham"));
         let out = lcpf(&app, &["user", "disable", "--email", "officer@lewisham.example"], None, None);
         assert!(out.status.success());

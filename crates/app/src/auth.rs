@@ -3,8 +3,9 @@
 //! Passwords are hashed with argon2id. Session and API tokens are 256-bit random values;
 //! only their SHA-256 hashes are stored, so a copy of the database does not let anyone in.
 //! After [`MAX_FAILURES`] failed attempts for one address within [`FAILURE_WINDOW_MINUTES`],
-//! sign-in for that address is refused until the window has passed, and each failure is
-//! answered a little more slowly than the last.
+//! or [`MAX_CLIENT_FAILURES`] from one client address across any e-mail addresses, sign-in is
+//! paused until the oldest of those failures leaves the window, and each failure is answered
+//! a little more slowly than the last.
 
 use std::fmt;
 use std::time::Duration;
@@ -24,6 +25,8 @@ use crate::error::AppResult;
 use crate::{Actor, App, AppError, CurrentUser};
 
 pub const MAX_FAILURES: i64 = 5;
+/// Failed attempts one client address may make in the window, across every e-mail address.
+pub const MAX_CLIENT_FAILURES: i64 = 30;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 pub const SESSION_HOURS: i64 = 8;
 pub const MIN_PASSWORD_LENGTH: usize = 10;
@@ -100,6 +103,14 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// When sign-in may be tried again, if `failures` (newest first, this attempt included) is
+/// over `limit`: the moment the `limit`-th most recent earlier failure leaves the window.
+fn paused_until(failures: &[String], limit: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    let nth = failures.get(usize::try_from(limit).ok()?)?;
+    let at = chrono::DateTime::parse_from_rfc3339(nth).ok()?;
+    Some(at.with_timezone(&chrono::Utc) + chrono::Duration::minutes(FAILURE_WINDOW_MINUTES))
+}
+
 fn minutes_from_now(minutes: i64) -> String {
     lcpf_store::db::timestamp(chrono::Utc::now() + chrono::Duration::minutes(minutes))
 }
@@ -119,61 +130,95 @@ pub struct Session {
 impl App {
     /// Signs in with an e-mail address and password. A wrong address and a wrong password get
     /// the same answer, so the form does not tell anyone which addresses exist.
+    ///
+    /// Every attempt is recorded as a failure and committed *before* the password is checked,
+    /// then counted: of any number of parallel guesses, at most [`MAX_FAILURES`] are checked
+    /// per address and [`MAX_CLIENT_FAILURES`] per client address (`client`, the caller's
+    /// network address), so neither guessing one password in parallel nor spraying one
+    /// password across many addresses gets past the pause.
     pub async fn sign_in(
         &self,
         email: &str,
         password: &Password,
+        client: &str,
     ) -> AppResult<(CurrentUser, NewSession)> {
         let mut errors = FieldErrors::new();
         if email.trim().is_empty() {
             errors.add("email", "Enter your email address");
+        } else if let Err(e) = lcpf_domain::field::check_text(email, 320) {
+            errors.add("email", format!("Email address {e}"));
         }
         if password.expose().is_empty() {
             errors.add("password", "Enter your password");
+        } else if password.expose().chars().count() > 200 || password.expose().contains('\0') {
+            // Longer than any password we accept: refused without the cost of hashing it.
+            errors.add("email", "Enter a correct email address and password");
         }
         errors.into_result()?;
         let email = email.trim().to_lowercase();
-        let now = lcpf_store::now();
-        let mut tx = self.db().begin().await?;
-        let (failures, latest) =
-            q::recent_failures(&mut tx, &email, &minutes_from_now(-FAILURE_WINDOW_MINUTES)).await?;
-        if failures >= MAX_FAILURES {
-            let retry = latest
-                .and_then(|l| chrono::DateTime::parse_from_rfc3339(&l).ok())
-                .map(|l| {
-                    let until = l.with_timezone(&chrono::Utc)
-                        + chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
-                    (until - chrono::Utc::now()).num_seconds().max(1) as u64
-                })
-                .unwrap_or(60 * FAILURE_WINDOW_MINUTES as u64);
-            return Err(AppError::TooManyAttempts {
-                retry_after_secs: retry,
-            });
-        }
-        let found = users::credentials(&mut tx, &email).await?;
-        let user = match &found {
-            Some((user, hash)) if !user.disabled && verify_password(password, hash) => {
-                Some(user.clone())
+        let since = minutes_from_now(-FAILURE_WINDOW_MINUTES);
+        let attempt = {
+            let mut conn = self.db().pool().acquire().await?;
+            let attempt = q::record_attempt(&mut conn, &email, client, &lcpf_store::now()).await?;
+            let by_email =
+                q::recent_failures_for_email(&mut conn, &email, &since, MAX_FAILURES + 1).await?;
+            let by_client =
+                q::recent_failures_from_client(&mut conn, client, &since, MAX_CLIENT_FAILURES + 1)
+                    .await?;
+            let paused_until = [
+                paused_until(&by_email, MAX_FAILURES),
+                paused_until(&by_client, MAX_CLIENT_FAILURES),
+            ]
+            .into_iter()
+            .flatten()
+            .max();
+            if let Some(until) = paused_until {
+                q::set_attempt_outcome(&mut conn, attempt, q::AttemptOutcome::Refused).await?;
+                let retry_after_secs = (until - chrono::Utc::now()).num_seconds().max(1) as u64;
+                return Err(AppError::TooManyAttempts {
+                    retry_after_secs,
+                    until: until.to_rfc3339(),
+                });
             }
+            attempt
+        };
+        // The password is checked off the async workers and outside any transaction:
+        // argon2 takes tens of milliseconds of CPU on purpose.
+        let found = {
+            let mut conn = self.db().pool().acquire().await?;
+            users::credentials(&mut conn, &email).await?
+        };
+        let password = password.clone();
+        let user = tokio::task::spawn_blocking(move || match found {
+            Some((user, hash)) if !user.disabled && verify_password(&password, &hash) => Some(user),
             Some(_) => None,
             None => {
                 // Spend the same effort as a real check, so timing does not reveal the address.
-                let _ = hash_password(password);
+                let _ = hash_password(&password);
                 None
             }
-        };
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
         let Some(user) = user else {
-            q::record_attempt(&mut tx, &email, &now, false).await?;
-            tx.commit().await?;
+            let failures = {
+                let mut conn = self.db().pool().acquire().await?;
+                q::recent_failures_for_email(&mut conn, &email, &since, MAX_FAILURES).await?
+            };
             // Each failure in the window is answered more slowly: 200 ms, 400 ms, … up to 1 s.
-            tokio::time::sleep(Duration::from_millis(200 * (failures as u64 + 1).min(5))).await;
+            tokio::time::sleep(Duration::from_millis(
+                200 * (failures.len() as u64).clamp(1, 5),
+            ))
+            .await;
             return Err(AppError::Invalid({
                 let mut e = FieldErrors::new();
                 e.add("email", "Enter a correct email address and password");
                 e
             }));
         };
-        q::record_attempt(&mut tx, &email, &now, true).await?;
+        let now = lcpf_store::now();
+        let mut tx = self.db().begin().await?;
+        q::set_attempt_outcome(&mut tx, attempt, q::AttemptOutcome::Succeeded).await?;
         q::delete_expired_sessions(&mut tx, &now).await?;
         let session = NewSession {
             token: new_secret(),

@@ -17,9 +17,13 @@ pub enum AppError {
     /// What was entered is wrong; each error names its field and what is allowed.
     #[error("{0}")]
     Invalid(FieldErrors),
-    /// Too many failed sign-in attempts; try again after this many seconds.
+    /// Too many failed sign-in attempts; try again after this many seconds (at `until`, an
+    /// RFC 3339 time).
     #[error("too many failed attempts to sign in: wait {retry_after_secs} seconds and try again")]
-    TooManyAttempts { retry_after_secs: u64 },
+    TooManyAttempts {
+        retry_after_secs: u64,
+        until: String,
+    },
     /// Anything unexpected: logged with its cause, shown as a plain error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -249,6 +249,39 @@ impl fmt::Display for FundingPeriod {
     }
 }
 
+/// A moment in London time, the GOV.UK way: `2 December 2026 at 6:14am` (BST or GMT as the
+/// date falls; midday and midnight are said as words).
+pub fn london_date_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    let local = t.with_timezone(&chrono_tz::Europe::London);
+    format!(
+        "{} at {}",
+        local.format("%-d %B %Y"),
+        clock_time(local.naive_local().time())
+    )
+}
+
+/// The time of day in London, the GOV.UK way: `6:14am`, `midday`, `11:30pm`.
+pub fn london_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    clock_time(
+        t.with_timezone(&chrono_tz::Europe::London)
+            .naive_local()
+            .time(),
+    )
+}
+
+fn clock_time(t: chrono::NaiveTime) -> String {
+    use chrono::Timelike;
+    match (t.hour(), t.minute()) {
+        (0, 0) => "midnight".to_string(),
+        (12, 0) => "midday".to_string(),
+        (h, m) => format!(
+            "{}:{m:02}{}",
+            if h % 12 == 0 { 12 } else { h % 12 },
+            if h < 12 { "am" } else { "pm" }
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +381,23 @@ mod tests {
             prop_assert_eq!(q.year(), fy);
             prop_assert_eq!(FinancialYear::parse(&fy.to_string()), Ok(fy));
         }
+    }
+
+    #[test]
+    fn london_times_the_govuk_way() {
+        let utc = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        // GMT in December, BST in July.
+        assert_eq!(
+            london_date_time(utc("2026-12-02T06:14:45Z")),
+            "2 December 2026 at 6:14am"
+        );
+        assert_eq!(london_time(utc("2026-07-01T11:00:00Z")), "midday");
+        assert_eq!(london_time(utc("2026-07-01T22:30:00Z")), "11:30pm");
+        assert_eq!(london_time(utc("2026-01-01T00:00:00Z")), "midnight");
+        assert_eq!(london_time(utc("2026-01-01T00:05:00Z")), "12:05am");
     }
 }

@@ -89,13 +89,35 @@ pub fn required_text(value: &str, what: &str, max: usize) -> Result<String, Stri
     if v.is_empty() {
         return Err(format!("Enter {what}"));
     }
-    if v.chars().count() > max {
+    check_text(v, max).map_err(|e| format!("{} {e}", capitalise(what)))?;
+    Ok(v.to_string())
+}
+
+/// The checks every piece of free text gets, on either database: no longer than `max`
+/// characters, and no control characters other than tab and line breaks (a NUL byte cannot be
+/// stored in PostgreSQL text, and none of them means anything in the fund's records). The
+/// error completes a sentence that starts with the field's name.
+pub fn check_text(value: &str, max: usize) -> Result<(), String> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
         return Err(format!(
-            "{} must be {max} characters or fewer",
-            capitalise(what)
+            "must not contain control characters (found U+{:04X}): type or paste plain text",
+            u32::from(c)
         ));
     }
-    Ok(v.to_string())
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!("must be {max} characters or fewer (it has {n})"));
+    }
+    Ok(())
+}
+
+/// Free text that may be empty, checked by [`check_text`]; the error names the field.
+pub fn free_text(value: &str, what: &str, max: usize) -> Result<String, String> {
+    check_text(value, max).map_err(|e| format!("{} {e}", capitalise(what)))?;
+    Ok(value.trim().to_string())
 }
 
 /// Optional text: empty becomes `None`.
@@ -141,8 +163,17 @@ mod tests {
         assert_eq!(required_text(" ", "a name", 10), Err("Enter a name".into()));
         assert_eq!(
             required_text("abcdef", "a name", 3),
-            Err("A name must be 3 characters or fewer".into())
+            Err("A name must be 3 characters or fewer (it has 6)".into())
         );
         assert_eq!(optional_text("", "a note", 3), Ok(None));
+        assert_eq!(
+            required_text("a\0b", "a name", 10),
+            Err("A name must not contain control characters (found U+0000): type or paste plain text".into())
+        );
+        assert!(free_text("line one\nline two\ttabbed", "an activity", 100).is_ok());
+        assert_eq!(
+            free_text("abcd", "an activity", 3),
+            Err("An activity must be 3 characters or fewer (it has 4)".into())
+        );
     }
 }

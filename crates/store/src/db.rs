@@ -62,7 +62,7 @@ impl Db {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                             PRAGMA busy_timeout = 15000; PRAGMA synchronous = NORMAL;",
                         )
                         .await?;
                     }
@@ -83,8 +83,30 @@ impl Db {
         self.backend
     }
 
+    /// Begins a transaction that will write. On SQLite it starts as a writer (`BEGIN
+    /// IMMEDIATE`), so concurrent writers wait their turn under the busy timeout instead of
+    /// failing with "database is locked" when a read inside the transaction is followed by a
+    /// write after another writer committed (a deferred transaction cannot be upgraded then).
     pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Begins a read-only transaction in which every query sees one snapshot of the
+    /// database, so a page assembled from several queries never mixes before and after a
+    /// concurrent save. SQLite (WAL) holds the snapshot from the first read; PostgreSQL gets
+    /// `REPEATABLE READ`.
+    pub async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
     }
 
     /// Whether the database answers: used by `/healthz`.

@@ -84,6 +84,45 @@ impl Auth {
     }
 }
 
+/// The client's network address: the connection's peer, or the last value of the header a
+/// trusted reverse proxy sets (`--client-address-header`). Sign-in throttling counts by it.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let from_header = state.client_address_header.as_ref().and_then(|h| {
+            let values: Vec<&str> = parts
+                .headers
+                .get_all(h)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            values
+                .last()
+                .and_then(|v| v.rsplit(',').next())
+                .map(|v| v.trim().chars().take(64).collect::<String>())
+                .filter(|v| !v.is_empty())
+        });
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        };
+        Ok(ClientAddress(
+            from_header
+                .or_else(peer)
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
 fn same(a: &str, b: &str) -> bool {
     // Constant time for equal lengths, so a guess cannot be refined by timing.
     a.len() == b.len()

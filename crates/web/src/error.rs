@@ -41,11 +41,18 @@ impl IntoResponse for PageError {
                 format!("{what} was not found. If you typed the web address, check it is correct."),
             ),
             PageError::App(AppError::Invalid(errors)) => (StatusCode::BAD_REQUEST, "There is a problem", errors.to_string()),
-            PageError::App(AppError::TooManyAttempts { retry_after_secs }) => {
+            PageError::App(AppError::TooManyAttempts { retry_after_secs, until }) => {
+                let when = chrono::DateTime::parse_from_rfc3339(&until)
+                    .map(|t| lcpf_domain::calendar::london_date_time(t.with_timezone(&chrono::Utc)))
+                    .unwrap_or_default();
+                let minutes = retry_after_secs.div_ceil(60);
                 let mut r = render_error_page(
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many attempts to sign in",
-                    &format!("For your security, signing in with this email address is paused. Try again in {} minutes.", retry_after_secs.div_ceil(60)),
+                    &format!(
+                        "For your security, signing in is paused after too many wrong email addresses or passwords. You can try again from {when} (in {minutes} minute{}).",
+                        if minutes == 1 { "" } else { "s" }
+                    ),
                 );
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -136,10 +143,13 @@ impl IntoResponse for ApiError {
                 &errors.to_string(),
                 serde_json::to_value(&errors).unwrap_or_default(),
             ),
-            AppError::TooManyAttempts { retry_after_secs } => problem(
+            AppError::TooManyAttempts {
+                retry_after_secs,
+                until,
+            } => problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests",
-                &format!("try again in {retry_after_secs} seconds"),
+                &format!("try again in {retry_after_secs} seconds, at {until}"),
                 json!([]),
             ),
             AppError::Internal(e) => {

@@ -20,6 +20,7 @@ use anyhow::Context;
 use lcpf_app::App;
 use tokio::net::TcpListener;
 
+pub use axum::http::HeaderName;
 pub use routes::{router, Audience, RouteSpec};
 
 /// Shared by every handler.
@@ -28,6 +29,19 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies `Secure` (set when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: the header (e.g. `X-Forwarded-For`) whose last value is the
+    /// client's address. Unset: the address of the connection itself.
+    pub client_address_header: Option<axum::http::HeaderName>,
+}
+
+impl AppState {
+    pub fn new(app: App, secure_cookies: bool) -> AppState {
+        AppState {
+            app,
+            secure_cookies,
+            client_address_header: None,
+        }
+    }
 }
 
 /// A bound, ready-to-run server. Binding to port 0 picks a free port (tests use this).
@@ -43,11 +57,14 @@ impl Server {
             .with_context(|| format!("cannot listen on {listen}: is something else using it?"))?;
         Ok(Server {
             listener,
-            state: AppState {
-                app,
-                secure_cookies,
-            },
+            state: AppState::new(app, secure_cookies),
         })
+    }
+
+    /// Reads the client's address from this header (set by a trusted reverse proxy).
+    pub fn client_address_header(mut self, header: Option<axum::http::HeaderName>) -> Server {
+        self.state.client_address_header = header;
+        self
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -56,11 +73,14 @@ impl Server {
 
     pub async fn run(self) -> anyhow::Result<()> {
         let (router, _) = router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok(())
     }
 }

@@ -96,33 +96,88 @@ fn year(errors: &mut FieldErrors, field: &str, text: &str) -> Option<FinancialYe
     errors.check(field, FinancialYear::parse(text.trim()))
 }
 
+/// Trimmed free text, refused with the field's name when too long or holding control
+/// characters (see [`lcpf_domain::field::check_text`]).
 fn text(errors: &mut FieldErrors, field: &str, what: &str, value: &str, max: usize) -> String {
     let t = value.trim();
-    if t.chars().count() > max {
-        errors.add(
-            field,
-            format!(
-                "{what} must be {max} characters or fewer; it is {}",
-                t.chars().count()
-            ),
-        );
+    if let Err(problem) = lcpf_domain::field::check_text(t, max) {
+        errors.add(field, format!("{what} {problem}"));
     }
     t.to_string()
 }
 
-fn names(values: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        out.push(v.to_string());
+/// The most names a list field (themes, links, categories) may hold, and each name's length.
+pub const MAX_LIST_ITEMS: usize = 20;
+pub const MAX_NAME_LENGTH: usize = 200;
+/// The most providers, partners or SMART outcomes one line may list.
+pub const MAX_ROWS_PER_TABLE: usize = 50;
+
+/// The non-empty names of a list field, each checked like any text.
+fn names(errors: &mut FieldErrors, field: &str, what: &str, values: &[String]) -> Vec<String> {
+    let out: Vec<String> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    if out.len() > MAX_LIST_ITEMS {
+        errors.add(
+            field,
+            format!(
+                "{what} may name at most {MAX_LIST_ITEMS}; this names {}",
+                out.len()
+            ),
+        );
+    }
+    for (i, v) in out.iter().enumerate() {
+        if let Err(problem) = lcpf_domain::field::check_text(v, MAX_NAME_LENGTH) {
+            errors.add(field, format!("{what}: item {} {problem}", i + 1));
+        }
     }
     out
+}
+
+fn rows(errors: &mut FieldErrors, field: &str, what: &str, n: usize) {
+    if n > MAX_ROWS_PER_TABLE {
+        errors.add(
+            field,
+            format!("A line may list at most {MAX_ROWS_PER_TABLE} {what}; this lists {n}"),
+        );
+    }
 }
 
 impl LineInput {
     /// Parses the line for a period of `years`. Years the input leaves out cost £0.
     pub fn parse(&self, years: &[FinancialYear]) -> Result<ProposalLine, FieldErrors> {
         let mut e = FieldErrors::new();
-        let number = e.check("number", self.number.parse());
+        let number = if self.number.len() > 20 {
+            e.add(
+                "number",
+                "The line number must be like 2.3 (20 characters or fewer)",
+            );
+            None
+        } else {
+            e.check("number", self.number.parse())
+        };
+        if self.years.len() > years.len().max(1) * 2 {
+            e.add(
+                "years",
+                format!(
+                    "A line has one entry per year of the period ({}); this has {}",
+                    years.len(),
+                    self.years.len()
+                ),
+            );
+            return Err(e);
+        }
+        rows(&mut e, "providers", "providers", self.providers.len());
+        rows(&mut e, "partners", "partners", self.partners.len());
+        rows(
+            &mut e,
+            "smart_outcomes",
+            "SMART outcomes",
+            self.smart_outcomes.len(),
+        );
         let mut line_years = Vec::new();
         for (i, y) in self.years.iter().enumerate() {
             let Some(fy) = year(&mut e, &format!("years[{i}].year"), &y.year) else {
@@ -181,6 +236,17 @@ impl LineInput {
         let amounts =
             |e: &mut FieldErrors, field: &str, who: &str, map: &BTreeMap<String, String>| {
                 let mut out = BTreeMap::new();
+                if map.len() > years.len().max(1) * 2 {
+                    e.add(
+                        field,
+                        format!(
+                            "{who}'s amounts name {} years; the period has {}",
+                            map.len(),
+                            years.len()
+                        ),
+                    );
+                    return out;
+                }
                 for (y, a) in map {
                     if a.trim().is_empty() {
                         continue;
@@ -248,11 +314,39 @@ impl LineInput {
                     .iter()
                     .any(|t| !t.trim().is_empty())
             })
-            .map(|o| SmartOutcome {
-                outcome: o.outcome.trim().to_string(),
-                measure: o.measure.trim().to_string(),
-                baseline: o.baseline.trim().to_string(),
-                target: o.target.trim().to_string(),
+            .enumerate()
+            .map(|(i, o)| {
+                let field = format!("smart_outcomes[{i}]");
+                SmartOutcome {
+                    outcome: text(
+                        &mut e,
+                        &format!("{field}.outcome"),
+                        "The outcome",
+                        &o.outcome,
+                        1000,
+                    ),
+                    measure: text(
+                        &mut e,
+                        &format!("{field}.measure"),
+                        "The measure",
+                        &o.measure,
+                        1000,
+                    ),
+                    baseline: text(
+                        &mut e,
+                        &format!("{field}.baseline"),
+                        "The baseline",
+                        &o.baseline,
+                        1000,
+                    ),
+                    target: text(
+                        &mut e,
+                        &format!("{field}.target"),
+                        "The target",
+                        &o.target,
+                        1000,
+                    ),
+                }
             })
             .collect();
         let contract_total = if self.contract_total.trim().is_empty() {
@@ -279,11 +373,17 @@ impl LineInput {
             number: number.unwrap_or(lcpf_domain::proposal::LineNumber::new(1, 1)),
             title: text(&mut e, "title", "The title", &self.title, 200),
             outcome: text(&mut e, "outcome", "The outcome", &self.outcome, 1000),
-            themes: names(&self.themes),
+            themes: names(&mut e, "themes", "Local themes", &self.themes),
             activity: text(&mut e, "activity", "The activity", &self.activity, 10_000),
-            priority: self.priority.trim().to_string(),
-            links: names(&self.links),
-            categories: names(&self.categories),
+            priority: text(
+                &mut e,
+                "priority",
+                "The priority",
+                &self.priority,
+                MAX_NAME_LENGTH,
+            ),
+            links: names(&mut e, "links", "Links to other priorities", &self.links),
+            categories: names(&mut e, "categories", "Project categories", &self.categories),
             years: line_years,
             providers,
             partners,

@@ -111,41 +111,89 @@ pub async fn use_token(
     Ok(user)
 }
 
+/// How a sign-in attempt ended. An attempt is recorded as a failure before the password is
+/// checked, so parallel guesses are counted before any of them is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Failed = 0,
+    Succeeded = 1,
+    /// Refused unchecked while sign-in was paused; not counted as a failure.
+    Refused = 2,
+}
+
+/// Records an attempt as failed, committed at once (the caller passes the pool's connection,
+/// not a transaction), and returns its id.
 pub async fn record_attempt(
     conn: &mut AnyConnection,
     email: &str,
+    client: &str,
     now: &str,
-    succeeded: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO sign_in_attempts (email, client, at, succeeded) VALUES ($1, $2, $3, 0) RETURNING id",
+    )
+    .bind(email)
+    .bind(client)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_attempt_outcome(
+    conn: &mut AnyConnection,
+    id: i64,
+    outcome: AttemptOutcome,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO sign_in_attempts (email, at, succeeded) VALUES ($1, $2, $3)")
-        .bind(email)
-        .bind(now)
-        .bind(i64::from(succeeded))
+    sqlx::query("UPDATE sign_in_attempts SET succeeded = $2 WHERE id = $1")
+        .bind(id)
+        .bind(outcome as i64)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Failed attempts for an address since `since`, after its last success.
-pub async fn recent_failures(
+/// The times of the most recent failed attempts for an address since `since` and after its
+/// last success, newest first, at most `limit` of them.
+pub async fn recent_failures_for_email(
     conn: &mut AnyConnection,
     email: &str,
     since: &str,
-) -> sqlx::Result<(i64, Option<String>)> {
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
     let last_success: Option<String> = sqlx::query_scalar(
         "SELECT MAX(at) FROM sign_in_attempts WHERE email = $1 AND succeeded = 1",
     )
     .bind(email)
     .fetch_one(&mut *conn)
     .await?;
-    let from = match &last_success {
-        Some(s) if s.as_str() > since => s.clone(),
+    let from = match last_success {
+        Some(s) if s.as_str() > since => s,
         _ => since.to_string(),
     };
-    let row = sqlx::query("SELECT COUNT(*) AS n, MAX(at) AS latest FROM sign_in_attempts WHERE email = $1 AND succeeded = 0 AND at > $2")
-        .bind(email)
-        .bind(&from)
-        .fetch_one(conn)
-        .await?;
-    Ok((row.try_get("n")?, row.try_get("latest")?))
+    sqlx::query_scalar(
+        "SELECT at FROM sign_in_attempts WHERE email = $1 AND succeeded = 0 AND at >= $2 ORDER BY at DESC LIMIT $3",
+    )
+    .bind(email)
+    .bind(&from)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The times of the most recent failed attempts from one client address since `since`,
+/// whichever e-mail addresses they tried, newest first, at most `limit` of them.
+pub async fn recent_failures_from_client(
+    conn: &mut AnyConnection,
+    client: &str,
+    since: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT at FROM sign_in_attempts WHERE client = $1 AND succeeded = 0 AND at >= $2 ORDER BY at DESC LIMIT $3",
+    )
+    .bind(client)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
 }

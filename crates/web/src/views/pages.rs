@@ -228,13 +228,14 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     auth: Auth,
+    client: crate::auth::ClientAddress,
     jar: CookieJar,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form: SignInForm = read_form(&auth, &jar, &body)?;
     match state
         .app
-        .sign_in(&form.email, &Password::new(form.password))
+        .sign_in(&form.email, &Password::new(form.password), &client.0)
         .await
     {
         Ok((_, session)) => {
