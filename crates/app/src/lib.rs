@@ -20,9 +20,10 @@ pub mod plans;
 pub mod proposals;
 pub mod reference;
 pub mod users;
+pub mod workbook;
 
 pub use actor::{Actor, CurrentUser};
-pub use error::AppError;
+pub use error::{AppError, AppResult};
 pub use lcpf_store::queries::{
     areas::Area,
     audit::AuditFilter,
@@ -37,14 +38,22 @@ pub use lcpf_store::{Backend, Db};
 #[derive(Clone, Debug)]
 pub struct App {
     db: Db,
+    /// Parsing uploads is CPU work: at most this many run at once, off the async workers.
+    uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// How many uploaded files are parsed at the same time; the rest wait their turn.
+pub const CONCURRENT_UPLOADS: usize = 2;
 
 impl App {
     /// Connects, applies migrations and loads reference data into an empty database.
     pub async fn open(database_url: &str) -> anyhow::Result<App> {
         let db = Db::connect(database_url).await?;
         lcpf_store::migrations::migrate(&db).await?;
-        let app = App { db };
+        let app = App {
+            db,
+            uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
+        };
         app.load_reference_data().await?;
         app.load_indicator_data().await?;
         Ok(app)
@@ -52,6 +61,23 @@ impl App {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Runs `parse` (reading an uploaded file) on a blocking thread, at most
+    /// [`CONCURRENT_UPLOADS`] at a time, so a large or hostile upload never holds up the
+    /// async workers that serve every other request.
+    pub async fn read_upload<T: Send + 'static>(
+        &self,
+        parse: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let _permit = self
+            .uploads
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(parse)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload failed: {e}")))
     }
 
     pub async fn healthy(&self) -> bool {

@@ -12,6 +12,7 @@ use crate::{Actor, App, AppError, Area, Organisation, Plan, Priority, ProjectCat
 
 /// An organisation's fields as entered in a form or API request.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct OrganisationInput {
     pub name: String,
     /// funder, borough, provider or police.

@@ -72,7 +72,9 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Changes need a bearer token (see the module docs).
 pub(crate) fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
-    if auth.bearer || auth.actor.user().is_none() {
+    if auth.actor.user().is_none() {
+        Err(ApiError(AppError::Unauthenticated))
+    } else if auth.bearer {
         Ok(())
     } else {
         Err(ApiError(AppError::Forbidden(
@@ -82,11 +84,26 @@ pub(crate) fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
 }
 
 pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    // Text with a NUL is refused the same way on both databases (PostgreSQL cannot store it).
+    if body.contains(&0) || contains_escaped_nul(body) {
+        return Err(ApiError(AppError::invalid(
+            "body",
+            "Text must not contain the NUL character (U+0000): send plain text",
+        )));
+    }
     serde_json::from_slice(body).map_err(|e| {
         ApiError(AppError::invalid(
             "body",
             format!("The request body is not valid JSON for this request: {e}"),
         ))
+    })
+}
+
+/// Whether JSON text holds the escape `\u0000` (in any case, not itself escaped).
+fn contains_escaped_nul(body: &[u8]) -> bool {
+    body.windows(6).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"\\u0000")
+            && body[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
     })
 }
 

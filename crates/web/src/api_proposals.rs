@@ -284,7 +284,7 @@ pub async fn import(
     let id = parse_id(&id, "The proposal")?;
     let preview = state
         .app
-        .preview_proposal_import(&auth.actor, id, &body)
+        .preview_proposal_import(&auth.actor, id, body.to_vec())
         .await?;
     if !preview.errors.is_empty() {
         let mut errors = lcpf_domain::FieldErrors::new();

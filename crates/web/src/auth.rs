@@ -134,7 +134,23 @@ fn same(a: &str, b: &str) -> bool {
 
 /// Reads a submitted form and checks its CSRF token: the session's when signed in, otherwise
 /// the double-submit cookie's. Fields the form type does not know are ignored.
+///
+/// A signed-out visitor is sent to sign in before anything about the form is looked at:
+/// who may do something comes before what is wrong with the input. The sign-in form itself
+/// uses [`read_sign_in_form`].
 pub fn read_form<T: DeserializeOwned>(
+    auth: &Auth,
+    jar: &CookieJar,
+    body: &[u8],
+) -> Result<T, PageError> {
+    if auth.actor.user().is_none() {
+        return Err(PageError::App(lcpf_app::AppError::Unauthenticated));
+    }
+    read_sign_in_form(auth, jar, body)
+}
+
+/// Reads the one form a signed-out visitor may send.
+pub fn read_sign_in_form<T: DeserializeOwned>(
     auth: &Auth,
     jar: &CookieJar,
     body: &[u8],
@@ -148,6 +164,19 @@ pub fn read_form<T: DeserializeOwned>(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     check_csrf(auth, jar, submitted)?;
+    // A NUL (or other control character) is refused the same way on both databases.
+    let mut errors = lcpf_domain::FieldErrors::new();
+    for (k, v) in &pairs {
+        if v.chars().any(|c| c == '\0') {
+            errors.add(
+                k,
+                "must not contain the NUL character (U+0000): type or paste plain text",
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PageError::App(lcpf_app::AppError::Invalid(errors)));
+    }
     serde_urlencoded::from_bytes(body).map_err(|_| {
         PageError::BadRequest("The form could not be read. Go back and try again.".into())
     })

@@ -176,3 +176,18 @@ impl Layout {
         Layout::anonymous("Error")
     }
 }
+
+/// A handler panicked (a bug): log it and answer 500 instead of dropping the connection.
+pub fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request panicked");
+    render_error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you entered has been saved.",
+    )
+}

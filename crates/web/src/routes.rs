@@ -4,8 +4,10 @@
 //! tests can walk every route that exists. The audience is a description for those tests and
 //! for readers; the decision itself is made by the use case each handler calls.
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
@@ -13,6 +15,21 @@ use crate::views::{
     reference, scenarios, users,
 };
 use crate::{api, api_proposals, assets, AppState};
+
+/// The largest request body a form or an API write may send.
+pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
+/// The largest body for a route that takes a file (a workbook or a CSV).
+pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+/// `1 MB`, `10 MB`: a limit as people read it.
+pub fn size_in_words(bytes: usize) -> String {
+    format!("{} MB", bytes / (1024 * 1024))
+}
+
+/// Routes that take an uploaded file get the larger limit.
+fn upload(handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    handler.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
@@ -223,9 +240,14 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "POST",
         "/indicators/preview",
         FunderStaff,
-        post(indicators::preview),
+        upload(post(indicators::preview)),
     )
-    .add("POST", "/indicators", FunderStaff, post(indicators::import))
+    .add(
+        "POST",
+        "/indicators",
+        FunderStaff,
+        upload(post(indicators::import)),
+    )
     .add(
         "GET",
         "/scenarios/{id}/allocations.xlsx",
@@ -382,13 +404,13 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "POST",
         "/proposals/{id}/import/preview",
         OwnBorough,
-        post(proposal_files::import_preview),
+        upload(post(proposal_files::import_preview)),
     )
     .add(
         "POST",
         "/proposals/{id}/import",
         OwnBorough,
-        post(proposal_files::import),
+        upload(post(proposal_files::import)),
     )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))
@@ -448,7 +470,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "POST",
         "/api/v1/indicator-datasets",
         FunderStaff,
-        post(api::import_indicators),
+        upload(post(api::import_indicators)),
     )
     .add(
         "POST",
@@ -532,7 +554,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "POST",
         "/api/v1/proposals/{id}/import",
         OwnBorough,
-        post(api_proposals::import),
+        upload(post(api_proposals::import)),
     )
     .add(
         "POST",
@@ -593,11 +615,13 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     let router = r
         .router
         .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::views::with_actor,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(crate::error::panicked))
         .with_state(state);
     (router, r.specs)
 }

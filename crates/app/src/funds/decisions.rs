@@ -15,6 +15,7 @@ use crate::exports::{self, Cell};
 use crate::{Actor, App, AppError};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct DecisionInput {
     /// The decision's reference, e.g. PCD 79.
     pub reference: String,

@@ -269,6 +269,7 @@ pub struct PeriodInput {
 
 /// A year's budget as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct BudgetInput {
     /// The year's whole pot, e.g. £18,000,000.
     pub pot: String,
@@ -436,6 +437,7 @@ impl App {
 
 /// Another named stream of money, as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct StreamInput {
     /// Financial year, e.g. 2012/13.
     pub year: String,

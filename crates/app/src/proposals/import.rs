@@ -3,17 +3,16 @@
 //! lines are replaced all at once (see `lines`).
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
 use lcpf_domain::proposal::{self as rules, Problem, ProposalLine, Totals};
-use lcpf_domain::{FinancialYear, Money};
+use lcpf_domain::FinancialYear;
 use serde::Serialize;
 
 use super::export::{LEADING_COLUMNS, TRAILING_COLUMNS};
 use super::lines::draft_for_change;
 use super::{rules_for, ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
 use crate::error::AppResult;
+use crate::workbook::{Limits, Workbook};
 use crate::{Actor, App};
 
 /// What an uploaded workbook would become, before anything is saved.
@@ -42,40 +41,12 @@ impl Table {
     }
 }
 
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => {
-            let pence = (f * 100.0).round();
-            if (f * 100.0 - pence).abs() < 1e-6 && pence.abs() < 9.0e15 {
-                Money::from_pence(pence as i64).to_string()
-            } else {
-                f.to_string()
-            }
-        }
-        Data::Int(i) => Money::from_pounds(*i).to_string(),
-        Data::Bool(b) => if *b { "Yes" } else { "No" }.to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// Reads a sheet, finding its header as the first row whose first cell is `No.` or `Line`.
-fn read_sheet(bytes: &[u8], name: &str) -> Result<Table, String> {
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| {
-            "The file is not an Excel workbook (.xlsx): download the template and fill that in"
-                .to_string()
-        })?;
-    let range = book.worksheet_range(name).map_err(|_| {
-        format!("The workbook has no “{name}” sheet: download the template and fill that in")
-    })?;
-    let (start_row, _) = range.start().unwrap_or((0, 0));
+fn read_sheet(book: &mut Workbook, name: &str) -> Result<Table, String> {
+    let sheet = book.sheet(name)?;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let excel_row = start_row as usize + i + 1;
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
+    for (excel_row, cells) in sheet.rows {
         match &header {
             None => {
                 if cells.first().is_some_and(|c| c == "No." || c == "Line") {
@@ -83,7 +54,7 @@ fn read_sheet(bytes: &[u8], name: &str) -> Result<Table, String> {
                 }
             }
             Some(_) if cells.iter().all(|c| c.is_empty()) => {}
-            Some(_) => rows.push((excel_row, cells)),
+            Some(_) => rows.push((excel_row as usize, cells)),
         }
     }
     let header = header.ok_or_else(|| format!("The “{name}” sheet has no header row starting “No.” or “Line”: keep the template's header"))?;
@@ -110,8 +81,9 @@ fn yes(text: &str) -> Option<bool> {
 type RowReader<'a> = dyn FnMut(&mut LineInput, &Table, &[String], &[Option<usize>]) + 'a;
 
 /// Reads every sheet into line inputs. Errors name the sheet, row and column.
-fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>, Vec<String>> {
-    let lines = read_sheet(bytes, "Lines").map_err(|e| vec![e])?;
+fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Vec<LineInput>, Vec<String>> {
+    let mut book = Workbook::open(bytes, Limits::default()).map_err(|e| vec![e])?;
+    let lines = read_sheet(&mut book, "Lines").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut col = |t: &Table, sheet: &str, name: &str| -> usize {
         t.column(name).unwrap_or_else(|| {
@@ -145,11 +117,19 @@ fn read_workbook(bytes: &[u8], years: &[FinancialYear]) -> Result<Vec<LineInput>
         .iter()
         .map(|y| col(&lines, "Lines", &format!("Local authority in kind {y}")))
         .collect();
-    let optional = |name: &str| read_sheet(bytes, name).ok();
+    // The other sheets may be left out; one that is there but unreadable is an error.
+    let names = book.sheet_names();
+    let mut optional = |name: &str| -> Result<Option<Table>, Vec<String>> {
+        if names.iter().any(|n| n == name) {
+            read_sheet(&mut book, name).map(Some).map_err(|e| vec![e])
+        } else {
+            Ok(None)
+        }
+    };
     let (providers, partners, outcomes) = (
-        optional("Providers"),
-        optional("Partners"),
-        optional("SMART outcomes"),
+        optional("Providers")?,
+        optional("Partners")?,
+        optional("SMART outcomes")?,
     );
     if !errors.is_empty() {
         return Err(errors);
@@ -331,13 +311,18 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> AppResult<ImportPreview> {
         let mut conn = self.db().pool().acquire().await?;
         // Only the borough's own officers, and only into a draft.
         let (proposal, _) = draft_for_change(&mut conn, actor, id).await?;
         let (_, _, rules) = rules_for(&mut conn, &proposal).await?;
-        Ok(match read_workbook(bytes, &rules.years) {
+        drop(conn);
+        let years = rules.years.clone();
+        let read = self
+            .read_upload(move || read_workbook(bytes, &years))
+            .await?;
+        Ok(match read {
             Err(errors) => ImportPreview {
                 errors,
                 lines: Vec::new(),

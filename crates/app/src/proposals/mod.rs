@@ -131,7 +131,8 @@ impl App {
         id: i64,
         version_number: Option<i64>,
     ) -> AppResult<ProposalView> {
-        let mut conn = self.db().pool().acquire().await?;
+        // One snapshot: a save in between cannot mix a version's before and after.
+        let mut conn = self.db().begin_read().await?;
         let proposal = find(&mut conn, id).await?;
         authorise(
             actor,
@@ -145,7 +146,8 @@ impl App {
     /// The draft as its borough's officer changes it (the line form, import). Refused, with
     /// the reason, for anyone else or once the draft is submitted or approved.
     pub async fn proposal_to_edit(&self, actor: &Actor, id: i64) -> AppResult<ProposalView> {
-        let mut conn = self.db().pool().acquire().await?;
+        // One snapshot: a save in between cannot mix a version's before and after.
+        let mut conn = self.db().begin_read().await?;
         let (proposal, _) = lines::draft_for_change(&mut conn, actor, id).await?;
         view(&mut conn, actor, proposal, None).await
     }
@@ -162,7 +164,8 @@ impl App {
             return Ok(Vec::new());
         }
         authorise(actor, Permission::ViewProposal { organisation_id })?;
-        let mut conn = self.db().pool().acquire().await?;
+        // One snapshot: a save in between cannot mix a version's before and after.
+        let mut conn = self.db().begin_read().await?;
         let mut out = Vec::new();
         for p in q::proposals_for_organisation(&mut conn, organisation_id).await? {
             let versions = q::versions(&mut conn, p.id).await?;
@@ -263,7 +266,8 @@ impl App {
     /// priority across London (submitted and approved versions only).
     pub async fn proposals_overview(&self, actor: &Actor, period_id: i64) -> AppResult<Overview> {
         authorise(actor, Permission::ReviewProposals)?;
-        let mut conn = self.db().pool().acquire().await?;
+        // One snapshot: a save in between cannot mix a version's before and after.
+        let mut conn = self.db().begin_read().await?;
         let period = fq::period(&mut conn, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;

@@ -204,7 +204,27 @@ pub async fn set_state(
     Ok(())
 }
 
-/// A version's lines with their row ids, in the order they were entered.
+/// The line a detail row belongs to. A row whose line is not among those read (possible
+/// only if the rows were read outside one snapshot) is an error, never a panic.
+fn line_of<'a>(
+    out: &'a mut [(i64, ProposalLine)],
+    index: &HashMap<i64, usize>,
+    row: &sqlx::any::AnyRow,
+) -> sqlx::Result<&'a mut ProposalLine> {
+    let id: i64 = row.try_get("line_id")?;
+    index
+        .get(&id)
+        .and_then(|&i| out.get_mut(i))
+        .map(|(_, line)| line)
+        .ok_or_else(|| {
+            sqlx::Error::Decode(
+                format!("line {id} changed while it was read: read it in one transaction").into(),
+            )
+        })
+}
+
+/// A version's lines with their row ids, in the order they were entered. Call it inside one
+/// transaction (`Db::begin_read`) so its several queries see one snapshot.
 pub async fn lines(
     conn: &mut AnyConnection,
     version_id: i64,
@@ -260,8 +280,8 @@ pub async fn lines(
         .fetch_all(&mut *conn)
         .await?
     {
-        let i = index[&r.try_get::<i64, _>("line_id")?];
-        out[i].1.years.push(LineYear {
+        let line = line_of(&mut out, &index, &r)?;
+        line.years.push(LineYear {
             year: year(r.try_get("year")?)?,
             cost: Money::from_pence(r.try_get("cost_pence")?),
             local_authority: Money::from_pence(r.try_get("local_authority_pence")?),
@@ -273,7 +293,7 @@ pub async fn lines(
         .fetch_all(&mut *conn)
         .await?
     {
-        let line = &mut out[index[&r.try_get::<i64, _>("line_id")?]].1;
+        let line = line_of(&mut out, &index, &r)?;
         let name: String = r.try_get("name")?;
         match r.try_get::<String, _>("kind")?.as_str() {
             "theme" => line.themes.push(name),
@@ -286,7 +306,7 @@ pub async fn lines(
         .fetch_all(&mut *conn)
         .await?
     {
-        let line = &mut out[index[&r.try_get::<i64, _>("line_id")?]].1;
+        let line = line_of(&mut out, &index, &r)?;
         let name: String = r.try_get("name")?;
         if r.try_get::<String, _>("kind")? == "provider" {
             line.providers.push(Provider {
@@ -307,7 +327,7 @@ pub async fn lines(
         .fetch_all(&mut *conn)
         .await?
     {
-        let line = &mut out[index[&r.try_get::<i64, _>("line_id")?]].1;
+        let line = line_of(&mut out, &index, &r)?;
         let position = r.try_get::<i64, _>("position")? as usize;
         let y = year(r.try_get("year")?)?;
         let amount = Money::from_pence(r.try_get("amount_pence")?);
@@ -325,7 +345,7 @@ pub async fn lines(
         .fetch_all(&mut *conn)
         .await?
     {
-        let line = &mut out[index[&r.try_get::<i64, _>("line_id")?]].1;
+        let line = line_of(&mut out, &index, &r)?;
         line.smart_outcomes.push(SmartOutcome {
             outcome: r.try_get("outcome")?,
             measure: r.try_get("measure")?,

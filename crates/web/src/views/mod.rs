@@ -156,14 +156,39 @@ pub async fn with_actor(
     next: axum::middleware::Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
+    // A NUL can only arrive in an address as %00; no page or filter means anything by it.
+    if parts
+        .uri
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"))
+    {
+        let message = "The web address contains a NUL character (%00): check the address";
+        return if parts.uri.path().starts_with("/api/") {
+            crate::error::problem(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                message,
+                serde_json::json!([]),
+            )
+        } else {
+            render_error_page(StatusCode::BAD_REQUEST, "There is a problem", message)
+        };
+    }
     let auth = match Auth::resolve(&parts, &state).await {
         Ok(auth) => auth,
         Err(e) => return e.into_response(),
     };
     parts.extensions.insert(auth.clone());
+    let is_api = parts.uri.path().starts_with("/api/");
     let response = next
         .run(axum::extract::Request::from_parts(parts, body))
         .await;
+    // A body over its route's limit was refused by the extractor with a bare message.
+    let response = if response.status() == StatusCode::PAYLOAD_TOO_LARGE && is_bare(&response) {
+        too_large(is_api)
+    } else {
+        response
+    };
     match (
         response.extensions().get::<ErrorPageContent>(),
         auth.actor.user(),
@@ -182,6 +207,38 @@ pub async fn with_actor(
             redrawn
         }
         _ => response,
+    }
+}
+
+/// A response from an extractor's rejection: plain text, not one of our pages or problems.
+fn is_bare(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
+}
+
+/// The answer to a request body over its route's limit, naming the limits.
+pub fn too_large(is_api: bool) -> Response {
+    let detail = format!(
+        "The request is larger than this service accepts: at most {} for a form and {} for an uploaded file",
+        crate::routes::size_in_words(crate::routes::FORM_BODY_LIMIT),
+        crate::routes::size_in_words(crate::routes::UPLOAD_BODY_LIMIT)
+    );
+    if is_api {
+        crate::error::problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            &detail,
+            serde_json::json!([]),
+        )
+    } else {
+        let mut r = render_error_page(StatusCode::PAYLOAD_TOO_LARGE, "There is a problem", &detail);
+        r.extensions_mut().insert(ErrorPageContent {
+            heading: "There is a problem".into(),
+            message: detail,
+        });
+        r
     }
 }
 

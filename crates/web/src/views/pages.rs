@@ -232,7 +232,7 @@ pub async fn sign_in(
     jar: CookieJar,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let form: SignInForm = read_form(&auth, &jar, &body)?;
+    let form: SignInForm = crate::auth::read_sign_in_form(&auth, &jar, &body)?;
     match state
         .app
         .sign_in(&form.email, &Password::new(form.password), &client.0)

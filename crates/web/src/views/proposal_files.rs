@@ -110,12 +110,29 @@ pub async fn import_preview(
         || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
     let mut multipart = multipart.map_err(|_| unreadable())?;
     let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
-        match field.name() {
-            Some("csrf_token") => csrf = field.text().await.map_err(|_| unreadable())?,
-            Some("file") => file = field.bytes().await.map_err(|_| unreadable())?.to_vec(),
-            _ => {}
+    let read = async {
+        while let Some(field) = multipart.next_field().await? {
+            match field.name() {
+                Some("csrf_token") => csrf = field.text().await?,
+                Some("file") => file = field.bytes().await?.to_vec(),
+                _ => {}
+            }
         }
+        Ok::<(), axum::extract::multipart::MultipartError>(())
+    };
+    if let Err(e) = read.await {
+        if e.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return Err(unreadable());
+        }
+        // The CSRF token may not have been read: show the form again, change nothing.
+        let message = format!(
+            "The file is larger than {}: use the template, which is far smaller",
+            crate::routes::size_in_words(crate::routes::UPLOAD_BODY_LIMIT)
+        );
+        let page = import_page(&state, &auth, id, None, vec![message]).await?;
+        let mut r = render_invalid(&page)?;
+        *r.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(r);
     }
     check_csrf(&auth, &jar, &csrf)?;
     if file.is_empty() {
@@ -132,7 +149,7 @@ pub async fn import_preview(
     }
     let preview = state
         .app
-        .preview_proposal_import(&auth.actor, id, &file)
+        .preview_proposal_import(&auth.actor, id, file)
         .await?;
     if preview.errors.is_empty() {
         render(&import_page(&state, &auth, id, Some(preview), Vec::new()).await?)
