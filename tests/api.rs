@@ -93,7 +93,7 @@ backend_tests! {
         assert_eq!(r.status(), 201);
         let user: serde_json::Value = r.json().await.unwrap();
         assert_eq!(user["organisation_name"], "Lewisham");
-        let audit: Vec<serde_json::Value> = client.get(app.url("/api/v1/audit?action=user.add&actor=admin")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let audit: Vec<serde_json::Value> = client.get(app.url("/api/v1/audit?action=user.add&actor=admin@mopac.example")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
         assert_eq!(audit.len(), 1);
         assert!(!audit[0]["after_json"].as_str().unwrap().contains("password"), "no password or hash in the log");
     }

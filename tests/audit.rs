@@ -14,7 +14,7 @@ backend_tests! {
             .send().await.unwrap();
         assert_eq!(r.status(), 303);
         let filter = lcpf_app::AuditFilter { entity_type: Some("organisation".into()), entity_id: Some(barnet.to_string()), ..Default::default() };
-        let page = app.app.audit_log(&Actor::System, &filter, 1).await.unwrap();
+        let page = app.app.audit_log(&Actor::System, &filter, None).await.unwrap();
         let record = page.records.first().expect("an audit record");
         assert_eq!(record.actor, ADMIN);
         assert_eq!(record.action, "organisation.update_contact");
@@ -41,9 +41,13 @@ backend_tests! {
 
     async fn the_audit_log_is_append_only_in_the_database(app: TestApp) {
         let pool = app.app.db().pool();
-        for sql in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
+        let mut statements = vec!["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"];
+        if app.backend == Backend::Postgres {
+            statements.push("TRUNCATE audit_log");
+        }
+        for sql in statements {
             let err = sqlx::query(sql).execute(pool).await.expect_err("the database must refuse");
-            assert!(err.to_string().contains("append-only"), "{err}");
+            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
         }
         assert!(app.audit_count().await > 0);
     }
@@ -76,9 +80,9 @@ backend_tests! {
     async fn sign_in_and_token_creation_are_audited(app: TestApp) {
         app.signed_in(VIEWER).await;
         app.token(VIEWER).await;
-        let page = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { actor: Some("board.member".into()), ..Default::default() }, 1).await.unwrap();
+        let page = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { actor: Some(VIEWER.to_uppercase()), ..Default::default() }, None).await.unwrap();
         assert!(page.records.iter().any(|r| r.action == "session.sign_in"));
-        let tokens = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("api_token.create".into()), ..Default::default() }, 1).await.unwrap();
+        let tokens = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("api_token.create".into()), ..Default::default() }, None).await.unwrap();
         assert_eq!(tokens.records.len(), 1);
         assert!(!tokens.records[0].after_json.as_deref().unwrap().contains("lcpf_"), "the token itself is never stored in the log");
     }

@@ -148,7 +148,7 @@ backend_tests! {
         assert_eq!(r.status(), 403);
         assert!(r.text().await.unwrap().contains("are locked"));
         assert_eq!(app.audit_count().await, before);
-        let decided = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("allocation.decide".into()), ..Default::default() }, 1).await.unwrap();
+        let decided = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("allocation.decide".into()), ..Default::default() }, None).await.unwrap();
         assert!(decided.records.iter().any(|r| r.summary.starts_with("PCD 79: £12,600,000 allocated to 32 boroughs")));
 
         // Next year's scenario can build on the decided year: a floor at 100% of 2019/20.

@@ -61,8 +61,10 @@ pub const PAGE_SIZE: i64 = 50;
 
 pub struct AuditPage {
     pub records: Vec<AuditRecord>,
-    pub page: i64,
-    pub has_next: bool,
+    /// The page starts just older than this record (none: the newest).
+    pub before: Option<i64>,
+    /// Pass as `before` for the next, older page (none: this is the last).
+    pub next_before: Option<i64>,
     pub actions: Vec<String>,
     pub entity_types: Vec<String>,
 }
@@ -72,25 +74,23 @@ impl App {
         &self,
         actor: &Actor,
         filter: &AuditFilter,
-        page: i64,
+        before: Option<i64>,
     ) -> AppResult<AuditPage> {
         authorise(actor, Permission::ViewAuditLog)?;
-        let page = page.max(1);
-        let mut conn = self.db().pool().acquire().await?;
-        let mut records = q::list(
-            &mut conn,
-            filter,
-            Some(PAGE_SIZE + 1),
-            (page - 1) * PAGE_SIZE,
-        )
-        .await?;
-        let has_next = records.len() as i64 > PAGE_SIZE;
+        let mut conn = self.db().begin_read().await?;
+        let mut records = q::list(&mut conn, filter, Some(PAGE_SIZE + 1), before).await?;
+        let more = records.len() as i64 > PAGE_SIZE;
         records.truncate(PAGE_SIZE as usize);
+        let next_before = if more {
+            records.last().map(|r| r.id)
+        } else {
+            None
+        };
         let (actions, entity_types) = q::facets(&mut conn).await?;
         Ok(AuditPage {
             records,
-            page,
-            has_next,
+            before,
+            next_before,
             actions,
             entity_types,
         })
@@ -100,7 +100,7 @@ impl App {
     pub async fn audit_log_csv(&self, actor: &Actor, filter: &AuditFilter) -> AppResult<Vec<u8>> {
         authorise(actor, Permission::ViewAuditLog)?;
         let mut conn = self.db().pool().acquire().await?;
-        let records = q::list(&mut conn, filter, None, 0).await?;
+        let records = q::list(&mut conn, filter, None, None).await?;
         let table: Vec<Vec<Cell>> = records
             .into_iter()
             .map(|r| {

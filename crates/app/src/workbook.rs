@@ -98,9 +98,11 @@ impl Workbook {
             let cell = match reader.next_cell() {
                 Ok(Some(cell)) => cell,
                 Ok(None) => break,
-                Err(_) => return Err(format!(
+                Err(_) => {
+                    return Err(format!(
                     "The “{name}” sheet could not be read: save the file again from Excel as .xlsx"
-                )),
+                ))
+                }
             };
             seen += 1;
             if seen.is_multiple_of(1024) && started.elapsed() > limits.time_budget {

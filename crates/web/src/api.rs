@@ -325,10 +325,12 @@ pub struct AuditParams {
     from: Option<String>,
     /// Last day (inclusive), YYYY-MM-DD.
     to: Option<String>,
-    page: Option<i64>,
+    /// Only records older than this id: pass the last id of one page to get the next.
+    before: Option<i64>,
 }
 
-/// Audit records, newest first, 50 a page (funder admin).
+/// Audit records, newest first, 50 a page (funder admin). `actor` is the person's e-mail
+/// address; for the next page pass `before` = the last record's id.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn audit(
     State(state): State<AppState>,
@@ -342,11 +344,11 @@ pub async fn audit(
         entity_id: p.entity_id.unwrap_or_default(),
         from: p.from.unwrap_or_default(),
         to: p.to.unwrap_or_default(),
-        page: None,
+        before: None,
     };
     let page = state
         .app
-        .audit_log(&auth.actor, &q.filter()?, p.page.unwrap_or(1))
+        .audit_log(&auth.actor, &q.filter()?, p.before)
         .await?;
     Ok(Json(page.records))
 }

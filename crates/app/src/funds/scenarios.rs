@@ -82,6 +82,9 @@ fn percentage(errors: &mut FieldErrors, field: &str, text: &str) -> Option<Perce
     }
 }
 
+/// The most scenarios one comparison shows side by side.
+pub const MAX_COMPARED: usize = 10;
+
 impl App {
     /// Builds a scenario from its inputs, runs the allocation engine and stores the result.
     pub async fn create_scenario(
@@ -317,6 +320,15 @@ impl App {
             return Err(AppError::invalid(
                 "scenario",
                 "Choose at least two scenarios to compare",
+            ));
+        }
+        if ids.len() > MAX_COMPARED {
+            return Err(AppError::invalid(
+                "scenario",
+                format!(
+                    "Choose at most {MAX_COMPARED} scenarios to compare side by side; {} were chosen",
+                    ids.len()
+                ),
             ));
         }
         let mut scenarios = Vec::new();

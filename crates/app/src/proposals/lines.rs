@@ -2,6 +2,26 @@
 
 use super::*;
 
+/// Lines a proposal may hold whatever its fund says: a fund's own cap may raise it (up to
+/// the 500 its setting allows), never lower what can be stored below this.
+pub const DEFAULT_LINE_CAP: usize = 200;
+
+/// Refuses a draft that would hold more lines than can be stored.
+async fn line_cap(conn: &mut AnyConnection, proposal: &Proposal, lines: usize) -> AppResult<()> {
+    let (_, _, rules) = rules_for(conn, proposal).await?;
+    let cap = rules
+        .max_lines
+        .map(|m| (m as usize).max(DEFAULT_LINE_CAP))
+        .unwrap_or(DEFAULT_LINE_CAP);
+    if lines > cap {
+        return Err(AppError::invalid(
+            "lines",
+            format!("A proposal may have at most {cap} lines; this would have {lines}"),
+        ));
+    }
+    Ok(())
+}
+
 impl App {
     /// Adds a line to the draft (`line_id` none) or replaces one. Entry errors change nothing;
     /// broken rules are saved and returned, to be fixed before submission.
@@ -28,7 +48,11 @@ impl App {
                 q::delete_line(&mut tx, lid).await?;
                 (Some(old), position)
             }
-            None => (None, q::next_position(&mut tx, draft.id).await?),
+            None => {
+                let count = q::lines(&mut tx, draft.id).await?.len();
+                line_cap(&mut tx, &proposal, count + 1).await?;
+                (None, q::next_position(&mut tx, draft.id).await?)
+            }
         };
         let new_id = q::insert_line(&mut tx, draft.id, position, &line).await?;
         record(
@@ -101,6 +125,7 @@ impl App {
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
         let period = period_of(&mut tx, &proposal).await?;
         let years = years_of(&period)?;
+        line_cap(&mut tx, &proposal, inputs.len()).await?;
         let mut errors = FieldErrors::new();
         let mut lines = Vec::new();
         for (i, input) in inputs.iter().enumerate() {

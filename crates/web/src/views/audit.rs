@@ -27,8 +27,9 @@ pub struct AuditQuery {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// Show records older than this one (the "Older" link).
     #[serde(default, skip_serializing)]
-    pub page: Option<String>,
+    pub before: Option<String>,
 }
 
 impl AuditQuery {
@@ -73,11 +74,8 @@ pub async fn browse(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     let filter = q.filter()?;
-    let page_number = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
-    let page = state
-        .app
-        .audit_log(&auth.actor, &filter, page_number)
-        .await?;
+    let before = q.before.as_deref().and_then(|p| p.parse().ok());
+    let page = state.app.audit_log(&auth.actor, &filter, before).await?;
     let query_string = serde_urlencoded::to_string(&q).unwrap_or_default();
     render(&AuditLogPage {
         layout: Layout::new(&auth, "Audit log", "audit"),
