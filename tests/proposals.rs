@@ -178,7 +178,7 @@ backend_tests! {
         let (_, html) = page(&funder, &app, &format!("/proposals/{id}")).await;
         assert!(html.contains("Now 120 victims a year."));
         // Everything above is in the audit log.
-        let log = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { entity_type: Some("proposal".into()), ..Default::default() }, 0).await.unwrap().records;
+        let log = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { entity_type: Some("proposal".into()), ..Default::default() }, None).await.unwrap().records;
         for action in ["proposal.line.add", "proposal.line.delete", "proposal.submit", "proposal.return", "proposal.approve", "proposal.variation", "proposal.comment", "proposal.line.update"] {
             assert!(log.iter().any(|r| r.action == action), "no {action} in the audit log");
         }

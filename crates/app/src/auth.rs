@@ -103,16 +103,43 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// When sign-in may be tried again, if `failures` (newest first, this attempt included) is
-/// over `limit`: the moment the `limit`-th most recent earlier failure leaves the window.
+/// When sign-in may be tried again, if `failures` (newest first) has reached `limit`: the
+/// moment the `limit`-th most recent failure leaves the window.
 fn paused_until(failures: &[String], limit: i64) -> Option<chrono::DateTime<chrono::Utc>> {
-    let nth = failures.get(usize::try_from(limit).ok()?)?;
+    let nth = failures.get(usize::try_from(limit).ok()?.checked_sub(1)?)?;
     let at = chrono::DateTime::parse_from_rfc3339(nth).ok()?;
     Some(at.with_timezone(&chrono::Utc) + chrono::Duration::minutes(FAILURE_WINDOW_MINUTES))
 }
 
 fn minutes_from_now(minutes: i64) -> String {
     lcpf_store::db::timestamp(chrono::Utc::now() + chrono::Duration::minutes(minutes))
+}
+
+/// Turns taken by key (an address, a client): holders of the same key go one at a time.
+/// In-process, like the one server that answers sign-ins; entries go when nobody waits.
+#[derive(Debug, Default)]
+pub struct Turns {
+    keys:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Holds a turn until dropped.
+pub struct Turn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Turns {
+    pub async fn turn(&self, key: &str) -> Turn {
+        let lock = {
+            let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget keys nobody holds or waits for, so the map stays small.
+            keys.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+            keys.entry(key.to_string()).or_default().clone()
+        };
+        Turn {
+            _guard: lock.lock_owned().await,
+        }
+    }
 }
 
 /// A session just begun: the cookie value and the token forms must carry.
@@ -131,11 +158,12 @@ impl App {
     /// Signs in with an e-mail address and password. A wrong address and a wrong password get
     /// the same answer, so the form does not tell anyone which addresses exist.
     ///
-    /// Every attempt is recorded as a failure and committed *before* the password is checked,
-    /// then counted: of any number of parallel guesses, at most [`MAX_FAILURES`] are checked
-    /// per address and [`MAX_CLIENT_FAILURES`] per client address (`client`, the caller's
-    /// network address), so neither guessing one password in parallel nor spraying one
-    /// password across many addresses gets past the pause.
+    /// Attempts for one address, and from one client address (`client`, the caller's network
+    /// address), take turns: each counts the failures before it, then checks its password and
+    /// records the outcome. Of any number of parallel guesses at most [`MAX_FAILURES`] are
+    /// checked per address and [`MAX_CLIENT_FAILURES`] per client, so neither guessing in
+    /// parallel nor spraying one password across many addresses gets past the pause, while
+    /// right passwords signed in at once all succeed.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -156,32 +184,43 @@ impl App {
         }
         errors.into_result()?;
         let email = email.trim().to_lowercase();
+        // Attempts for one address, and attempts from one client, are checked one at a time:
+        // each sees every earlier attempt's outcome before its own password is checked, so
+        // parallel guesses cannot slip past the count.
+        let _client_turn = self.sign_in_turns.turn(&format!("client:{client}")).await;
+        let _email_turn = self.sign_in_turns.turn(&format!("email:{email}")).await;
         let since = minutes_from_now(-FAILURE_WINDOW_MINUTES);
-        let attempt = {
+        let (by_email, by_client) = {
             let mut conn = self.db().pool().acquire().await?;
-            let attempt = q::record_attempt(&mut conn, &email, client, &lcpf_store::now()).await?;
-            let by_email =
-                q::recent_failures_for_email(&mut conn, &email, &since, MAX_FAILURES + 1).await?;
-            let by_client =
-                q::recent_failures_from_client(&mut conn, client, &since, MAX_CLIENT_FAILURES + 1)
-                    .await?;
-            let paused_until = [
-                paused_until(&by_email, MAX_FAILURES),
-                paused_until(&by_client, MAX_CLIENT_FAILURES),
-            ]
-            .into_iter()
-            .flatten()
-            .max();
-            if let Some(until) = paused_until {
-                q::set_attempt_outcome(&mut conn, attempt, q::AttemptOutcome::Refused).await?;
-                let retry_after_secs = (until - chrono::Utc::now()).num_seconds().max(1) as u64;
-                return Err(AppError::TooManyAttempts {
-                    retry_after_secs,
-                    until: until.to_rfc3339(),
-                });
-            }
-            attempt
+            (
+                q::recent_failures_for_email(&mut conn, &email, &since, MAX_FAILURES).await?,
+                q::recent_failures_from_client(&mut conn, client, &since, MAX_CLIENT_FAILURES)
+                    .await?,
+            )
         };
+        let paused_until = [
+            paused_until(&by_email, MAX_FAILURES),
+            paused_until(&by_client, MAX_CLIENT_FAILURES),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(until) = paused_until {
+            let mut conn = self.db().pool().acquire().await?;
+            q::record_attempt(
+                &mut conn,
+                &email,
+                client,
+                &lcpf_store::now(),
+                q::AttemptOutcome::Refused,
+            )
+            .await?;
+            let retry_after_secs = (until - chrono::Utc::now()).num_seconds().max(1) as u64;
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs,
+                until: until.to_rfc3339(),
+            });
+        }
         // The password is checked off the async workers and outside any transaction:
         // argon2 takes tens of milliseconds of CPU on purpose.
         let found = {
@@ -201,15 +240,19 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
         let Some(user) = user else {
-            let failures = {
-                let mut conn = self.db().pool().acquire().await?;
-                q::recent_failures_for_email(&mut conn, &email, &since, MAX_FAILURES).await?
-            };
+            let mut conn = self.db().pool().acquire().await?;
+            q::record_attempt(
+                &mut conn,
+                &email,
+                client,
+                &lcpf_store::now(),
+                q::AttemptOutcome::Failed,
+            )
+            .await?;
+            drop(conn);
             // Each failure in the window is answered more slowly: 200 ms, 400 ms, … up to 1 s.
-            tokio::time::sleep(Duration::from_millis(
-                200 * (failures.len() as u64).clamp(1, 5),
-            ))
-            .await;
+            let delay = 200 * (by_email.len() as u64 + 1).min(5);
+            tokio::time::sleep(Duration::from_millis(delay)).await;
             return Err(AppError::Invalid({
                 let mut e = FieldErrors::new();
                 e.add("email", "Enter a correct email address and password");
@@ -218,7 +261,7 @@ impl App {
         };
         let now = lcpf_store::now();
         let mut tx = self.db().begin().await?;
-        q::set_attempt_outcome(&mut tx, attempt, q::AttemptOutcome::Succeeded).await?;
+        q::record_attempt(&mut tx, &email, client, &now, q::AttemptOutcome::Succeeded).await?;
         q::delete_expired_sessions(&mut tx, &now).await?;
         let session = NewSession {
             token: new_secret(),

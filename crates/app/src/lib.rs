@@ -40,6 +40,8 @@ pub struct App {
     db: Db,
     /// Parsing uploads is CPU work: at most this many run at once, off the async workers.
     uploads: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Sign-in attempts take turns per address and per client (see `auth`).
+    sign_in_turns: std::sync::Arc<auth::Turns>,
 }
 
 /// How many uploaded files are parsed at the same time; the rest wait their turn.
@@ -53,6 +55,7 @@ impl App {
         let app = App {
             db,
             uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
+            sign_in_turns: Default::default(),
         };
         app.load_reference_data().await?;
         app.load_indicator_data().await?;

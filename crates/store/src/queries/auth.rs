@@ -111,8 +111,7 @@ pub async fn use_token(
     Ok(user)
 }
 
-/// How a sign-in attempt ended. An attempt is recorded as a failure before the password is
-/// checked, so parallel guesses are counted before any of them is answered.
+/// How a sign-in attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttemptOutcome {
     Failed = 0,
@@ -121,34 +120,22 @@ pub enum AttemptOutcome {
     Refused = 2,
 }
 
-/// Records an attempt as failed, committed at once (the caller passes the pool's connection,
-/// not a transaction), and returns its id.
 pub async fn record_attempt(
     conn: &mut AnyConnection,
     email: &str,
     client: &str,
     now: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO sign_in_attempts (email, client, at, succeeded) VALUES ($1, $2, $3, 0) RETURNING id",
+    outcome: AttemptOutcome,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sign_in_attempts (email, client, at, succeeded) VALUES ($1, $2, $3, $4)",
     )
     .bind(email)
     .bind(client)
     .bind(now)
-    .fetch_one(conn)
-    .await
-}
-
-pub async fn set_attempt_outcome(
-    conn: &mut AnyConnection,
-    id: i64,
-    outcome: AttemptOutcome,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sign_in_attempts SET succeeded = $2 WHERE id = $1")
-        .bind(id)
-        .bind(outcome as i64)
-        .execute(conn)
-        .await?;
+    .bind(outcome as i64)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
