@@ -53,6 +53,19 @@ enum Command {
     Demo,
     /// Apply database migrations and load reference data, then exit.
     Migrate,
+    /// Write a consistent copy of the (SQLite) database while the server keeps serving.
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup back in place of the (SQLite) database, after checking it. Stop the
+    /// server first; the replaced file is kept as <name>.before-restore.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -251,6 +264,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::open(&url()).await?;
             app.db().close().await;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let db = lcpf_store::Db::connect(&url()).await?;
+            lcpf_store::backup::backup(&db, &to).await?;
+            db.close().await;
+            let summary = lcpf_store::backup::check(&to).await?;
+            println!(
+                "backed up to {} (schema version {}, {} audit records)",
+                to.display(),
+                summary.schema_version,
+                summary.audit_records
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let database = lcpf_store::backup::sqlite_path(&url())?;
+            let summary = lcpf_store::backup::restore(&from, &database).await?;
+            println!(
+                "restored {} to {} (schema version {}, {} audit records); start the server to apply any newer migrations",
+                from.display(),
+                database.display(),
+                summary.schema_version,
+                summary.audit_records
+            );
             Ok(())
         }
         Command::User(cmd) => {

@@ -9,6 +9,7 @@
 //! permission checks: the application layer decides who may call them, and opens the
 //! transaction that holds a change and its audit record together.
 
+pub mod backup;
 pub mod db;
 pub mod migrations;
 pub mod queries;
