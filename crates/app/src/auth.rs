@@ -206,15 +206,8 @@ impl App {
         .flatten()
         .max();
         if let Some(until) = paused_until {
-            let mut conn = self.db().pool().acquire().await?;
-            q::record_attempt(
-                &mut conn,
-                &email,
-                client,
-                &lcpf_store::now(),
-                q::AttemptOutcome::Refused,
-            )
-            .await?;
+            self.record_attempt(&email, client, q::AttemptOutcome::Refused)
+                .await?;
             let retry_after_secs = (until - chrono::Utc::now()).num_seconds().max(1) as u64;
             return Err(AppError::TooManyAttempts {
                 retry_after_secs,
@@ -240,16 +233,8 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("password check failed: {e}")))?;
         let Some(user) = user else {
-            let mut conn = self.db().pool().acquire().await?;
-            q::record_attempt(
-                &mut conn,
-                &email,
-                client,
-                &lcpf_store::now(),
-                q::AttemptOutcome::Failed,
-            )
-            .await?;
-            drop(conn);
+            self.record_attempt(&email, client, q::AttemptOutcome::Failed)
+                .await?;
             // Each failure in the window is answered more slowly: 200 ms, 400 ms, … up to 1 s.
             let delay = 200 * (by_email.len() as u64 + 1).min(5);
             tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -292,6 +277,19 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok((current, session))
+    }
+
+    /// Records an attempt that opened no session (a session's own attempt is recorded in
+    /// its transaction).
+    async fn record_attempt(
+        &self,
+        email: &str,
+        client: &str,
+        outcome: q::AttemptOutcome,
+    ) -> AppResult<()> {
+        let mut conn = self.db().pool().acquire().await?;
+        q::record_attempt(&mut conn, email, client, &lcpf_store::now(), outcome).await?;
+        Ok(())
     }
 
     /// The user behind a session cookie, if the session is live and the user not disabled.

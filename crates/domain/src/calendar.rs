@@ -260,15 +260,7 @@ pub fn london_date_time(t: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
-/// The time of day in London, the GOV.UK way: `6:14am`, `midday`, `11:30pm`.
-pub fn london_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    clock_time(
-        t.with_timezone(&chrono_tz::Europe::London)
-            .naive_local()
-            .time(),
-    )
-}
-
+/// The time of day the GOV.UK way: `6:14am`, `midday`, `11:30pm`.
 fn clock_time(t: chrono::NaiveTime) -> String {
     use chrono::Timelike;
     match (t.hour(), t.minute()) {
@@ -395,9 +387,21 @@ mod tests {
             london_date_time(utc("2026-12-02T06:14:45Z")),
             "2 December 2026 at 6:14am"
         );
-        assert_eq!(london_time(utc("2026-07-01T11:00:00Z")), "midday");
-        assert_eq!(london_time(utc("2026-07-01T22:30:00Z")), "11:30pm");
-        assert_eq!(london_time(utc("2026-01-01T00:00:00Z")), "midnight");
-        assert_eq!(london_time(utc("2026-01-01T00:05:00Z")), "12:05am");
+        assert_eq!(
+            london_date_time(utc("2026-07-01T11:00:00Z")),
+            "1 July 2026 at midday"
+        );
+        assert_eq!(
+            london_date_time(utc("2026-07-01T22:30:00Z")),
+            "1 July 2026 at 11:30pm"
+        );
+        assert_eq!(
+            london_date_time(utc("2026-01-01T00:00:00Z")),
+            "1 January 2026 at midnight"
+        );
+        assert_eq!(
+            london_date_time(utc("2026-01-01T00:05:00Z")),
+            "1 January 2026 at 12:05am"
+        );
     }
 }

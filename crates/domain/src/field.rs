@@ -114,12 +114,6 @@ pub fn check_text(value: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Free text that may be empty, checked by [`check_text`]; the error names the field.
-pub fn free_text(value: &str, what: &str, max: usize) -> Result<String, String> {
-    check_text(value, max).map_err(|e| format!("{} {e}", capitalise(what)))?;
-    Ok(value.trim().to_string())
-}
-
 /// Optional text: empty becomes `None`.
 pub fn optional_text(value: &str, what: &str, max: usize) -> Result<Option<String>, String> {
     if value.trim().is_empty() {
@@ -170,10 +164,10 @@ mod tests {
             required_text("a\0b", "a name", 10),
             Err("A name must not contain control characters (found U+0000): type or paste plain text".into())
         );
-        assert!(free_text("line one\nline two\ttabbed", "an activity", 100).is_ok());
+        assert!(check_text("line one\nline two\ttabbed", 100).is_ok());
         assert_eq!(
-            free_text("abcd", "an activity", 3),
-            Err("An activity must be 3 characters or fewer (it has 4)".into())
+            check_text("abcd", 3),
+            Err("must be 3 characters or fewer (it has 4)".into())
         );
     }
 }

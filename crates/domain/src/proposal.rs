@@ -219,7 +219,19 @@ pub struct ProposalRules {
     pub envelope: Option<Money>,
 }
 
+/// The most lines any proposal may hold, whatever its fund says: a fund's own cap may raise
+/// it (its setting allows up to 500), and below it a fund's cap is a rule broken, not a
+/// limit on what can be saved.
+pub const DEFAULT_LINE_LIMIT: usize = 200;
+
 impl ProposalRules {
+    /// The most lines a draft may hold: the fund's cap when it is higher than
+    /// [`DEFAULT_LINE_LIMIT`], otherwise that default.
+    pub fn line_limit(&self) -> usize {
+        self.max_lines
+            .map_or(DEFAULT_LINE_LIMIT, |m| (m as usize).max(DEFAULT_LINE_LIMIT))
+    }
+
     /// The fund's rule that refuses police officer posts and MPS spending, if it has one.
     pub fn police_rule(&self) -> Option<&str> {
         self.eligibility

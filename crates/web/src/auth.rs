@@ -164,7 +164,9 @@ pub fn read_sign_in_form<T: DeserializeOwned>(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     check_csrf(auth, jar, submitted)?;
-    // A NUL (or other control character) is refused the same way on both databases.
+    // A NUL is refused here, for every field of every form, the same way on both databases
+    // (PostgreSQL cannot store one); other control characters are refused with each field's
+    // own rules (`lcpf_domain::field::check_text`).
     let mut errors = lcpf_domain::FieldErrors::new();
     for (k, v) in &pairs {
         if v.chars().any(|c| c == '\0') {

@@ -316,36 +316,20 @@ impl LineInput {
             })
             .enumerate()
             .map(|(i, o)| {
-                let field = format!("smart_outcomes[{i}]");
+                let mut part = |name: &str, what: &str, value: &str| {
+                    text(
+                        &mut e,
+                        &format!("smart_outcomes[{i}].{name}"),
+                        what,
+                        value,
+                        1000,
+                    )
+                };
                 SmartOutcome {
-                    outcome: text(
-                        &mut e,
-                        &format!("{field}.outcome"),
-                        "The outcome",
-                        &o.outcome,
-                        1000,
-                    ),
-                    measure: text(
-                        &mut e,
-                        &format!("{field}.measure"),
-                        "The measure",
-                        &o.measure,
-                        1000,
-                    ),
-                    baseline: text(
-                        &mut e,
-                        &format!("{field}.baseline"),
-                        "The baseline",
-                        &o.baseline,
-                        1000,
-                    ),
-                    target: text(
-                        &mut e,
-                        &format!("{field}.target"),
-                        "The target",
-                        &o.target,
-                        1000,
-                    ),
+                    outcome: part("outcome", "The outcome", &o.outcome),
+                    measure: part("measure", "The measure", &o.measure),
+                    baseline: part("baseline", "The baseline", &o.baseline),
+                    target: part("target", "The target", &o.target),
                 }
             })
             .collect();

@@ -2,21 +2,15 @@
 
 use super::*;
 
-/// Lines a proposal may hold whatever its fund says: a fund's own cap may raise it (up to
-/// the 500 its setting allows), never lower what can be stored below this.
-pub const DEFAULT_LINE_CAP: usize = 200;
-
-/// Refuses a draft that would hold more lines than can be stored.
-async fn line_cap(conn: &mut AnyConnection, proposal: &Proposal, lines: usize) -> AppResult<()> {
+/// Refuses a draft that would hold more lines than any proposal may (the domain's
+/// [`ProposalRules::line_limit`](lcpf_domain::proposal::ProposalRules::line_limit)).
+async fn line_limit(conn: &mut AnyConnection, proposal: &Proposal, lines: usize) -> AppResult<()> {
     let (_, _, rules) = rules_for(conn, proposal).await?;
-    let cap = rules
-        .max_lines
-        .map(|m| (m as usize).max(DEFAULT_LINE_CAP))
-        .unwrap_or(DEFAULT_LINE_CAP);
-    if lines > cap {
+    let limit = rules.line_limit();
+    if lines > limit {
         return Err(AppError::invalid(
             "lines",
-            format!("A proposal may have at most {cap} lines; this would have {lines}"),
+            format!("A proposal may have at most {limit} lines; this would have {lines}"),
         ));
     }
     Ok(())
@@ -49,8 +43,8 @@ impl App {
                 (Some(old), position)
             }
             None => {
-                let count = q::lines(&mut tx, draft.id).await?.len();
-                line_cap(&mut tx, &proposal, count + 1).await?;
+                let count = q::line_count(&mut tx, draft.id).await?;
+                line_limit(&mut tx, &proposal, count as usize + 1).await?;
                 (None, q::next_position(&mut tx, draft.id).await?)
             }
         };
@@ -125,7 +119,7 @@ impl App {
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
         let period = period_of(&mut tx, &proposal).await?;
         let years = years_of(&period)?;
-        line_cap(&mut tx, &proposal, inputs.len()).await?;
+        line_limit(&mut tx, &proposal, inputs.len()).await?;
         let mut errors = FieldErrors::new();
         let mut lines = Vec::new();
         for (i, input) in inputs.iter().enumerate() {

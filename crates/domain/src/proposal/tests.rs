@@ -278,3 +278,14 @@ fn versions_compare_line_by_line() {
     assert_eq!(rows.len(), 19);
     assert!(rows.windows(2).all(|w| w[0].number < w[1].number));
 }
+
+#[test]
+fn a_funds_cap_raises_the_line_limit_but_never_lowers_it() {
+    let rules = |max_lines| ProposalRules {
+        max_lines,
+        ..ProposalRules::default()
+    };
+    assert_eq!(rules(None).line_limit(), DEFAULT_LINE_LIMIT);
+    assert_eq!(rules(Some(20)).line_limit(), DEFAULT_LINE_LIMIT);
+    assert_eq!(rules(Some(500)).line_limit(), 500);
+}

@@ -483,6 +483,13 @@ pub async fn line_position(
         .transpose()
 }
 
+pub async fn line_count(conn: &mut AnyConnection, version_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM proposal_lines WHERE version_id = $1")
+        .bind(version_id)
+        .fetch_one(conn)
+        .await
+}
+
 pub async fn next_position(conn: &mut AnyConnection, version_id: i64) -> sqlx::Result<i64> {
     let max: Option<i64> =
         sqlx::query_scalar("SELECT MAX(position) FROM proposal_lines WHERE version_id = $1")
