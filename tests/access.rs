@@ -42,7 +42,11 @@ async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
         priority: "Neighbourhood Policing".into(),
         ..Default::default()
     };
-    let (line_id, _) = app.app.save_line(&system, p.id, None, &line).await.unwrap();
+    let (line_id, _) = app
+        .app
+        .save_line(&system, p.id, None, &line, None)
+        .await
+        .unwrap();
     (p.id, line_id)
 }
 

@@ -315,4 +315,70 @@ backend_tests! {
             assert_eq!(r.await.unwrap(), Vec::<u16>::new(), "every read succeeded, none dropped");
         }
     }
+
+    async fn a_change_from_a_stale_copy_is_refused_with_what_changed(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let token = app.token(BD_OFFICER).await;
+        let client = app.client();
+        let url = app.url(&format!("/api/v1/proposals/{id}"));
+        let read = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let etag = read.headers()["etag"].to_str().unwrap().to_string();
+        let body: serde_json::Value = read.json().await.unwrap();
+        assert_eq!(etag, format!("\"{}\"", body["revision"]));
+        // A comment changes nothing a save could overwrite: the revision stays.
+        let r = client.post(app.url(&format!("/api/v1/proposals/{id}/comments"))).bearer_auth(&token).json(&serde_json::json!({"comment": "Just a note"})).send().await.unwrap();
+        assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
+        // Two clients read the same revision; the first to save wins.
+        let first = serde_json::json!([{"number": "1.1", "title": "First client's line", "priority": "Neighbourhood Policing"}]);
+        let second = serde_json::json!([{"number": "1.1", "title": "Second client's line", "priority": "Neighbourhood Policing"}]);
+        let lines = app.url(&format!("/api/v1/proposals/{id}/lines"));
+        let r = client.put(&lines).bearer_auth(&token).header("if-match", &etag).json(&first).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let before = app.audit_count().await;
+        let r = client.put(&lines).bearer_auth(&token).header("if-match", &etag).json(&second).send().await.unwrap();
+        assert_eq!(r.status(), 409);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = r.json().await.unwrap();
+        let changes = problem["errors"]["changes"].as_array().unwrap();
+        assert!(changes.iter().any(|c| c.as_str().unwrap().contains("Replaced through the API")), "{problem}");
+        assert_eq!(app.audit_count().await, before, "the refused change wrote nothing");
+        let now: serde_json::Value = client.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(now["lines"][0]["title"], "First client's line");
+        // Submitting from the stale copy is refused too; with the fresh ETag it goes ahead.
+        let r = client.post(app.url(&format!("/api/v1/proposals/{id}/submit"))).bearer_auth(&token).header("if-match", &etag).send().await.unwrap();
+        assert_eq!(r.status(), 409);
+        // Without If-Match a client takes its chances, as before.
+        let r = client.put(&lines).bearer_auth(&token).json(&second).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    async fn a_stale_line_form_is_explained_not_404(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let (bd, csrf) = app.signed_in(BD_OFFICER).await;
+        let view = app.app.proposal(&lcpf_app::Actor::System, id, None).await.unwrap();
+        let (line_id, line) = view.lines[0].clone();
+        let form = bd.get(app.url(&format!("/proposals/{id}/lines/{line_id}/edit"))).send().await.unwrap().text().await.unwrap();
+        let marker = "name=\"revision\" value=\"";
+        let start = form.find(marker).expect("the form carries its revision") + marker.len();
+        let revision = form[start..start + form[start..].find('"').unwrap()].to_string();
+        assert_eq!(revision, view.revision.to_string());
+        // Meanwhile a colleague replaces every line (their ids change).
+        let token = app.token(BD_OFFICER).await;
+        let r = app.client().put(app.url(&format!("/api/v1/proposals/{id}/lines"))).bearer_auth(&token)
+            .json(&serde_json::json!([{"number": "1.1", "title": "A colleague's line", "priority": "Neighbourhood Policing"}])).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let number = line.number.to_string();
+        let r = bd.post(app.url(&format!("/proposals/{id}/lines/{line_id}")))
+            .form(&[("csrf_token", csrf.as_str()), ("revision", revision.as_str()), ("number", number.as_str()), ("title", "My change"), ("priority", "Neighbourhood Policing")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 409);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Someone else changed this first") && page.contains("Replaced through the API"), "{page}");
+        let r = bd.post(app.url(&format!("/proposals/{id}/lines/{line_id}/delete")))
+            .form(&[("csrf_token", csrf.as_str()), ("revision", revision.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 409);
+        let after = app.app.proposal(&lcpf_app::Actor::System, id, None).await.unwrap();
+        assert_eq!(after.lines.len(), 1);
+        assert_eq!(after.lines[0].1.title, "A colleague's line");
+    }
 }

@@ -213,7 +213,7 @@ backend_tests! {
         full.partners = vec![lcpf_app::proposals::ContributorInput { name: "Barking Town Centre BID".into(), amounts: [("2018/19".to_string(), "£1,000".to_string())].into(), in_kind: "CCTV monitoring".into(), ..Default::default() }];
         full.smart_outcomes = vec![lcpf_app::proposals::SmartOutcomeInput { outcome: "Less shoplifting".into(), measure: "Recorded shoplifting offences".into(), baseline: "410 in 2016/17".into(), target: "350 in 2017/18".into() }];
         full.years[0].cost = "£0".into();
-        app.app.save_line(&app.actor(BD_OFFICER).await, id, None, &full).await.unwrap();
+        app.app.save_line(&app.actor(BD_OFFICER).await, id, None, &full, None).await.unwrap();
         let before = app.app.proposal(&system, id, None).await.unwrap();
         let r = bd.get(app.url(&format!("/proposals/{id}/proposal.xlsx"))).send().await.unwrap();
         assert_eq!(r.status(), 200);

@@ -396,6 +396,7 @@ pub mod proposals {
                 proposal.id,
                 &inputs,
                 &format!("Demo data. {}", demo.assumptions.join(" ")),
+                None,
             )
             .await?;
             // The assumptions, where the borough and the funder will read them.

@@ -24,6 +24,13 @@ pub enum AppError {
         retry_after_secs: u64,
         until: String,
     },
+    /// Someone else changed the record after it was read; nothing was saved. `changes` says
+    /// what changed since, oldest first.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        changes: Vec<String>,
+    },
     /// Anything unexpected: logged with its cause, shown as a plain error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lcpf_app::proposals::{LineInput, Overview, ProposalView};
@@ -44,11 +44,15 @@ pub struct ProposalDetail {
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<RuleProblem>,
     pub comments: Vec<Comment>,
+    /// The revision read (also the `ETag`): send it back as `If-Match` with a change, and a
+    /// change to a proposal someone else changed since is refused with 409 and what changed.
+    pub revision: i64,
 }
 
 impl From<ProposalView> for ProposalDetail {
     fn from(v: ProposalView) -> Self {
         ProposalDetail {
+            revision: v.revision,
             status: v.status(),
             proposal: v.proposal,
             period: v.period,
@@ -73,17 +77,43 @@ pub struct VersionParam {
 }
 
 /// A proposal: funder staff see submitted versions, the borough's own officers every version.
-#[utoipa::path(get, path = "/api/v1/proposals/{id}", params(("id" = i64, Path), VersionParam), responses((status = 200, body = ProposalDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+/// The `ETag` header is its revision.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", params(("id" = i64, Path), VersionParam), responses((status = 200, body = ProposalDetail, headers(("ETag" = String, description = "The revision, for If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn proposal(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     Query(q): Query<VersionParam>,
-) -> Result<Json<ProposalDetail>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "The proposal")?;
-    Ok(Json(
-        state.app.proposal(&auth.actor, id, q.version).await?.into(),
-    ))
+    let view: ProposalDetail = state.app.proposal(&auth.actor, id, q.version).await?.into();
+    Ok(with_etag(view))
+}
+
+/// A proposal as JSON with its revision as the `ETag`.
+fn with_etag(view: ProposalDetail) -> Response {
+    let etag = format!("\"{}\"", view.revision);
+    let mut r = Json(view).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+/// The revision an `If-Match` header names (`"12"`); none when absent or `*`. A value that
+/// is not one of our ETags matches no revision, so the change is refused as stale.
+fn if_match(headers: &HeaderMap) -> Option<i64> {
+    let value = headers.get(header::IF_MATCH)?.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return None;
+    }
+    Some(
+        value
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .unwrap_or(-1),
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -117,11 +147,12 @@ pub struct SaveResult {
 }
 
 /// Replaces every line of the draft, all or nothing (the borough's own officers).
-#[utoipa::path(put, path = "/api/v1/proposals/{id}/lines", params(("id" = i64, Path)), request_body = Vec<LineInput>, responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/proposals/{id}/lines", params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The revision read (ETag): refused with 409 if the proposal changed since")), request_body = Vec<LineInput>, responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn replace_lines(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SaveResult>, ApiError> {
     require_bearer(&auth)?;
@@ -129,7 +160,13 @@ pub async fn replace_lines(
     let lines: Vec<LineInput> = json_body(&body)?;
     let problems = state
         .app
-        .replace_lines(&auth.actor, id, &lines, "Replaced through the API")
+        .replace_lines(
+            &auth.actor,
+            id,
+            &lines,
+            "Replaced through the API",
+            if_match(&headers),
+        )
         .await?;
     Ok(Json(SaveResult { problems }))
 }
@@ -148,10 +185,12 @@ async fn step(
     state: &AppState,
     auth: &Auth,
     id: &str,
+    headers: &HeaderMap,
     body: &Bytes,
     step: &str,
 ) -> Result<Response, ApiError> {
     require_bearer(auth)?;
+    let expected = if_match(headers);
     let id = parse_id(id, "The proposal")?;
     let input: StepRequest = if body.is_empty() {
         StepRequest::default()
@@ -160,17 +199,26 @@ async fn step(
     };
     let actor = &auth.actor;
     match step {
-        "submit" => state.app.submit_proposal(actor, id).await.map(|_| ())?,
-        "return" => state.app.return_proposal(actor, id, &input.comment).await?,
+        "submit" => state
+            .app
+            .submit_proposal(actor, id, expected)
+            .await
+            .map(|_| ())?,
+        "return" => {
+            state
+                .app
+                .return_proposal(actor, id, &input.comment, expected)
+                .await?
+        }
         "approve" => {
             state
                 .app
-                .approve_proposal(actor, id, &input.comment)
+                .approve_proposal(actor, id, &input.comment, expected)
                 .await?
         }
         "variation" => state
             .app
-            .start_variation(actor, id, &input.reason)
+            .start_variation(actor, id, &input.reason, expected)
             .await
             .map(|_| ())?,
         _ => {
@@ -181,15 +229,15 @@ async fn step(
         }
     }
     let view: ProposalDetail = state.app.proposal(actor, id, None).await?.into();
-    Ok(Json(view).into_response())
+    Ok(with_etag(view))
 }
 
 macro_rules! api_step {
     ($name:ident, $path:literal, $step:literal, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, params(("id" = i64, Path)), request_body = StepRequest, responses((status = 200, body = ProposalDetail), (status = 403, body = Problem), (status = 422, body = Problem)))]
-        pub async fn $name(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
-            step(&state, &auth, &id, &body, $step).await
+        #[utoipa::path(post, path = $path, params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The revision read (ETag): refused with 409 if the proposal changed since")), request_body = StepRequest, responses((status = 200, body = ProposalDetail), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+        pub async fn $name(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+            step(&state, &auth, &id, &headers, &body, $step).await
         }
     };
 }
@@ -278,6 +326,7 @@ pub async fn import(
     auth: Auth,
     Path(id): Path<String>,
     Query(q): Query<ImportParams>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
@@ -303,8 +352,9 @@ pub async fn import(
             id,
             &preview.lines,
             "Imported from a spreadsheet",
+            if_match(&headers),
         )
         .await?;
     let view: ProposalDetail = state.app.proposal(&auth.actor, id, None).await?.into();
-    Ok(Json(view).into_response())
+    Ok(with_etag(view))
 }

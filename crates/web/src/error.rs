@@ -41,6 +41,15 @@ impl IntoResponse for PageError {
                 format!("{what} was not found. If you typed the web address, check it is correct."),
             ),
             PageError::App(AppError::Invalid(errors)) => (StatusCode::BAD_REQUEST, "There is a problem", errors.to_string()),
+            PageError::App(AppError::Conflict { message, changes }) => (
+                StatusCode::CONFLICT,
+                "Someone else changed this first",
+                if changes.is_empty() {
+                    format!("{message}.")
+                } else {
+                    format!("{message}. Changed since: {}.", changes.join("; "))
+                },
+            ),
             PageError::App(AppError::TooManyAttempts { retry_after_secs, until }) => {
                 let when = chrono::DateTime::parse_from_rfc3339(&until)
                     .map(|t| lcpf_domain::calendar::london_date_time(t.with_timezone(&chrono::Utc)))
@@ -151,6 +160,12 @@ impl IntoResponse for ApiError {
                 "Too many requests",
                 &format!("try again in {retry_after_secs} seconds, at {until}"),
                 json!([]),
+            ),
+            AppError::Conflict { message, changes } => problem(
+                StatusCode::CONFLICT,
+                "Changed since it was read",
+                &message,
+                json!({ "changes": changes }),
             ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");

@@ -1,5 +1,6 @@
 //! Changing a draft's lines: one at a time from the form, or all at once (import, API).
 
+use super::revision::check_revision;
 use super::*;
 
 /// Refuses a draft that would hold more lines than any proposal may (the domain's
@@ -25,9 +26,11 @@ impl App {
         proposal_id: i64,
         line_id: Option<i64>,
         input: &LineInput,
+        expected: Option<i64>,
     ) -> AppResult<(i64, Vec<Problem>)> {
         let mut tx = self.db().begin().await?;
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let period = period_of(&mut tx, &proposal).await?;
         let line = input.parse(&years_of(&period)?)?;
         let (before, position) = match line_id {
@@ -82,9 +85,11 @@ impl App {
         actor: &Actor,
         proposal_id: i64,
         line_id: i64,
+        expected: Option<i64>,
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let (_, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let existing = q::lines(&mut tx, draft.id).await?;
         let Some((_, old)) = existing.into_iter().find(|(i, _)| *i == line_id) else {
             return Err(AppError::NotFound("The line".into()));
@@ -114,9 +119,11 @@ impl App {
         proposal_id: i64,
         inputs: &[LineInput],
         how: &str,
+        expected: Option<i64>,
     ) -> AppResult<Vec<Problem>> {
         let mut tx = self.db().begin().await?;
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let period = period_of(&mut tx, &proposal).await?;
         let years = years_of(&period)?;
         line_limit(&mut tx, &proposal, inputs.len()).await?;

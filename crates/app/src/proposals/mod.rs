@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod input;
 mod lines;
+mod revision;
 mod settings;
 mod workflow;
 
@@ -62,6 +63,9 @@ pub struct ProposalView {
     pub can_edit: bool,
     pub can_review: bool,
     pub can_vary: bool,
+    /// Which change this view shows (the API's ETag; forms send it back): a change made
+    /// from an older revision is refused with what changed since.
+    pub revision: i64,
 }
 
 impl ProposalView {
@@ -470,7 +474,9 @@ async fn view(
     let can_edit = own && latest_is(state::DRAFT);
     let can_review = may(actor, Permission::ReviewProposals) && latest_is(state::SUBMITTED);
     let can_vary = own && latest_is(state::APPROVED);
+    let revision = revision::revision(conn, proposal.id).await?;
     Ok(ProposalView {
+        revision,
         proposal,
         eligibility: fund.eligibility.clone(),
         max_lines: fund.max_lines_per_proposal,

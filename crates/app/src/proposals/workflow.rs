@@ -3,13 +3,20 @@
 use super::lines::{
     check_version, draft_for_change, problems_as_errors, replace_all, submitted_version,
 };
+use super::revision::check_revision;
 use super::*;
 
 impl App {
     /// Submits the draft to the funder. Refused, with every problem, while any rule is broken.
-    pub async fn submit_proposal(&self, actor: &Actor, proposal_id: i64) -> AppResult<Version> {
+    pub async fn submit_proposal(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        expected: Option<i64>,
+    ) -> AppResult<Version> {
         let mut tx = self.db().begin().await?;
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let problems = check_version(&mut tx, &proposal, draft.id).await?;
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems_as_errors(&problems)));
@@ -33,10 +40,12 @@ impl App {
         actor: &Actor,
         proposal_id: i64,
         comment: &str,
+        expected: Option<i64>,
     ) -> AppResult<()> {
         authorise(actor, Permission::ReviewProposals)?;
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let submitted = submitted_version(&mut tx, &proposal).await?;
         let body = comment_text(comment)?;
         move_on(
@@ -61,10 +70,12 @@ impl App {
         actor: &Actor,
         proposal_id: i64,
         comment: &str,
+        expected: Option<i64>,
     ) -> AppResult<()> {
         authorise(actor, Permission::ReviewProposals)?;
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let submitted = submitted_version(&mut tx, &proposal).await?;
         let problems = check_version(&mut tx, &proposal, submitted.id).await?;
         if !problems.is_empty() {
@@ -93,6 +104,7 @@ impl App {
         actor: &Actor,
         proposal_id: i64,
         reason: &str,
+        expected: Option<i64>,
     ) -> AppResult<Version> {
         let mut tx = self.db().begin().await?;
         let proposal = find(&mut tx, proposal_id).await?;
@@ -102,6 +114,7 @@ impl App {
                 organisation_id: proposal.organisation_id,
             },
         )?;
+        check_revision(&mut tx, proposal_id, expected).await?;
         let versions = q::versions(&mut tx, proposal_id).await?;
         let Some(latest) = versions.last().filter(|v| v.state == state::APPROVED) else {
             return Err(AppError::invalid(

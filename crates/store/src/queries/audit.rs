@@ -129,6 +129,49 @@ pub async fn list(
     rows.into_iter().map(map).collect()
 }
 
+/// The id of the latest record about one thing, leaving out `ignoring` (an action that does
+/// not change it, such as a comment): the thing's revision. 0 when there is none.
+pub async fn latest_change(
+    conn: &mut AnyConnection,
+    entity_type: &str,
+    entity_id: &str,
+    ignoring: &str,
+) -> sqlx::Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(id) FROM audit_log WHERE entity_type = $1 AND entity_id = $2 AND action <> $3",
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(ignoring)
+    .fetch_one(conn)
+    .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// The records about one thing after the record `after`, oldest first, at most `limit`
+/// (leaving out `ignoring`): what changed since someone last read it.
+pub async fn changes_after(
+    conn: &mut AnyConnection,
+    entity_type: &str,
+    entity_id: &str,
+    ignoring: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor_user_id, actor, action, entity_type, entity_id, summary, before_json, after_json FROM audit_log \
+         WHERE entity_type = $1 AND entity_id = $2 AND action <> $3 AND id > $4 ORDER BY id LIMIT $5",
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(ignoring)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map).collect()
+}
+
 pub async fn count(conn: &mut AnyConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
         .fetch_one(conn)

@@ -483,6 +483,16 @@ pub async fn line_position(
         .transpose()
 }
 
+/// Takes the proposal's row lock until the transaction ends (SQLite's writer lock already
+/// covers it), so two changes to one proposal are checked against its revision one at a time.
+pub async fn lock(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE proposals SET id = id WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn line_count(conn: &mut AnyConnection, version_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM proposal_lines WHERE version_id = $1")
         .bind(version_id)

@@ -163,6 +163,8 @@ pub async fn import_preview(
 pub struct ConfirmForm {
     #[serde(default)]
     lines: String,
+    #[serde(default)]
+    revision: String,
 }
 
 /// Step 2: the previewed lines, checked again and saved whole.
@@ -189,7 +191,13 @@ pub async fn import(
     };
     match state
         .app
-        .replace_lines(&auth.actor, id, &lines, "Imported from a spreadsheet")
+        .replace_lines(
+            &auth.actor,
+            id,
+            &lines,
+            "Imported from a spreadsheet",
+            super::proposals::form_revision(&form.revision),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/proposals/{id}?saved=imported")).into_response()),

@@ -216,6 +216,13 @@ fn line_from_pairs(pairs: &[(String, String)], years: &[String]) -> LineInput {
     }
 }
 
+fn revision_in(pairs: &[(String, String)]) -> Option<i64> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "revision")
+        .and_then(|(_, v)| super::proposals::form_revision(v))
+}
+
 async fn save(
     state: &AppState,
     auth: &Auth,
@@ -229,7 +236,12 @@ async fn save(
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
     let mut input = line_from_pairs(&pairs, &years);
     input.categories.retain(|c| !c.trim().is_empty());
-    match state.app.save_line(&auth.actor, id, line_id, &input).await {
+    let expected = revision_in(&pairs);
+    match state
+        .app
+        .save_line(&auth.actor, id, line_id, &input, expected)
+        .await
+    {
         Ok((_, problems)) => {
             let anchor = if problems.is_empty() {
                 String::new()
@@ -240,7 +252,12 @@ async fn save(
         }
         Err(e) => {
             let errors = field_errors(e)?;
-            render_invalid(&form_page(state, auth, id, line_id, Some(input), errors).await?)
+            let mut page = form_page(state, auth, id, line_id, Some(input), errors).await?;
+            // Nothing was saved: the form stays tied to the revision it was drawn from.
+            if let Some(revision) = expected {
+                page.view.revision = revision;
+            }
+            render_invalid(&page)
         }
     }
 }
@@ -277,8 +294,11 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     let line = parse_id(&line, "The line")?;
-    let _: Vec<(String, String)> = read_form(&auth, &jar, &body)?;
-    state.app.delete_line(&auth.actor, id, line).await?;
+    let pairs: Vec<(String, String)> = read_form(&auth, &jar, &body)?;
+    state
+        .app
+        .delete_line(&auth.actor, id, line, revision_in(&pairs))
+        .await?;
     Ok(Redirect::to(&format!("/proposals/{id}?saved=deleted")).into_response())
 }
 

@@ -339,6 +339,15 @@ pub async fn print(
     )
 }
 
+/// The revision a form was drawn from (its hidden `revision` field): none when the form
+/// carries none; text that is not a revision matches none, so the change is refused as stale.
+pub(super) fn form_revision(text: &str) -> Option<i64> {
+    match text.trim() {
+        "" => None,
+        t => Some(t.parse().unwrap_or(-1)),
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct ActionForm {
     #[serde(default)]
@@ -349,6 +358,8 @@ pub struct ActionForm {
     line_number: String,
     #[serde(default)]
     period_id: String,
+    #[serde(default)]
+    revision: String,
 }
 
 /// Runs one workflow step; on refusal for what was entered, the page again with the errors.
@@ -360,13 +371,28 @@ async fn act(
     step: &str,
 ) -> Result<Response, PageError> {
     let actor = &auth.actor;
+    let expected = form_revision(&form.revision);
     let result = match step {
-        "submitted" => state.app.submit_proposal(actor, id).await.map(|_| ()),
-        "returned" => state.app.return_proposal(actor, id, &form.comment).await,
-        "approved" => state.app.approve_proposal(actor, id, &form.comment).await,
+        "submitted" => state
+            .app
+            .submit_proposal(actor, id, expected)
+            .await
+            .map(|_| ()),
+        "returned" => {
+            state
+                .app
+                .return_proposal(actor, id, &form.comment, expected)
+                .await
+        }
+        "approved" => {
+            state
+                .app
+                .approve_proposal(actor, id, &form.comment, expected)
+                .await
+        }
         "variation" => state
             .app
-            .start_variation(actor, id, &form.reason)
+            .start_variation(actor, id, &form.reason, expected)
             .await
             .map(|_| ()),
         _ => {
