@@ -356,9 +356,8 @@ mod input_order {
                 } else {
                     assert_eq!(status, 303, "{} {path}: a signed-out visitor with a bad form", spec.method);
                 }
-                // Signed in as someone who may not: refused, not corrected. (Pages only: an API
-                // body that is not JSON is still answered 422 before the permission is known.)
-                if spec.audience != Audience::SignedIn && !spec.is_api() {
+                // Signed in as someone who may not: refused, not corrected.
+                if spec.audience != Audience::SignedIn {
                     let r = send(&client, spec.is_api().then_some(token.as_str()), &csrf).send().await.unwrap();
                     let status = r.status().as_u16();
                     if !(status == 403 || status == 404) {

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lcpf_app::access::Permission;
 use lcpf_app::auth::Password;
 use lcpf_app::organisations::{ContactInput, OrganisationInput};
 use lcpf_app::users::NewUserInput;
@@ -81,6 +82,27 @@ pub(crate) fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
             "Changes through the API need an API token: send Authorization: Bearer <token>".into(),
         )))
     }
+}
+
+/// Reads a JSON body; when it cannot be read, `may` (whether the caller may make this
+/// request at all, asked of the app) is answered first, so a caller who may not is refused
+/// (403) before being told what is wrong with the body (422). `may` runs only then.
+pub(crate) async fn json_body_after<T: DeserializeOwned>(
+    body: &Bytes,
+    may: impl std::future::Future<Output = Result<(), AppError>>,
+) -> Result<T, ApiError> {
+    match json_body(body) {
+        Ok(input) => Ok(input),
+        Err(unreadable) => {
+            may.await?;
+            Err(unreadable)
+        }
+    }
+}
+
+/// Whether the caller holds `permission`, as a future for [`json_body_after`].
+pub(crate) async fn holds(actor: &lcpf_app::Actor, permission: Permission) -> Result<(), AppError> {
+    lcpf_app::access::authorise(actor, permission)
 }
 
 pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -160,7 +182,8 @@ pub async fn create_organisation(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
-    let input: OrganisationInput = json_body(&body)?;
+    let input: OrganisationInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let org = state.app.create_organisation(&auth.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
@@ -186,7 +209,16 @@ pub async fn update_contact(
 ) -> ApiResult<Organisation> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The organisation")?;
-    let input: ContactInput = json_body(&body)?;
+    let input: ContactInput = json_body_after(
+        &body,
+        holds(
+            &auth.actor,
+            Permission::EditOrganisationContact {
+                organisation_id: id,
+            },
+        ),
+    )
+    .await?;
     Ok(Json(
         state
             .app
@@ -258,7 +290,8 @@ pub async fn create_plan(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
-    let input: lcpf_app::plans::PlanInput = json_body(&body)?;
+    let input: lcpf_app::plans::PlanInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let plan = state.app.create_plan(&auth.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(plan)).into_response())
 }
@@ -298,7 +331,8 @@ pub async fn create_user(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
-    let r: NewUserRequest = json_body(&body)?;
+    let r: NewUserRequest =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageUsers)).await?;
     let user = state
         .app
         .add_user(
@@ -410,7 +444,8 @@ pub async fn create_scenario(
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The funding period")?;
-    let input: lcpf_app::funds::ScenarioInput = json_body(&body)?;
+    let input: lcpf_app::funds::ScenarioInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ModelAllocations)).await?;
     let s = state.app.create_scenario(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(s)).into_response())
 }
@@ -465,7 +500,8 @@ pub async fn decide(
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The scenario")?;
-    let input: lcpf_app::funds::DecisionInput = json_body(&body)?;
+    let input: lcpf_app::funds::DecisionInput =
+        json_body_after(&body, holds(&auth.actor, Permission::DecideAllocations)).await?;
     let d = state.app.decide_scenario(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
@@ -490,7 +526,8 @@ pub async fn create_period(
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The fund")?;
-    let input: lcpf_app::funds::PeriodInput = json_body(&body)?;
+    let input: lcpf_app::funds::PeriodInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let p = state.app.add_period(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
 }
@@ -508,7 +545,8 @@ pub async fn set_budget(
     let start: i32 = year
         .parse()
         .map_err(|_| ApiError(AppError::NotFound(format!("The year {year}"))))?;
-    let input: lcpf_app::funds::BudgetInput = json_body(&body)?;
+    let input: lcpf_app::funds::BudgetInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     Ok(Json(
         state
             .app
@@ -532,7 +570,8 @@ pub async fn add_stream(
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The funding period")?;
-    let input: lcpf_app::funds::StreamInput = json_body(&body)?;
+    let input: lcpf_app::funds::StreamInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let s = state.app.add_stream(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(s)).into_response())
 }
@@ -574,7 +613,8 @@ pub async fn import_indicators(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
-    let input: IndicatorImport = json_body(&body)?;
+    let input: IndicatorImport =
+        json_body_after(&body, holds(&auth.actor, Permission::ModelAllocations)).await?;
     let p = state
         .app
         .import_indicator_dataset(&auth.actor, &input.dataset, &input.source, &input.csv)

@@ -6,14 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lcpf_app::proposals::{LineInput, Overview, ProposalView};
+use lcpf_app::access::Permission;
+use lcpf_app::proposals::{LineInput, Overview, ProposalRequest, ProposalView};
 use lcpf_domain::proposal::{LineComparison, Problem as RuleProblem, ProposalLine, Totals};
 use lcpf_store::queries::funds::FundingPeriod;
 use lcpf_store::queries::proposals::{Comment, Proposal, Version};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{json_body, require_bearer, Problem};
+use crate::api::{holds, json_body_after, require_bearer, Problem};
 use crate::auth::Auth;
 use crate::error::{parse_id, ApiError};
 use crate::AppState;
@@ -131,7 +132,16 @@ pub async fn start(
 ) -> Result<Response, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The organisation")?;
-    let input: StartRequest = json_body(&body)?;
+    let input: StartRequest = json_body_after(
+        &body,
+        holds(
+            &auth.actor,
+            Permission::DraftProposal {
+                organisation_id: id,
+            },
+        ),
+    )
+    .await?;
     let p = state
         .app
         .start_proposal(&auth.actor, Some(input.period_id), id)
@@ -157,7 +167,13 @@ pub async fn replace_lines(
 ) -> Result<Json<SaveResult>, ApiError> {
     require_bearer(&auth)?;
     let id = parse_id(&id, "The proposal")?;
-    let lines: Vec<LineInput> = json_body(&body)?;
+    let lines: Vec<LineInput> = json_body_after(
+        &body,
+        state
+            .app
+            .authorise_proposal_request(&auth.actor, id, ProposalRequest::Draft),
+    )
+    .await?;
     let problems = state
         .app
         .replace_lines(
@@ -192,10 +208,21 @@ async fn step(
     require_bearer(auth)?;
     let expected = if_match(headers);
     let id = parse_id(id, "The proposal")?;
+    let request = match step {
+        "return" | "approve" => ProposalRequest::Review,
+        "submit" | "variation" => ProposalRequest::Draft,
+        _ => ProposalRequest::Comment,
+    };
     let input: StepRequest = if body.is_empty() {
         StepRequest::default()
     } else {
-        json_body(body)?
+        json_body_after(
+            body,
+            state
+                .app
+                .authorise_proposal_request(&auth.actor, id, request),
+        )
+        .await?
     };
     let actor = &auth.actor;
     match step {

@@ -33,6 +33,17 @@ use crate::error::AppResult;
 use crate::{Actor, App, AppError};
 
 /// A proposal as one person may see it: the version shown, its lines, totals and problems.
+/// What someone asks of a proposal, for [`App::authorise_proposal_request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalRequest {
+    /// Change, submit or vary it: the borough's own officers.
+    Draft,
+    /// Return or approve it: funder staff.
+    Review,
+    /// Comment on it: whoever may see it.
+    Comment,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProposalView {
     pub proposal: Proposal,
@@ -145,6 +156,28 @@ impl App {
             },
         )?;
         view(&mut conn, actor, proposal, version_number).await
+    }
+
+    /// Whether `actor` may make a request of this kind about a proposal, asked before the
+    /// request's body is read, so that someone who may not is refused rather than told what is
+    /// wrong with what they sent. The use case asks again, with the same permission, as it
+    /// runs; this only decides which answer comes first.
+    pub async fn authorise_proposal_request(
+        &self,
+        actor: &Actor,
+        proposal_id: i64,
+        request: ProposalRequest,
+    ) -> AppResult<()> {
+        let mut conn = self.db().pool().acquire().await?;
+        let organisation_id = find(&mut conn, proposal_id).await?.organisation_id;
+        authorise(
+            actor,
+            match request {
+                ProposalRequest::Draft => Permission::DraftProposal { organisation_id },
+                ProposalRequest::Review => Permission::ReviewProposals,
+                ProposalRequest::Comment => Permission::ViewProposal { organisation_id },
+            },
+        )
     }
 
     /// The draft as its borough's officer changes it (the line form, import). Refused, with
