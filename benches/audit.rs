@@ -4,6 +4,7 @@
 //!
 //! `cargo bench --bench audit` (set `LCPF_BENCH_ROWS` for another size). Figures are in
 //! docs/performance.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 use std::time::{Duration, Instant};
 

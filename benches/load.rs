@@ -7,6 +7,7 @@
 //! `cargo bench --bench load` (`LCPF_LOAD_SECONDS` sets each phase's length, default 10).
 //! Traffic goes to 127.0.0.1 only, and every loop stops at its deadline or request cap.
 //! Figures are in docs/performance.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 use std::time::{Duration, Instant};
 

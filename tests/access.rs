@@ -1,6 +1,7 @@
 //! For every route that exists (the router's own table, so a new route cannot be missed):
 //! a signed-out visitor gets only public pages, and a borough officer can neither read nor
 //! change another borough's data. Nothing refused leaves an audit record behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;
@@ -369,6 +370,88 @@ mod input_order {
             assert!(wrong.is_empty(), "{}", wrong.join("\n"));
             assert!(checked >= 25, "only {checked} write routes were walked");
             assert_eq!(app.audit_count().await, before, "a refused request changed something");
+        }
+    }
+}
+
+/// Whether a write route takes an uploaded file (a multipart form) rather than a plain form.
+fn takes_upload(path: &str) -> bool {
+    path.ends_with("/preview")
+}
+
+mod forgery {
+    use super::*;
+    backend_tests! {
+        async fn every_form_without_its_csrf_token_is_refused_and_changes_nothing(app: TestApp) {
+            barnet_proposal(&app).await;
+            // Each route is sent by someone who may use it, so the refusal is the token's.
+            let (admin, _) = app.signed_in(ADMIN).await;
+            let (barnet, _) = app.signed_in(BARNET_OFFICER).await;
+            let before = app.audit_count().await;
+            let mut walked = 0;
+            for spec in specs(&app).into_iter().filter(|s| s.method != "GET" && !s.is_api()) {
+                if spec.path == "/sign-in" {
+                    continue; // signed out: checked against the double-submit cookie below
+                }
+                let path = path_for_barnet(&app, &spec).await;
+                let client = match spec.audience {
+                    Audience::OwnBorough | Audience::OwnOrganisation | Audience::OwnProposal => &barnet,
+                    _ => &admin,
+                };
+                let request = client.post(app.url(&path));
+                let r = if takes_upload(&path) {
+                    let form = reqwest::multipart::Form::new()
+                        .text("dataset", "Refused")
+                        .part("file", reqwest::multipart::Part::bytes(b"area,value\n".to_vec()).file_name("x.csv"));
+                    request.multipart(form).send().await.unwrap()
+                } else {
+                    request.form(&form_body(&path)).send().await.unwrap()
+                };
+                let status = r.status().as_u16();
+                let page = r.text().await.unwrap();
+                assert_eq!(status, 403, "POST {path} without a CSRF token gave {status}");
+                assert!(page.contains("This form has expired"), "POST {path}: refused for another reason");
+                walked += 1;
+            }
+            assert!(walked >= 29, "only {walked} form routes were walked");
+            // Signing in without the double-submit token is refused too.
+            let r = app.client().post(app.url("/sign-in"))
+                .form(&[("email", ADMIN), ("password", DEMO_PASSWORD)])
+                .send().await.unwrap();
+            assert_eq!(r.status(), 403);
+            assert_eq!(app.audit_count().await, before, "a form without its token changed something");
+        }
+
+        async fn every_api_write_with_only_a_session_cookie_is_refused_and_changes_nothing(app: TestApp) {
+            let (proposal, _) = barnet_proposal(&app).await;
+            let system = lcpf_app::Actor::System;
+            let lines_before = app.app.proposal(&system, proposal, None).await.unwrap().lines;
+            let (admin, _) = app.signed_in(ADMIN).await;
+            let (barnet, _) = app.signed_in(BARNET_OFFICER).await;
+            let before = app.audit_count().await;
+            let mut walked = 0;
+            for spec in specs(&app).into_iter().filter(|s| s.method != "GET" && s.is_api()) {
+                let path = path_for_barnet(&app, &spec).await;
+                let client = match spec.audience {
+                    Audience::OwnBorough | Audience::OwnOrganisation | Audience::OwnProposal => &barnet,
+                    _ => &admin,
+                };
+                let request = match spec.method {
+                    "PUT" => client.put(app.url(&path)),
+                    _ => client.post(app.url(&path)),
+                };
+                let r = request.json(&json_body(&path)).send().await.unwrap();
+                let status = r.status().as_u16();
+                assert_eq!(r.headers()["content-type"], "application/problem+json", "{} {path}", spec.method);
+                let problem: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(status, 403, "{} {path} with a cookie only gave {status}", spec.method);
+                assert!(problem["detail"].as_str().unwrap().contains("API token"), "{} {path}: {problem}", spec.method);
+                walked += 1;
+            }
+            assert!(walked >= 15, "only {walked} API write routes were walked");
+            assert_eq!(app.audit_count().await, before, "a cookie-only API write changed something");
+            let lines_after = app.app.proposal(&system, proposal, None).await.unwrap().lines;
+            assert_eq!(lines_before, lines_after);
         }
     }
 }

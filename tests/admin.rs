@@ -1,5 +1,6 @@
 //! A funder admin's forms in the browser-facing HTML: users, organisations, areas.
 //! Bad input re-shows the form with a GOV.UK error summary and changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

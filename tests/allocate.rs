@@ -1,4 +1,5 @@
 //! `lcpf allocate`, the analysts' CLI, run as a real process on real recorded-crime data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! The JSON API: bearer tokens, problem+json errors, and the OpenAPI document.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

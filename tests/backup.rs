@@ -2,6 +2,7 @@
 //! fresh database, holds every change committed before it began and the whole audit log.
 //! SQLite through `lcpf backup` and `lcpf restore`; PostgreSQL through `pg_dump` and
 //! `pg_restore`, exactly as docs/operating.md gives them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use std::process::Command;

@@ -5,6 +5,7 @@
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
 //! `.ci/run` installs them). Without them the test says so and stops — unless `CI` or
 //! `LCPF_REQUIRE_BROWSER` is set, when it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::browser::*;

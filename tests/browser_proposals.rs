@@ -1,6 +1,7 @@
 //! In a real headless Chromium: Barnet's officer builds a proposal, sees a rule break
 //! explained, fixes it and submits; a funder officer returns it with a comment; it is
 //! resubmitted and approved. axe-core finds no WCAG 2.2 AA violations on those pages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::browser::*;

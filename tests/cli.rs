@@ -1,4 +1,5 @@
 //! The operator's CLI, run as a real process against both databases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use std::io::Write;

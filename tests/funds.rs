@@ -1,4 +1,5 @@
 //! Funds, scenarios, comparison and decisions over HTTP, on both databases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Importing indicator data: a preview with every problem by row and column, nothing saved
 //! until confirmed, and all or nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

@@ -1,6 +1,7 @@
 //! Borough proposals end to end, on SQLite and PostgreSQL: the seed's draft, the workflow with
 //! its roles and refusals, versions and their comparison, variation after approval, the
 //! fund's rules, spreadsheet export and import, and the same through the API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

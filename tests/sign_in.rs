@@ -1,4 +1,5 @@
 //! Signing in and out, sessions, throttling and CSRF, over HTTP on both databases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod common;
 use common::*;

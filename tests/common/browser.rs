@@ -1,4 +1,5 @@
 //! Driving a real headless Chromium through chromedriver, and checking pages with axe-core.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -5,6 +5,7 @@
 //! (default `postgres://postgres@127.0.0.1:5432/postgres`). Where no PostgreSQL server can
 //! be reached, the PostgreSQL half says so and stops — unless `CI` or
 //! `LCPF_REQUIRE_POSTGRES` is set, when it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 #![allow(dead_code)]
 
 pub mod browser;

@@ -238,7 +238,8 @@ fn read_values<T>(
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<BTreeMap<String, T>, String> {
     let file = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read it: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{file}: cannot read it: {e}"))?;
+    let text = crate::text::spreadsheet_text(&bytes);
     parse_area_values(&text, parse).map_err(|errors| format!("{file} {}", errors[0]))
 }
 

@@ -19,6 +19,7 @@ pub mod organisations;
 pub mod plans;
 pub mod proposals;
 pub mod reference;
+pub mod text;
 pub mod users;
 pub mod workbook;
 

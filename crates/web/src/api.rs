@@ -2,7 +2,8 @@
 //!
 //! Authenticate with `Authorization: Bearer <token>` (from `lcpf token create`). Reads also
 //! accept a signed-in browser session; changes need a bearer token, so a page on another
-//! site cannot make a browser change anything (no CSRF through the API). Errors are
+//! site cannot make a browser change anything (no CSRF through the API). That rule is the
+//! router's (`safety::api_write_refusal`), checked before any handler runs. Errors are
 //! problem+json with one entry per field.
 
 use axum::body::Bytes;
@@ -70,19 +71,6 @@ pub async fn openapi_json() -> Response {
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-
-/// Changes need a bearer token (see the module docs).
-pub(crate) fn require_bearer(auth: &Auth) -> Result<(), ApiError> {
-    if auth.actor.user().is_none() {
-        Err(ApiError(AppError::Unauthenticated))
-    } else if auth.bearer {
-        Ok(())
-    } else {
-        Err(ApiError(AppError::Forbidden(
-            "Changes through the API need an API token: send Authorization: Bearer <token>".into(),
-        )))
-    }
-}
 
 /// Reads a JSON body; when it cannot be read, `may` (whether the caller may make this
 /// request at all, asked of the app) is answered first, so a caller who may not is refused
@@ -181,7 +169,6 @@ pub async fn create_organisation(
     auth: Auth,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let input: OrganisationInput =
         json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let org = state.app.create_organisation(&auth.actor, &input).await?;
@@ -207,7 +194,6 @@ pub async fn update_contact(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Organisation> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The organisation")?;
     let input: ContactInput = json_body_after(
         &body,
@@ -289,7 +275,6 @@ pub async fn create_plan(
     auth: Auth,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let input: lcpf_app::plans::PlanInput =
         json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let plan = state.app.create_plan(&auth.actor, &input).await?;
@@ -330,7 +315,6 @@ pub async fn create_user(
     auth: Auth,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let r: NewUserRequest =
         json_body_after(&body, holds(&auth.actor, Permission::ManageUsers)).await?;
     let user = state
@@ -442,7 +426,6 @@ pub async fn create_scenario(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The funding period")?;
     let input: lcpf_app::funds::ScenarioInput =
         json_body_after(&body, holds(&auth.actor, Permission::ModelAllocations)).await?;
@@ -498,7 +481,6 @@ pub async fn decide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The scenario")?;
     let input: lcpf_app::funds::DecisionInput =
         json_body_after(&body, holds(&auth.actor, Permission::DecideAllocations)).await?;
@@ -524,7 +506,6 @@ pub async fn create_period(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The fund")?;
     let input: lcpf_app::funds::PeriodInput =
         json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
@@ -540,7 +521,6 @@ pub async fn set_budget(
     Path((id, year)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<lcpf_store::queries::funds::PeriodBudget> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The funding period")?;
     let start: i32 = year
         .parse()
@@ -568,7 +548,6 @@ pub async fn add_stream(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let id = parse_id(&id, "The funding period")?;
     let input: lcpf_app::funds::StreamInput =
         json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
@@ -612,7 +591,6 @@ pub async fn import_indicators(
     auth: Auth,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_bearer(&auth)?;
     let input: IndicatorImport =
         json_body_after(&body, holds(&auth.actor, Permission::ModelAllocations)).await?;
     let p = state

@@ -5,7 +5,9 @@
 //! changes nothing. The API takes bearer tokens, which a browser never sends by itself, and
 //! refuses changes made with only a session cookie.
 
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -132,32 +134,72 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Reads a submitted form and checks its CSRF token: the session's when signed in, otherwise
-/// the double-submit cookie's. Fields the form type does not know are ignored.
+/// A form whose CSRF token has been checked: the only way a page handler reads a form.
 ///
-/// A signed-out visitor is sent to sign in before anything about the form is looked at:
-/// who may do something comes before what is wrong with the input. The sign-in form itself
-/// uses [`read_sign_in_form`].
-pub fn read_form<T: DeserializeOwned>(
-    auth: &Auth,
-    jar: &CookieJar,
-    body: &[u8],
-) -> Result<T, PageError> {
-    if auth.actor.user().is_none() {
-        return Err(PageError::App(lcpf_app::AppError::Unauthenticated));
+/// A signed-out visitor is sent to sign in before anything about the form is looked at
+/// (who may do something comes before what is wrong with the input). The token must be the
+/// session's. Fields the form type does not know are ignored. A NUL in any field is refused,
+/// the same way on both databases.
+pub struct CsrfForm<T>(pub T);
+
+/// The one form a signed-out visitor may send (sign-in), checked against the double-submit
+/// cookie.
+pub struct SignInForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
+        let (auth, jar, body) = form_parts(request, state, true).await?;
+        read_checked(&auth, &jar, &body).map(CsrfForm)
     }
-    read_sign_in_form(auth, jar, body)
 }
 
-/// Reads the one form a signed-out visitor may send.
-pub fn read_sign_in_form<T: DeserializeOwned>(
+impl<T: DeserializeOwned> FromRequest<AppState> for SignInForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
+        let (auth, jar, body) = form_parts(request, state, false).await?;
+        read_checked(&auth, &jar, &body).map(SignInForm)
+    }
+}
+
+/// Who is asking, their cookies, and the body; a signed-out caller of a form that needs
+/// a user is refused before the body is read.
+async fn form_parts(
+    request: Request,
+    state: &AppState,
+    needs_user: bool,
+) -> Result<(Auth, CookieJar, Bytes), PageError> {
+    let (mut parts, body) = request.into_parts();
+    let auth = Auth::from_request_parts(&mut parts, state).await?;
+    if needs_user && auth.actor.user().is_none() {
+        return Err(PageError::App(lcpf_app::AppError::Unauthenticated));
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let body = Bytes::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                PageError::TooLarge
+            } else {
+                unreadable_form()
+            }
+        })?;
+    Ok((auth, jar, body))
+}
+
+fn unreadable_form() -> PageError {
+    PageError::BadRequest("The form could not be read. Go back and try again.".into())
+}
+
+fn read_checked<T: DeserializeOwned>(
     auth: &Auth,
     jar: &CookieJar,
     body: &[u8],
 ) -> Result<T, PageError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| {
-        PageError::BadRequest("The form could not be read. Go back and try again.".into())
-    })?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| unreadable_form())?;
     let submitted = pairs
         .iter()
         .find(|(k, _)| k == "csrf_token")
@@ -179,14 +221,12 @@ pub fn read_sign_in_form<T: DeserializeOwned>(
     if !errors.is_empty() {
         return Err(PageError::App(lcpf_app::AppError::Invalid(errors)));
     }
-    serde_urlencoded::from_bytes(body).map_err(|_| {
-        PageError::BadRequest("The form could not be read. Go back and try again.".into())
-    })
+    serde_urlencoded::from_bytes(body).map_err(|_| unreadable_form())
 }
 
 /// Checks a form's CSRF token: the session's when signed in, otherwise the double-submit
 /// cookie's.
-pub fn check_csrf(auth: &Auth, jar: &CookieJar, submitted: &str) -> Result<(), PageError> {
+fn check_csrf(auth: &Auth, jar: &CookieJar, submitted: &str) -> Result<(), PageError> {
     let expected = match &auth.csrf {
         Some(t) => Some(t.clone()),
         None => jar.get(CSRF_COOKIE).map(|c| c.value().to_string()),
@@ -194,6 +234,106 @@ pub fn check_csrf(auth: &Auth, jar: &CookieJar, submitted: &str) -> Result<(), P
     match expected {
         Some(e) if !submitted.is_empty() && same(&e, submitted) => Ok(()),
         _ => Err(PageError::Csrf),
+    }
+}
+
+/// An uploaded file's form (multipart), not yet read. The handler decides who may upload
+/// first, then calls [`CsrfUpload::read`], which reads every part and checks the CSRF token
+/// before handing any of them over: the only way a page handler reads an upload.
+pub struct CsrfUpload {
+    auth: Auth,
+    jar: CookieJar,
+    multipart: Result<Multipart, MultipartRejection>,
+}
+
+/// Why an upload could not be read.
+#[derive(Debug)]
+pub enum UploadError {
+    /// Not a multipart form, or broken.
+    Unreadable,
+    /// Over the route's body limit; the CSRF token may not have been read.
+    TooLarge,
+    /// The token was missing or wrong.
+    Csrf,
+}
+
+/// An upload's fields by name, after the CSRF check.
+pub struct Upload {
+    fields: std::collections::HashMap<String, Bytes>,
+}
+
+impl Upload {
+    /// The bytes of a field (a file or a text field); empty when it was not sent.
+    pub fn bytes(&self, name: &str) -> &[u8] {
+        self.fields.get(name).map(|b| b.as_ref()).unwrap_or(&[])
+    }
+
+    /// A text field, lossily decoded (text fields are checked by the use case).
+    pub fn text(&self, name: &str) -> String {
+        String::from_utf8_lossy(self.bytes(name)).into_owned()
+    }
+}
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
+        let (mut parts, body) = request.into_parts();
+        let auth = Auth::from_request_parts(&mut parts, state).await?;
+        if auth.actor.user().is_none() {
+            return Err(PageError::App(lcpf_app::AppError::Unauthenticated));
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let multipart = Multipart::from_request(Request::from_parts(parts, body), state).await;
+        Ok(CsrfUpload {
+            auth,
+            jar,
+            multipart,
+        })
+    }
+}
+
+impl CsrfUpload {
+    pub async fn read(self) -> Result<Upload, UploadError> {
+        let mut multipart = self.multipart.map_err(|_| UploadError::Unreadable)?;
+        let mut fields = std::collections::HashMap::new();
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) => return Err(upload_error(e.status())),
+            };
+            let name = field.name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|e| upload_error(e.status()))?;
+            fields.insert(name, bytes);
+        }
+        let submitted = fields
+            .get("csrf_token")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        check_csrf(&self.auth, &self.jar, &submitted).map_err(|_| UploadError::Csrf)?;
+        fields.remove("csrf_token");
+        Ok(Upload { fields })
+    }
+}
+
+fn upload_error(status: axum::http::StatusCode) -> UploadError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        UploadError::TooLarge
+    } else {
+        UploadError::Unreadable
+    }
+}
+
+impl From<UploadError> for PageError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Unreadable => PageError::BadRequest(
+                "The upload could not be read. Go back and choose the file again.".into(),
+            ),
+            UploadError::TooLarge => PageError::TooLarge,
+            UploadError::Csrf => PageError::Csrf,
+        }
     }
 }
 

@@ -16,6 +16,8 @@ pub enum PageError {
     Csrf,
     /// The request itself could not be read.
     BadRequest(String),
+    /// The body was over its route's limit.
+    TooLarge,
 }
 
 impl From<AppError> for PageError {
@@ -82,6 +84,7 @@ impl IntoResponse for PageError {
                 "For your security the form could not be sent. Go back, reload the page and try again.".to_string(),
             ),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "There is a problem", m),
+            PageError::TooLarge => return crate::views::too_large(false),
         };
         // Rendered without the user's navigation here; `with_actor` re-renders it in the
         // signed-in frame on the way out.

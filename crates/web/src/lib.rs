@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod map;
 pub mod routes;
+pub mod safety;
 pub mod views;
 
 use std::net::SocketAddr;

@@ -622,6 +622,11 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(crate::error::panicked))
+        // Outermost, so refusals, errors and even a caught panic carry the headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::safety::security_headers,
+        ))
         .with_state(state);
     (router, r.specs)
 }

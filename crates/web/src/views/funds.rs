@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::access::{may, Permission};
 
 use lcpf_app::Actor;
@@ -16,7 +14,7 @@ use lcpf_store::queries::funds::{Decision, Fund, FundingPeriod, Scenario};
 use serde::Deserialize;
 
 use super::{download, field_errors, render, render_invalid, Layout, XLSX};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::map::{london_svg, MapArea};
 use crate::AppState;
@@ -328,12 +326,10 @@ pub async fn new_period_form(
 pub async fn create_period(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<PeriodForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The fund")?;
-    let form: PeriodForm = read_form(&auth, &jar, &body)?;
     let input = lcpf_app::funds::PeriodInput {
         round_name: form.round_name.clone(),
         first_year: form.first_year.clone(),
@@ -405,13 +401,11 @@ pub async fn budget_form(
 pub async fn set_budget(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path((id, start)): Path<(String, String)>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<lcpf_app::funds::BudgetInput>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let year = year_from_path(&start)?;
-    let form: lcpf_app::funds::BudgetInput = read_form(&auth, &jar, &body)?;
     match state
         .app
         .set_budget(&auth.actor, id, &year.to_string(), &form)
@@ -437,12 +431,10 @@ pub async fn set_budget(
 pub async fn add_stream(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<lcpf_app::funds::StreamInput>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
-    let form: lcpf_app::funds::StreamInput = read_form(&auth, &jar, &body)?;
     match state.app.add_stream(&auth.actor, id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/periods/{id}#streams")).into_response()),
         Err(e) => {

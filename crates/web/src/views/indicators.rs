@@ -1,16 +1,14 @@
 //! Importing indicator data: upload, preview with errors by row and column, confirm.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::allocation_files::RowError;
 use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
 use super::{field_errors, render, render_invalid, Layout};
-use crate::auth::{check_csrf, read_form, Auth};
+use crate::auth::{Auth, CsrfForm, CsrfUpload};
 use crate::error::PageError;
 use crate::AppState;
 
@@ -86,39 +84,19 @@ struct PreviewPage {
 pub async fn preview(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    upload: CsrfUpload,
 ) -> Result<Response, PageError> {
     state.app.may_import_indicators(&auth.actor)?;
-    let unreadable = || {
-        PageError::BadRequest(
-            "The upload could not be read. Go back and choose the file again.".into(),
-        )
-    };
-    let (mut csrf, mut dataset, mut source, mut csv) =
-        (String::new(), String::new(), String::new(), String::new());
-    let mut multipart = multipart.map_err(|_| unreadable())?;
-    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
-        let name = field.name().unwrap_or("").to_string();
-        let bytes = field.bytes().await.map_err(|_| unreadable())?;
-        if bytes.len() > lcpf_app::indicators::MAX_IMPORT_BYTES {
-            return Err(PageError::BadRequest(
-                "The file is too large: indicator files are a row per borough, well under 256 KB."
-                    .into(),
-            ));
-        }
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-            PageError::BadRequest("The file is not text: save it from Excel as “CSV UTF-8”.".into())
-        })?;
-        match name.as_str() {
-            "csrf_token" => csrf = text,
-            "dataset" => dataset = text,
-            "source" => source = text,
-            "file" => csv = text,
-            _ => {}
-        }
+    let upload = upload.read().await?;
+    let file = upload.bytes("file");
+    if file.len() > lcpf_app::indicators::MAX_IMPORT_BYTES {
+        return Err(PageError::BadRequest(
+            "The file is too large: indicator files are a row per borough, well under 256 KB."
+                .into(),
+        ));
     }
-    check_csrf(&auth, &jar, &csrf)?;
+    let (dataset, source) = (upload.text("dataset"), upload.text("source"));
+    let csv = lcpf_app::text::spreadsheet_text(file);
     match state
         .app
         .preview_indicator_import(&auth.actor, &dataset, &source, &csv)
@@ -192,10 +170,8 @@ pub struct ConfirmForm {
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let form: ConfirmForm = read_form(&auth, &jar, &body)?;
     match state
         .app
         .import_indicator_dataset(&auth.actor, &form.dataset, &form.source, &form.csv)

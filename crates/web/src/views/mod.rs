@@ -178,6 +178,10 @@ pub async fn with_actor(
         Ok(auth) => auth,
         Err(e) => return e.into_response(),
     };
+    if let Some(refusal) = crate::safety::api_write_refusal(&parts.method, parts.uri.path(), &auth)
+    {
+        return refusal;
+    }
     parts.extensions.insert(auth.clone());
     let is_api = parts.uri.path().starts_with("/api/");
     let response = next

@@ -1,7 +1,6 @@
 //! Start, sign-in and sign-out, the home page for each role, health and errors.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use lcpf_domain::{FieldErrors, Role};
 use serde::Deserialize;
 
 use super::{render, render_invalid, Layout};
-use crate::auth::{anonymous_csrf, cookie, read_form, Auth, SESSION_COOKIE};
+use crate::auth::{anonymous_csrf, cookie, Auth, CsrfForm, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::AppState;
 
@@ -218,7 +217,7 @@ pub async fn sign_in_form(
 }
 
 #[derive(Deserialize)]
-pub struct SignInForm {
+pub struct SignInFields {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -227,12 +226,10 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    auth: Auth,
     client: crate::auth::ClientAddress,
     jar: CookieJar,
-    body: Bytes,
+    crate::auth::SignInForm(form): crate::auth::SignInForm<SignInFields>,
 ) -> Result<Response, PageError> {
-    let form: SignInForm = crate::auth::read_sign_in_form(&auth, &jar, &body)?;
     match state
         .app
         .sign_in(&form.email, &Password::new(form.password), &client.0)
@@ -263,9 +260,8 @@ pub async fn sign_out(
     State(state): State<AppState>,
     auth: Auth,
     jar: CookieJar,
-    body: Bytes,
+    CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    let _: Empty = read_form(&auth, &jar, &body)?;
     if let Some(token) = &auth.session_token {
         state.app.sign_out(&auth.actor, token).await?;
     }

@@ -2,17 +2,15 @@
 //! a preview that saves nothing until the officer confirms.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::proposals::{ImportPreview, LineInput, ProposalView};
 use serde::Deserialize;
 
 use super::field_errors;
 use super::proposals::ViewQuery;
 use super::{download, render, render_invalid, Layout, XLSX};
-use crate::auth::{check_csrf, read_form, Auth};
+use crate::auth::{Auth, CsrfForm, CsrfUpload};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -99,42 +97,27 @@ pub async fn import_form(
 pub async fn import_preview(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    upload: CsrfUpload,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     // Who may import is decided before the upload is read.
     state.app.proposal_to_edit(&auth.actor, id).await?;
-    let unreadable =
-        || PageError::BadRequest("The upload could not be read. Go back and try again.".into());
-    let mut multipart = multipart.map_err(|_| unreadable())?;
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    let read = async {
-        while let Some(field) = multipart.next_field().await? {
-            match field.name() {
-                Some("csrf_token") => csrf = field.text().await?,
-                Some("file") => file = field.bytes().await?.to_vec(),
-                _ => {}
-            }
+    let file = match upload.read().await {
+        Ok(upload) => upload.bytes("file").to_vec(),
+        Err(crate::auth::UploadError::TooLarge) => {
+            // The CSRF token may not have been read: show the form again, change nothing.
+            let message = format!(
+                "The file is larger than {}: use the template, which is far smaller",
+                crate::routes::size_in_words(crate::routes::UPLOAD_BODY_LIMIT)
+            );
+            let page = import_page(&state, &auth, id, None, vec![message]).await?;
+            let mut r = render_invalid(&page)?;
+            *r.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+            return Ok(r);
         }
-        Ok::<(), axum::extract::multipart::MultipartError>(())
+        Err(e) => return Err(e.into()),
     };
-    if let Err(e) = read.await {
-        if e.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            return Err(unreadable());
-        }
-        // The CSRF token may not have been read: show the form again, change nothing.
-        let message = format!(
-            "The file is larger than {}: use the template, which is far smaller",
-            crate::routes::size_in_words(crate::routes::UPLOAD_BODY_LIMIT)
-        );
-        let page = import_page(&state, &auth, id, None, vec![message]).await?;
-        let mut r = render_invalid(&page)?;
-        *r.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
-        return Ok(r);
-    }
-    check_csrf(&auth, &jar, &csrf)?;
     if file.is_empty() {
         return render_invalid(
             &import_page(
@@ -171,12 +154,10 @@ pub struct ConfirmForm {
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    let form: ConfirmForm = read_form(&auth, &jar, &body)?;
     let Ok(lines) = serde_json::from_str::<Vec<LineInput>>(&form.lines) else {
         return render_invalid(
             &import_page(

@@ -3,10 +3,8 @@
 //! on lines.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::proposals::{
     ContributorInput, LineInput, LineYearInput, ProposalView, SmartOutcomeInput,
 };
@@ -14,7 +12,7 @@ use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
 use super::{field_errors, render, render_invalid, Layout};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -226,12 +224,10 @@ fn revision_in(pairs: &[(String, String)]) -> Option<i64> {
 async fn save(
     state: &AppState,
     auth: &Auth,
-    jar: &CookieJar,
     id: i64,
     line_id: Option<i64>,
-    body: &Bytes,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let pairs: Vec<(String, String)> = read_form(auth, jar, body)?;
     let view = state.app.proposal_to_edit(&auth.actor, id).await?;
     let years: Vec<String> = view.years.iter().map(|y| y.to_string()).collect();
     let mut input = line_from_pairs(&pairs, &years);
@@ -265,36 +261,32 @@ async fn save(
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
-    save(&state, &auth, &jar, id, None, &body).await
+    save(&state, &auth, id, None, pairs).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path((id, line)): Path<(String, String)>,
-    body: Bytes,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     let line = parse_id(&line, "The line")?;
-    save(&state, &auth, &jar, id, Some(line), &body).await
+    save(&state, &auth, id, Some(line), pairs).await
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path((id, line)): Path<(String, String)>,
-    body: Bytes,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     let line = parse_id(&line, "The line")?;
-    let pairs: Vec<(String, String)> = read_form(&auth, &jar, &body)?;
     state
         .app
         .delete_line(&auth.actor, id, line, revision_in(&pairs))
@@ -339,12 +331,10 @@ pub struct ThemesForm {
 pub async fn set_themes(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ThemesForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    let form: ThemesForm = read_form(&auth, &jar, &body)?;
     match state
         .app
         .set_local_themes(&auth.actor, id, &form.themes)
@@ -373,12 +363,10 @@ pub struct MaxLinesForm {
 pub async fn set_max_lines(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<MaxLinesForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The fund")?;
-    let form: MaxLinesForm = read_form(&auth, &jar, &body)?;
     state
         .app
         .set_max_lines(&auth.actor, id, &form.max_lines)

@@ -4,10 +4,8 @@
 //! `proposal_lines`.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::access::{may, Permission};
 use lcpf_app::proposals::ProposalView;
 use lcpf_domain::proposal::ProposalLine;
@@ -16,7 +14,7 @@ use lcpf_store::queries::proposals::{Comment, Proposal};
 use serde::Deserialize;
 
 use super::{field_errors, render, render_invalid, Layout};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -427,12 +425,10 @@ macro_rules! step {
         pub async fn $name(
             State(state): State<AppState>,
             auth: Auth,
-            jar: CookieJar,
             Path(id): Path<String>,
-            body: Bytes,
+            CsrfForm(form): CsrfForm<ActionForm>,
         ) -> Result<Response, PageError> {
             let id = parse_id(&id, "The proposal")?;
-            let form: ActionForm = read_form(&auth, &jar, &body)?;
             act(&state, &auth, id, &form, $step).await
         }
     };
@@ -525,12 +521,10 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> Result<Response,
 pub async fn start(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
     let organisation_id = parse_id(&id, "The organisation")?;
-    let form: ActionForm = read_form(&auth, &jar, &body)?;
     let period_id = form.period_id.trim().parse::<i64>().ok();
     match state
         .app

@@ -1,10 +1,8 @@
 //! Organisations, areas and plans.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::access::{may, Permission};
 use lcpf_app::organisations::{ContactInput, OrganisationInput};
 use lcpf_app::{Area, Organisation, Plan, Priority, ProjectCategory, User};
@@ -12,7 +10,7 @@ use lcpf_domain::{FieldErrors, OrganisationKind};
 use serde::Deserialize;
 
 use super::{field_errors, render, render_invalid, Layout};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -123,10 +121,8 @@ pub async fn new_organisation_form(
 pub async fn create_organisation(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<OrganisationInput>,
 ) -> Result<Response, PageError> {
-    let form: OrganisationInput = read_form(&auth, &jar, &body)?;
     match state.app.create_organisation(&auth.actor, &form).await {
         Ok(org) => Ok(Redirect::to(&format!("/organisations/{}", org.id)).into_response()),
         Err(e) => render_invalid(&OrganisationFormPage {
@@ -158,12 +154,10 @@ pub async fn edit_organisation_form(
 pub async fn update_organisation(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<OrganisationInput>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    let form: OrganisationInput = read_form(&auth, &jar, &body)?;
     match state.app.update_organisation(&auth.actor, id, &form).await {
         Ok(org) => Ok(Redirect::to(&format!("/organisations/{}", org.id)).into_response()),
         Err(e) => render_invalid(&OrganisationFormPage {
@@ -209,12 +203,10 @@ pub async fn contact_form(
 pub async fn update_contact(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ContactInput>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The organisation")?;
-    let form: ContactInput = read_form(&auth, &jar, &body)?;
     match state
         .app
         .update_organisation_contact(&auth.actor, id, &form)
@@ -352,11 +344,9 @@ pub struct AreaForm {
 pub async fn update_area(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(code): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<AreaForm>,
 ) -> Result<Response, PageError> {
-    let form: AreaForm = read_form(&auth, &jar, &body)?;
     let in_lcpf = form.in_lcpf.is_some();
     match state
         .app

@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::access::{may, Permission};
 use lcpf_app::funds::{Comparison, DecisionInput, ScenarioIndicator, ScenarioInput};
 use lcpf_domain::FieldErrors;
@@ -16,7 +14,7 @@ use serde::Deserialize;
 
 use super::funds::{map_of, money, pct, AllocationRow};
 use super::{download, field_errors, render, render_invalid, Layout, XLSX};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -155,12 +153,10 @@ pub async fn new_scenario_form(
 pub async fn create_scenario(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<ScenarioForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
-    let form: ScenarioForm = read_form(&auth, &jar, &body)?;
     match state
         .app
         .create_scenario(&auth.actor, id, &form.input())
@@ -336,12 +332,10 @@ pub async fn scenario_xlsx(
 pub async fn decide(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<DecisionInput>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The scenario")?;
-    let form: DecisionInput = read_form(&auth, &jar, &body)?;
     match state.app.decide_scenario(&auth.actor, id, &form).await {
         Ok(d) => Ok(Redirect::to(&format!("/periods/{}", d.period_id)).into_response()),
         Err(e) => {

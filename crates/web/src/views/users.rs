@@ -1,10 +1,8 @@
 //! Managing users (funder admin).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
 use lcpf_app::auth::Password;
 use lcpf_app::users::NewUserInput;
 use lcpf_app::{Organisation, User};
@@ -12,7 +10,7 @@ use lcpf_domain::{FieldErrors, Role};
 use serde::Deserialize;
 
 use super::{field_errors, render, render_invalid, Layout};
-use crate::auth::{read_form, Auth};
+use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
@@ -73,10 +71,8 @@ pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Respo
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<UserForm>,
 ) -> Result<Response, PageError> {
-    let form: UserForm = read_form(&auth, &jar, &body)?;
     let input = NewUserInput {
         email: form.email.clone(),
         name: form.name.clone(),
@@ -143,13 +139,11 @@ pub struct Empty {}
 async fn set_disabled(
     state: AppState,
     auth: Auth,
-    jar: CookieJar,
     id: String,
-    body: Bytes,
+    CsrfForm(_): CsrfForm<Empty>,
     disabled: bool,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The user")?;
-    let _: Empty = read_form(&auth, &jar, &body)?;
     state
         .app
         .set_user_disabled(&auth.actor, id, disabled)
@@ -164,21 +158,19 @@ async fn set_disabled(
 pub async fn disable(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    form: CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    set_disabled(state, auth, jar, id, body, true).await
+    set_disabled(state, auth, id, form, true).await
 }
 
 pub async fn enable(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    form: CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    set_disabled(state, auth, jar, id, body, false).await
+    set_disabled(state, auth, id, form, false).await
 }
 
 #[derive(Deserialize)]
@@ -190,12 +182,10 @@ pub struct PasswordForm {
 pub async fn reset_password(
     State(state): State<AppState>,
     auth: Auth,
-    jar: CookieJar,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The user")?;
-    let form: PasswordForm = read_form(&auth, &jar, &body)?;
     match state
         .app
         .reset_password(&auth.actor, id, &Password::new(form.password))
