@@ -79,7 +79,7 @@ enum Command {
 #[derive(Args)]
 struct AllocateArgs {
     /// The pot, in pounds (pence allowed), e.g. £18,000,000 or 18000000.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pot: String,
     /// CSV of each area's previous allocation: header area,value (value in pounds).
     #[arg(long)]
@@ -88,19 +88,19 @@ struct AllocateArgs {
     #[arg(long = "indicator", required = true)]
     indicators: Vec<String>,
     /// No area below this percentage of its previous allocation.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     floor: Option<String>,
     /// budget-neutral (scale back the others) or funded (the total grows).
     #[arg(long, default_value = "budget-neutral")]
     floor_mode: String,
     /// No area's change beyond ±this percentage of its previous allocation.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     ceiling: Option<String>,
     /// Percentage of the pot taken off first (co-commissioning).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     top_slice: Option<String>,
     /// Move only this percentage of the way from the previous allocation to the formula.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     uplift_phase: Option<String>,
     /// table, csv or json.
     #[arg(long, default_value = "table")]

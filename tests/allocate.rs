@@ -200,6 +200,10 @@ fn bad_input_is_refused_with_file_row_and_column() {
     let d = dir();
     let bad = d.0.join("bad.csv");
     std::fs::write(&bad, "area,value\nBarnet,12\nBarnet,13\n").unwrap();
+    let good = d.0.join("good.csv");
+    std::fs::write(&good, "area,value\nBarnet,12\nSutton,13\n").unwrap();
+    let negative = d.0.join("negative.csv");
+    std::fs::write(&negative, "area,value\nBarnet,12\nSutton,-13\n").unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
             vec![
@@ -238,6 +242,53 @@ fn bad_input_is_refused_with_file_row_and_column() {
                 "generous".into(),
             ],
             "budget-neutral or funded",
+        ),
+        // Found testing with published figures: each refused with its own one-line message.
+        (
+            vec![
+                "--pot".into(),
+                "-1000".into(),
+                "--indicator".into(),
+                format!("c={}", good.display()),
+            ],
+            "the pot must not be negative",
+        ),
+        (
+            vec![
+                "--pot".into(),
+                "1000".into(),
+                "--indicator".into(),
+                format!("c={}", good.display()),
+                "--top-slice".into(),
+                "150".into(),
+            ],
+            "the top-slice must be at most 100%",
+        ),
+        (
+            vec![
+                "--pot".into(),
+                "1000".into(),
+                "--previous".into(),
+                good.display().to_string(),
+                "--indicator".into(),
+                format!("c={}", good.display()),
+                "--uplift-phase".into(),
+                "150".into(),
+            ],
+            "uplift phasing must be at most 100%",
+        ),
+        (
+            vec![
+                "--pot".into(),
+                "1000".into(),
+                "--previous".into(),
+                negative.display().to_string(),
+                "--indicator".into(),
+                format!("c={}", good.display()),
+                "--floor".into(),
+                "90".into(),
+            ],
+            "previous allocation is negative",
         ),
     ];
     for (args, expected) in cases {
@@ -285,4 +336,56 @@ fn bad_input_is_refused_with_file_row_and_column() {
         &format!("a={}", a.display()),
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("the floors need £200 but only £150"));
+}
+
+#[test]
+fn a_windows_1252_file_is_read_and_a_funded_floor_is_costed_in_the_csv() {
+    let d = dir();
+    // Excel on Windows: "Barking & Dagenham" is plain ASCII, the source note has a £ (A3).
+    let crime = d.0.join("crime.csv");
+    std::fs::write(
+        &crime,
+        b"area,value\nBarnet,300\nSutton,100\n\xA3 note,\n".as_slice(),
+    )
+    .unwrap();
+    let out = lcpf(&[
+        "allocate",
+        "--pot",
+        "100",
+        "--indicator",
+        &format!("c={}", crime.display()),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("UTF-8"), "{err}");
+    assert!(err.contains("“£ note” is not a London area"), "{err}");
+    std::fs::write(&crime, b"area,value\nBarnet,300\nSutton,100\n".as_slice()).unwrap();
+    let previous = d.0.join("previous.csv");
+    std::fs::write(&previous, "area,value\nBarnet,50\nSutton,50\n").unwrap();
+    let out = lcpf(&[
+        "allocate",
+        "--pot",
+        "100",
+        "--previous",
+        previous.to_str().unwrap(),
+        "--indicator",
+        &format!("c={}", crime.display()),
+        "--floor",
+        "100",
+        "--floor-mode",
+        "funded",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = rows(&String::from_utf8(out.stdout).unwrap());
+    let last = rows.last().unwrap();
+    assert_eq!(&last[0], "funded_floor_extra_cost");
+    // Formula: Barnet £75, Sutton £25; Sutton's floor of £50 costs £25 on top of the pot.
+    assert_eq!(pence(&last[4]), 2_500);
+    let total = rows.iter().find(|r| &r[0] == "total").unwrap();
+    assert_eq!(pence(&total[4]), 12_500);
 }

@@ -114,3 +114,30 @@ mod api {
         }
     }
 }
+
+mod encodings {
+    use super::*;
+    crate::backend_tests! {
+        async fn a_windows_1252_file_from_excel_is_read_not_refused_as_not_text(app: TestApp) {
+            let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+            // Excel on Windows writes an en dash as the single byte 96.
+            let form = Form::new()
+                .text("csrf_token", csrf.clone())
+                .text("dataset", "Population 2021")
+                .text("source", "ONS")
+                .part("file", Part::bytes(b"area,value\nBarnet,\x96\n".to_vec()).file_name("p.csv"));
+            let r = client.post(app.url("/indicators/preview")).multipart(form).send().await.unwrap();
+            assert_eq!(r.status(), 400);
+            let body = r.text().await.unwrap();
+            assert!(body.contains("row 2, column value: “–” is not a number"), "{body}");
+        }
+
+        async fn a_decimal_comma_is_refused_not_read_as_thousands(app: TestApp) {
+            let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+            let r = client.post(app.url("/indicators/preview")).multipart(upload(&csrf, "Rate 2021", "area,value\nBarnet,\"12,34\"\n")).send().await.unwrap();
+            assert_eq!(r.status(), 400);
+            let body = r.text().await.unwrap();
+            assert!(body.contains("“12,34” has a comma that does not separate thousands"), "{body}");
+        }
+    }
+}

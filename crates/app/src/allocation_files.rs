@@ -419,6 +419,20 @@ impl NamedOutcome {
             "",
             "",
         ]);
+        if self.outcome.extra_cost > Money::ZERO {
+            // A funded floor's cost is on top of the pot: said here as in the table and JSON.
+            let _ = w.write_record([
+                "funded_floor_extra_cost",
+                "The funded floor's cost on top of the pot",
+                "",
+                "",
+                &self.outcome.extra_cost.to_decimal_string(),
+                "",
+                "",
+                "",
+                "",
+            ]);
+        }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 

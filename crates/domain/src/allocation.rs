@@ -58,6 +58,12 @@ impl IndicatorValue {
             ));
         }
         let bad = || format!("“{t}” is not a number: write digits, for example 1234 or 0.375");
+        let whole_part = t.split_once('.').map_or(t, |(w, _)| w);
+        if !crate::money::commas_group_thousands(whole_part) {
+            return Err(format!(
+                "“{t}” has a comma that does not separate thousands: write 1234, 1,234 or 12.34"
+            ));
+        }
         let n: String = t.chars().filter(|c| *c != ',').collect();
         let (whole, frac) = n.split_once('.').unwrap_or((&n, ""));
         if whole.is_empty()
@@ -218,6 +224,12 @@ pub enum AllocationError {
     FloorsExceedPot { needed: Money, available: Money },
     #[error("the ceilings allow only {allowed} of the {available} to share: raise the ceiling or lower the pot")]
     CeilingsBelowPot { allowed: Money, available: Money },
+    #[error("the top-slice must be at most 100% of the pot (it is {0}): it is a share of the pot taken off first")]
+    TopSliceOver100(Percentage),
+    #[error("uplift phasing must be at most 100% (it is {0}): it is how far each area moves from its previous allocation towards the formula")]
+    UpliftPhaseOver100(Percentage),
+    #[error("area {area}'s previous allocation is negative ({amount}): a previous allocation is £0 or more")]
+    NegativePrevious { area: String, amount: Money },
     #[error("the amounts are too large to calculate with")]
     Overflow,
 }
@@ -251,6 +263,7 @@ pub fn allocate(input: &AllocationInput) -> Result<AllocationOutcome, Allocation
     let shared = input.pot.checked_sub(top_slice)?;
 
     let formula = formula_amounts(shared, &rules.indicators, &areas)?;
+    let shares = formula_shares(&rules.indicators, &areas);
     let targets: Vec<u64> = match rules.uplift_phase {
         Some(phase) => phased_targets(&formula, &areas, phase),
         None => formula.iter().map(|m| m.pence().max(0) as u64).collect(),
@@ -294,12 +307,7 @@ pub fn allocate(input: &AllocationInput) -> Result<AllocationOutcome, Allocation
             }
             _ => None,
         };
-        let formula_share_millionths = if shared.pence() > 0 {
-            (u128::from(formula[k].pence() as u64) * 1_000_000 / u128::from(shared.pence() as u64))
-                as u64
-        } else {
-            0
-        };
+        let formula_share_millionths = shares[k];
         results[*original] = Some(AreaAllocation {
             code: a.code.clone(),
             amount: amounts[k],
@@ -329,10 +337,22 @@ fn validate(input: &AllocationInput) -> Result<(), AllocationError> {
     if input.pot.is_negative() {
         return Err(AllocationError::NegativePot(input.pot));
     }
+    if let Some(t) = rules.top_slice.filter(|t| *t > Percentage::HUNDRED) {
+        return Err(AllocationError::TopSliceOver100(t));
+    }
+    if let Some(u) = rules.uplift_phase.filter(|u| *u > Percentage::HUNDRED) {
+        return Err(AllocationError::UpliftPhaseOver100(u));
+    }
     let mut seen = HashSet::new();
     for a in &input.areas {
         if !seen.insert(a.code.as_str()) {
             return Err(AllocationError::DuplicateArea(a.code.clone()));
+        }
+        if let Some(amount) = a.previous.filter(|p| p.is_negative()) {
+            return Err(AllocationError::NegativePrevious {
+                area: a.code.clone(),
+                amount,
+            });
         }
     }
     if rules.indicators.is_empty() {
@@ -404,6 +424,29 @@ fn formula_amounts(
         }
     }
     Ok(amounts)
+}
+
+/// Each area's share of the formula, in millionths: the weighted sum of its share of each
+/// indicator. It is the indicators' own share, so it does not move with the pot or with the
+/// rounding of the amounts (rounded down to the millionth).
+fn formula_shares(indicators: &[Indicator], areas: &[&AllocationArea]) -> Vec<u64> {
+    let mut shares = vec![0u128; areas.len()];
+    for (k, indicator) in indicators.iter().enumerate() {
+        let total: u128 = areas
+            .iter()
+            .map(|a| u128::from(a.indicators[k].millionths()))
+            .sum();
+        if total == 0 {
+            continue;
+        }
+        let weight = u128::from(indicator.weight.basis_points());
+        for (i, a) in areas.iter().enumerate() {
+            // share × 10⁶ × weight/10⁴, kept as a numerator over `total` until the end.
+            shares[i] +=
+                u128::from(a.indicators[k].millionths()) * weight * 100 * 1_000_000 / total;
+        }
+    }
+    shares.into_iter().map(|s| (s / 1_000_000) as u64).collect()
 }
 
 /// previous + phase × (formula − previous), in hundredths of a penny (exact).

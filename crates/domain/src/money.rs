@@ -44,6 +44,18 @@ pub enum ArithmeticError {
     NoWeights,
 }
 
+/// Whether the commas in the whole-number part of a figure separate thousands (`1,234,567`),
+/// as British spreadsheets write them. `12,34` is not a thousands separator but a decimal
+/// comma, or a slip: refused rather than read as 1234. No comma at all is fine.
+pub fn commas_group_thousands(whole: &str) -> bool {
+    if !whole.contains(',') {
+        return true;
+    }
+    let mut groups = whole.split(',');
+    let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+    first_ok && groups.all(|g| g.len() == 3)
+}
+
 impl Money {
     pub const ZERO: Money = Money(0);
 
@@ -173,13 +185,8 @@ impl Money {
         if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit() || c == ',') {
             return Err(invalid());
         }
-        if whole.contains(',') {
-            let groups: Vec<&str> = whole.split(',').collect();
-            let first_ok = (1..=3).contains(&groups[0].len());
-            let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
-            if !first_ok || !rest_ok {
-                return Err(MoneyError::MisplacedComma(original.to_string()));
-            }
+        if !commas_group_thousands(whole) {
+            return Err(MoneyError::MisplacedComma(original.to_string()));
         }
         let digits: String = whole.chars().filter(|c| *c != ',').collect();
         let pounds: i64 = digits

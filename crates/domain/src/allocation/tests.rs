@@ -189,6 +189,27 @@ fn impossible_inputs_are_explained() {
         .contains("negative"));
 }
 
+#[test]
+fn an_indicator_value_with_a_decimal_comma_is_refused_like_money() {
+    // Found testing with published figures: `12,34` was read as 1234.
+    for text in ["12,34", "1,2345", ",123", "1,23.5"] {
+        let e = IndicatorValue::parse(text).unwrap_err();
+        assert!(e.contains("does not separate thousands"), "{text}: {e}");
+    }
+    assert_eq!(
+        IndicatorValue::parse("1,234").unwrap().millionths(),
+        1_234_000_000
+    );
+    assert_eq!(
+        IndicatorValue::parse("395,869.5").unwrap().millionths(),
+        395_869_500_000
+    );
+    assert_eq!(
+        IndicatorValue::parse("12.34").unwrap().millionths(),
+        12_340_000
+    );
+}
+
 fn arb_input() -> impl Strategy<Value = AllocationInput> {
     (
         prop::collection::vec((0u64..5_000_000, 0u64..1_000, 1i64..500_000_000), 1..40),
@@ -291,4 +312,44 @@ proptest! {
         prop_assert!(b.areas[i].formula_amount >= a.areas[i].formula_amount);
         prop_assert!(b.areas[i].amount >= a.areas[i].amount);
     }
+}
+
+#[test]
+fn the_formula_share_is_the_indicators_share_whatever_the_pot() {
+    // One third each: the share is 333,333 millionths whether the pot is £1 or £18m,
+    // although £1 cannot be split into exact thirds.
+    let mut input = one_indicator(&[("A", 1, None), ("B", 1, None), ("C", 1, None)]);
+    for pot in [Money::from_pence(100), Money::from_pounds(18_000_000)] {
+        input.pot = pot;
+        let out = allocate(&input).unwrap();
+        let shares: Vec<u64> = out
+            .areas
+            .iter()
+            .map(|a| a.formula_share_millionths)
+            .collect();
+        assert_eq!(shares, [333_333, 333_333, 333_333], "pot {pot}");
+    }
+}
+
+#[test]
+fn rules_out_of_range_are_refused_each_with_its_own_message() {
+    let mut input = one_indicator(&[("A", 1, Some(100)), ("B", 3, Some(100))]);
+    input.rules.top_slice = Some(Percentage::from_basis_points(15_000));
+    assert_eq!(
+        allocate(&input).unwrap_err(),
+        AllocationError::TopSliceOver100(Percentage::from_basis_points(15_000))
+    );
+    input.rules.top_slice = None;
+    input.rules.uplift_phase = Some(Percentage::from_basis_points(15_000));
+    assert!(allocate(&input)
+        .unwrap_err()
+        .to_string()
+        .contains("uplift phasing must be at most 100%"));
+    input.rules.uplift_phase = None;
+    input.areas[1].previous = Some(Money::from_pounds(-5));
+    let e = allocate(&input).unwrap_err();
+    assert!(
+        matches!(e, AllocationError::NegativePrevious { ref area, .. } if area == "B"),
+        "{e}"
+    );
 }
