@@ -116,7 +116,7 @@ backend_tests! {
         assert!(html.contains("Cannot fund MPS or buy police officers."));
         assert_eq!(app.audit_count().await, before);
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
-        assert_eq!(view.version.as_ref().unwrap().state, "draft");
+        assert_eq!(view.version.as_ref().unwrap().state.as_str(), "draft");
         let saved = view.lines.iter().find(|(_, l)| l.number.to_string() == "1.3").unwrap();
         assert_eq!(saved.1.providers[0].name, "Ward Watch");
         assert_eq!(saved.1.smart_outcomes[0].target, "60% by March 2018");

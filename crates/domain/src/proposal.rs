@@ -14,6 +14,9 @@ use thiserror::Error;
 
 use crate::{FinancialYear, Money};
 
+pub mod workflow;
+pub use workflow::{ProposalEvent, VersionState};
+
 /// The most project categories a line may name (the fund's form has three).
 pub const MAX_CATEGORIES: usize = 3;
 

@@ -7,8 +7,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lcpf_app::access::Permission;
-use lcpf_app::proposals::{LineInput, Overview, ProposalRequest, ProposalView};
-use lcpf_domain::proposal::{LineComparison, Problem as RuleProblem, ProposalLine, Totals};
+use lcpf_app::proposals::{LineInput, Overview, ProposalRequest, ProposalView, StepInput};
+use lcpf_domain::proposal::{
+    LineComparison, Problem as RuleProblem, ProposalEvent, ProposalLine, Totals,
+};
 use lcpf_store::queries::funds::FundingPeriod;
 use lcpf_store::queries::proposals::{Comment, Proposal, Version};
 use serde::{Deserialize, Serialize};
@@ -201,14 +203,14 @@ async fn step(
     id: &str,
     headers: &HeaderMap,
     body: &Bytes,
-    step: &str,
+    event: Option<ProposalEvent>,
 ) -> Result<Response, ApiError> {
     let expected = if_match(headers);
     let id = parse_id(id, "The proposal")?;
-    let request = match step {
-        "return" | "approve" => ProposalRequest::Review,
-        "submit" | "variation" => ProposalRequest::Draft,
-        _ => ProposalRequest::Comment,
+    let request = match event {
+        Some(ProposalEvent::Return | ProposalEvent::Approve) => ProposalRequest::Review,
+        Some(_) => ProposalRequest::Draft,
+        None => ProposalRequest::Comment,
     };
     let input: StepRequest = if body.is_empty() {
         StepRequest::default()
@@ -222,30 +224,18 @@ async fn step(
         .await?
     };
     let actor = &auth.actor;
-    match step {
-        "submit" => state
-            .app
-            .submit_proposal(actor, id, expected)
-            .await
-            .map(|_| ())?,
-        "return" => {
+    match event {
+        Some(event) => {
+            let step = StepInput {
+                comment: input.comment,
+                reason: input.reason,
+            };
             state
                 .app
-                .return_proposal(actor, id, &input.comment, expected)
-                .await?
+                .proposal_step(actor, id, event, &step, expected)
+                .await?;
         }
-        "approve" => {
-            state
-                .app
-                .approve_proposal(actor, id, &input.comment, expected)
-                .await?
-        }
-        "variation" => state
-            .app
-            .start_variation(actor, id, &input.reason, expected)
-            .await
-            .map(|_| ())?,
-        _ => {
+        None => {
             state
                 .app
                 .comment_on_proposal(actor, id, &input.line_number, &input.comment)
@@ -257,11 +247,11 @@ async fn step(
 }
 
 macro_rules! api_step {
-    ($name:ident, $path:literal, $step:literal, $doc:literal) => {
+    ($name:ident, $path:literal, $event:expr, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The revision read (ETag): refused with 409 if the proposal changed since")), request_body = StepRequest, responses((status = 200, body = ProposalDetail), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         pub async fn $name(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-            step(&state, &auth, &id, &headers, &body, $step).await
+            step(&state, &auth, &id, &headers, &body, $event).await
         }
     };
 }
@@ -269,31 +259,31 @@ macro_rules! api_step {
 api_step!(
     submit,
     "/api/v1/proposals/{id}/submit",
-    "submit",
+    Some(ProposalEvent::Submit),
     "Submits the draft (the borough's own officers); refused with every broken rule."
 );
 api_step!(
     return_to_borough,
     "/api/v1/proposals/{id}/return",
-    "return",
+    Some(ProposalEvent::Return),
     "Returns the submitted version with a `comment` (funder staff)."
 );
 api_step!(
     approve,
     "/api/v1/proposals/{id}/approve",
-    "approve",
+    Some(ProposalEvent::Approve),
     "Approves the submitted version, locking the proposal (funder staff)."
 );
 api_step!(
     variation,
     "/api/v1/proposals/{id}/variation",
-    "variation",
+    Some(ProposalEvent::Vary),
     "Starts a variation of the approved proposal, with its `reason` (the borough's own officers)."
 );
 api_step!(
     comment,
     "/api/v1/proposals/{id}/comments",
-    "comments",
+    None,
     "Adds a `comment` on the proposal, or on the line `line_number`."
 );
 

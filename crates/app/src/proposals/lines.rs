@@ -2,6 +2,7 @@
 
 use super::revision::check_revision;
 use super::*;
+use lcpf_domain::proposal::ProposalEvent;
 
 /// Refuses a draft that would hold more lines than any proposal may (the domain's
 /// [`ProposalRules::line_limit`](lcpf_domain::proposal::ProposalRules::line_limit)).
@@ -170,46 +171,17 @@ impl App {
     }
 }
 
-/// The draft a borough officer may change, or why not.
+/// The draft a borough officer may change, or why not (the workflow's `edit` move).
 pub(super) async fn draft_for_change(
     conn: &mut AnyConnection,
     actor: &Actor,
     proposal_id: i64,
 ) -> AppResult<(Proposal, Version)> {
     let proposal = find(conn, proposal_id).await?;
-    authorise(
-        actor,
-        Permission::DraftProposal {
-            organisation_id: proposal.organisation_id,
-        },
-    )?;
-    let versions = q::versions(conn, proposal_id).await?;
-    match versions.last() {
-        Some(v) if v.state == state::DRAFT => Ok((proposal, v.clone())),
-        Some(v) if v.state == state::APPROVED => Err(AppError::Forbidden(
-            "The proposal is approved and locked: start a variation, with its reason, to change it"
-                .into(),
-        )),
-        Some(v) => Err(AppError::Forbidden(format!(
-            "Version {} was submitted and cannot be changed while the funder reviews it",
-            v.number
-        ))),
-        None => Err(AppError::NotFound("The proposal's draft".into())),
-    }
-}
-
-pub(super) async fn submitted_version(
-    conn: &mut AnyConnection,
-    proposal: &Proposal,
-) -> AppResult<Version> {
-    let versions = q::versions(conn, proposal.id).await?;
-    versions
-        .last()
-        .filter(|v| v.state == state::SUBMITTED)
-        .cloned()
-        .ok_or_else(|| {
-            AppError::Forbidden("There is no submitted version waiting for review".into())
-        })
+    let by = super::workflow::party(actor, &proposal, ProposalEvent::Edit)?;
+    let (draft, _) =
+        super::workflow::latest_and_move(conn, &proposal, ProposalEvent::Edit, by).await?;
+    Ok((proposal, draft))
 }
 
 pub(super) async fn check_version(

@@ -17,15 +17,17 @@ mod workflow;
 use lcpf_domain::proposal::{
     self as rules, LineComparison, Problem, ProposalLine, ProposalRules, Totals,
 };
+use lcpf_domain::proposal::{ProposalEvent, VersionState};
 use lcpf_domain::{FieldErrors, FinancialYear, Money};
 use lcpf_store::queries::funds::{self as fq, Fund, FundingPeriod};
-use lcpf_store::queries::proposals::{self as q, state, Comment, Proposal, Version};
+use lcpf_store::queries::proposals::{self as q, Comment, Proposal, Version};
 use lcpf_store::AnyConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use import::ImportPreview;
 pub use input::{ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
+pub use workflow::StepInput;
 
 use crate::access::{authorise, may, Permission};
 use crate::audit::{record, Change};
@@ -89,7 +91,7 @@ impl ProposalView {
     pub fn is_draft(&self) -> bool {
         self.version
             .as_ref()
-            .is_some_and(|v| v.state == state::DRAFT)
+            .is_some_and(|v| v.state == VersionState::Draft)
     }
 }
 
@@ -100,16 +102,14 @@ pub fn status_label(versions: &[Version]) -> String {
     };
     let approved_before = versions[..versions.len() - 1]
         .iter()
-        .any(|v| v.state == state::APPROVED);
-    match latest.state.as_str() {
-        state::DRAFT if approved_before => "Approved; variation in draft".into(),
-        state::DRAFT if latest.number > 1 => "Returned; being revised".into(),
-        state::DRAFT => "Draft".into(),
-        state::SUBMITTED if !latest.variation_reason.is_empty() => "Variation submitted".into(),
-        state::SUBMITTED => "Submitted".into(),
-        state::RETURNED => "Returned".into(),
-        state::APPROVED => "Approved".into(),
-        other => other.to_string(),
+        .any(|v| v.state == VersionState::Approved);
+    match latest.state {
+        VersionState::Draft if approved_before => "Approved; variation in draft".into(),
+        VersionState::Draft if latest.number > 1 => "Returned; being revised".into(),
+        VersionState::Submitted if !latest.variation_reason.is_empty() => {
+            "Variation submitted".into()
+        }
+        other => other.label().into(),
     }
 }
 
@@ -335,7 +335,10 @@ impl App {
                 None => Vec::new(),
             };
             // Funder staff see the latest submitted or approved version, never a draft.
-            let shown = versions.iter().rev().find(|v| v.state != state::DRAFT);
+            let shown = versions
+                .iter()
+                .rev()
+                .find(|v| v.state != VersionState::Draft);
             let totals = match shown {
                 Some(v) => {
                     let lines: Vec<ProposalLine> = q::lines(&mut conn, v.id)
@@ -469,7 +472,7 @@ async fn view(
     // The funder sees what was submitted; the borough sees its drafts too.
     let versions: Vec<Version> = all
         .iter()
-        .filter(|v| own || v.state != state::DRAFT)
+        .filter(|v| own || v.state != VersionState::Draft)
         .cloned()
         .collect();
     let version = match version_number {
@@ -503,10 +506,17 @@ async fn view(
     let latest = all.last();
     // Actions are offered on the latest version only, never on an earlier one being read.
     let shown_is_latest = version.as_ref().map(|v| v.id) == latest.map(|l| l.id);
-    let latest_is = |s: &str| shown_is_latest && latest.is_some_and(|l| l.state == s);
-    let can_edit = own && latest_is(state::DRAFT);
-    let can_review = may(actor, Permission::ReviewProposals) && latest_is(state::SUBMITTED);
-    let can_vary = own && latest_is(state::APPROVED);
+    // What is offered is what the workflow would allow this person from the latest version.
+    let allowed = |event: ProposalEvent| {
+        shown_is_latest
+            && latest.is_some_and(|l| {
+                workflow::party(actor, &proposal, event)
+                    .is_ok_and(|by| rules::workflow::transition(l.state, event, by).is_ok())
+            })
+    };
+    let can_edit = own && allowed(ProposalEvent::Edit);
+    let can_review = allowed(ProposalEvent::Approve);
+    let can_vary = own && allowed(ProposalEvent::Vary);
     let revision = revision::revision(conn, proposal.id).await?;
     Ok(ProposalView {
         revision,

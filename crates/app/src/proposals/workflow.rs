@@ -1,137 +1,116 @@
 //! Submission, return, approval, variation and comments: how a version moves on.
 
-use super::lines::{
-    check_version, draft_for_change, problems_as_errors, replace_all, submitted_version,
-};
+use super::lines::{check_version, problems_as_errors, replace_all};
 use super::revision::check_revision;
 use super::*;
+use lcpf_domain::proposal::workflow::{self, Party};
+use lcpf_domain::proposal::{ProposalEvent, VersionState};
+use serde::Deserialize;
+
+/// What a step needs besides its event: a comment (returning needs one; approving may have
+/// one) or a reason (a variation needs one). Other fields are ignored by each step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct StepInput {
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Which party of the workflow the actor is for this proposal: its borough's own officers, or
+/// funder staff. Anyone else is refused here, by [`authorise`], before any state is looked at.
+/// The system (demo loading, the CLI) acts as whichever party the event needs.
+pub(super) fn party(actor: &Actor, proposal: &Proposal, event: ProposalEvent) -> AppResult<Party> {
+    if matches!(actor, Actor::System) {
+        return Ok(workflow::MOVES
+            .iter()
+            .find(|m| m.event == event)
+            .map_or(Party::Funder, |m| m.by));
+    }
+    let borough = Permission::DraftProposal {
+        organisation_id: proposal.organisation_id,
+    };
+    if may(actor, borough) {
+        return Ok(Party::Borough);
+    }
+    if may(actor, Permission::ReviewProposals) {
+        return Ok(Party::Funder);
+    }
+    authorise(actor, borough).map(|_| Party::Borough)
+}
+
+/// The latest version of a proposal, and the move `event` by `by` would make from it.
+pub(super) async fn latest_and_move(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+    event: ProposalEvent,
+    by: Party,
+) -> AppResult<(Version, workflow::Move)> {
+    let versions = q::versions(conn, proposal.id).await?;
+    let latest = versions
+        .last()
+        .cloned()
+        .ok_or_else(|| AppError::NotFound("The proposal's draft".into()))?;
+    let m = workflow::transition(latest.state, event, by)
+        .map_err(|refusal| AppError::Forbidden(refusal.0))?;
+    Ok((latest, m))
+}
 
 impl App {
-    /// Submits the draft to the funder. Refused, with every problem, while any rule is broken.
-    pub async fn submit_proposal(
+    /// The one way a proposal's latest version moves on (submit, return, approve, vary), for
+    /// the pages and the API alike. The move is the workflow's ([`workflow::transition`]);
+    /// this adds what each needs: no problems to submit or approve (approval checks again, as
+    /// the envelope may have changed), a comment to return, a reason to vary. Returns the
+    /// version the proposal now continues from (the new draft, when one is started).
+    pub async fn proposal_step(
         &self,
         actor: &Actor,
         proposal_id: i64,
+        event: ProposalEvent,
+        input: &StepInput,
         expected: Option<i64>,
     ) -> AppResult<Version> {
-        let mut tx = self.db().begin().await?;
-        let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
-        check_revision(&mut tx, proposal_id, expected).await?;
-        let problems = check_version(&mut tx, &proposal, draft.id).await?;
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems_as_errors(&problems)));
-        }
-        move_on(
-            &mut tx,
-            actor,
-            &proposal,
-            &draft,
-            state::SUBMITTED,
-            "proposal.submit",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(draft)
-    }
-
-    /// Returns a submitted version with a comment; the borough's next draft starts from it.
-    pub async fn return_proposal(
-        &self,
-        actor: &Actor,
-        proposal_id: i64,
-        comment: &str,
-        expected: Option<i64>,
-    ) -> AppResult<()> {
-        authorise(actor, Permission::ReviewProposals)?;
-        let mut tx = self.db().begin().await?;
-        let proposal = find(&mut tx, proposal_id).await?;
-        check_revision(&mut tx, proposal_id, expected).await?;
-        let submitted = submitted_version(&mut tx, &proposal).await?;
-        let body = comment_text(comment)?;
-        move_on(
-            &mut tx,
-            actor,
-            &proposal,
-            &submitted,
-            state::RETURNED,
-            "proposal.return",
-        )
-        .await?;
-        add_comment(&mut tx, actor, &proposal, submitted.number, None, &body).await?;
-        copy_version(&mut tx, actor, &submitted, &submitted.variation_reason).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Approves a submitted version, which locks the proposal. The rules are checked again:
-    /// the envelope may have changed since submission.
-    pub async fn approve_proposal(
-        &self,
-        actor: &Actor,
-        proposal_id: i64,
-        comment: &str,
-        expected: Option<i64>,
-    ) -> AppResult<()> {
-        authorise(actor, Permission::ReviewProposals)?;
-        let mut tx = self.db().begin().await?;
-        let proposal = find(&mut tx, proposal_id).await?;
-        check_revision(&mut tx, proposal_id, expected).await?;
-        let submitted = submitted_version(&mut tx, &proposal).await?;
-        let problems = check_version(&mut tx, &proposal, submitted.id).await?;
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems_as_errors(&problems)));
-        }
-        move_on(
-            &mut tx,
-            actor,
-            &proposal,
-            &submitted,
-            state::APPROVED,
-            "proposal.approve",
-        )
-        .await?;
-        if !comment.trim().is_empty() {
-            let body = comment_text(comment)?;
-            add_comment(&mut tx, actor, &proposal, submitted.number, None, &body).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Starts a variation of an approved proposal: a new draft, with the reason for it.
-    pub async fn start_variation(
-        &self,
-        actor: &Actor,
-        proposal_id: i64,
-        reason: &str,
-        expected: Option<i64>,
-    ) -> AppResult<Version> {
-        let mut tx = self.db().begin().await?;
-        let proposal = find(&mut tx, proposal_id).await?;
-        authorise(
-            actor,
-            Permission::DraftProposal {
-                organisation_id: proposal.organisation_id,
-            },
-        )?;
-        check_revision(&mut tx, proposal_id, expected).await?;
-        let versions = q::versions(&mut tx, proposal_id).await?;
-        let Some(latest) = versions.last().filter(|v| v.state == state::APPROVED) else {
+        if event == ProposalEvent::Edit {
             return Err(AppError::invalid(
-                "reason",
-                "Only an approved proposal can be varied; until then, change the draft or wait for the funder's review",
+                "event",
+                "Lines are changed one at a time or imported, not as a step",
             ));
+        }
+        let mut tx = self.db().begin().await?;
+        let proposal = find(&mut tx, proposal_id).await?;
+        let by = party(actor, &proposal, event)?;
+        check_revision(&mut tx, proposal_id, expected).await?;
+        let (latest, m) = latest_and_move(&mut tx, &proposal, event, by).await?;
+        let comment = match event {
+            ProposalEvent::Return => Some(comment_text(&input.comment)?),
+            ProposalEvent::Approve if !input.comment.trim().is_empty() => {
+                Some(comment_text(&input.comment)?)
+            }
+            _ => None,
         };
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 2000 {
-            return Err(AppError::invalid(
-                "reason",
-                "Enter the reason for the variation (up to 2,000 characters), for example “Provider withdrew from line 2.3”",
-            ));
+        let reason = match event {
+            ProposalEvent::Vary => variation_reason(&input.reason)?,
+            _ => latest.variation_reason.clone(),
+        };
+        if matches!(event, ProposalEvent::Submit | ProposalEvent::Approve) {
+            let problems = check_version(&mut tx, &proposal, latest.id).await?;
+            if !problems.is_empty() {
+                return Err(AppError::Invalid(problems_as_errors(&problems)));
+            }
         }
-        let version = copy_version(&mut tx, actor, latest, reason).await?;
+        let mut result = latest.clone();
+        if m.to != latest.state {
+            move_on(&mut tx, actor, &proposal, &latest, m.to, event).await?;
+            result.state = m.to;
+        }
+        if let Some(body) = comment {
+            add_comment(&mut tx, actor, &proposal, latest.number, None, &body).await?;
+        }
+        if m.starts_new_draft {
+            result = copy_version(&mut tx, actor, &latest, &reason).await?;
+        }
         tx.commit().await?;
-        Ok(version)
+        Ok(result)
     }
 
     /// Adds a comment on the proposal, or on one of its lines.
@@ -238,8 +217,8 @@ pub(super) async fn move_on(
     actor: &Actor,
     proposal: &Proposal,
     version: &Version,
-    new_state: &str,
-    action: &str,
+    new_state: VersionState,
+    event: ProposalEvent,
 ) -> AppResult<()> {
     q::set_state(
         conn,
@@ -250,14 +229,14 @@ pub(super) async fn move_on(
     )
     .await?;
     let after = Version {
-        state: new_state.to_string(),
+        state: new_state,
         ..version.clone()
     };
     record(
         conn,
         actor,
         Change {
-            action,
+            action: &format!("proposal.{}", event.as_str()),
             entity_type: "proposal",
             entity_id: proposal.id.to_string(),
             summary: format!(
@@ -269,6 +248,17 @@ pub(super) async fn move_on(
         },
     )
     .await
+}
+
+fn variation_reason(reason: &str) -> AppResult<String> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::invalid(
+            "reason",
+            "Enter the reason for the variation (up to 2,000 characters), for example “Provider withdrew from line 2.3”",
+        ));
+    }
+    Ok(reason.to_string())
 }
 
 pub(super) fn comment_text(body: &str) -> AppResult<String> {

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use lcpf_domain::proposal::{LineYear, Partner, ProposalLine, Provider, SmartOutcome};
+use lcpf_domain::proposal::{
+    LineYear, Partner, ProposalLine, Provider, SmartOutcome, VersionState,
+};
 use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -23,14 +25,6 @@ pub struct Proposal {
     pub created_at: String,
 }
 
-/// Where a version is in its life.
-pub mod state {
-    pub const DRAFT: &str = "draft";
-    pub const SUBMITTED: &str = "submitted";
-    pub const RETURNED: &str = "returned";
-    pub const APPROVED: &str = "approved";
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Version {
     pub id: i64,
@@ -38,7 +32,8 @@ pub struct Version {
     /// 1, 2, 3… in the order they were started.
     pub number: i64,
     /// draft, submitted, returned or approved.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: VersionState,
     /// Set when the version is a variation of an approved proposal.
     pub variation_reason: String,
     pub created_at: String,
@@ -138,7 +133,11 @@ fn map_version(r: AnyRow) -> sqlx::Result<Version> {
         id: r.try_get("id")?,
         proposal_id: r.try_get("proposal_id")?,
         number: r.try_get("number")?,
-        state: r.try_get("state")?,
+        state: {
+            let s: String = r.try_get("state")?;
+            s.parse()
+                .map_err(|e: String| sqlx::Error::Decode(e.into()))?
+        },
         variation_reason: r.try_get("variation_reason")?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
@@ -173,7 +172,7 @@ pub async fn insert_version(
     sqlx::query_scalar("INSERT INTO proposal_versions (proposal_id, number, state, variation_reason, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(proposal_id)
         .bind(number)
-        .bind(state::DRAFT)
+        .bind(VersionState::Draft.as_str())
         .bind(variation_reason)
         .bind(now)
         .bind(by)
@@ -185,17 +184,17 @@ pub async fn insert_version(
 pub async fn set_state(
     conn: &mut AnyConnection,
     version_id: i64,
-    new_state: &str,
+    new_state: VersionState,
     now: &str,
     by: &str,
 ) -> sqlx::Result<()> {
-    let sql = if new_state == state::SUBMITTED {
+    let sql = if new_state == VersionState::Submitted {
         "UPDATE proposal_versions SET state = $1, submitted_at = $2, submitted_by = $3 WHERE id = $4"
     } else {
         "UPDATE proposal_versions SET state = $1, decided_at = $2, decided_by = $3 WHERE id = $4"
     };
     sqlx::query(sql)
-        .bind(new_state)
+        .bind(new_state.as_str())
         .bind(now)
         .bind(by)
         .bind(version_id)

@@ -7,8 +7,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::access::{may, Permission};
-use lcpf_app::proposals::ProposalView;
-use lcpf_domain::proposal::ProposalLine;
+use lcpf_app::proposals::{ProposalView, StepInput};
+use lcpf_domain::proposal::{ProposalEvent, ProposalLine};
 use lcpf_domain::{FieldErrors, Money};
 use lcpf_store::queries::proposals::{Comment, Proposal};
 use serde::Deserialize;
@@ -360,48 +360,39 @@ pub struct ActionForm {
     revision: String,
 }
 
-/// Runs one workflow step; on refusal for what was entered, the page again with the errors.
+/// Runs one workflow step (or adds a comment); on refusal for what was entered, the page
+/// again with the errors.
 async fn act(
     state: &AppState,
     auth: &Auth,
     id: i64,
     form: &ActionForm,
-    step: &str,
+    event: Option<ProposalEvent>,
 ) -> Result<Response, PageError> {
     let actor = &auth.actor;
-    let expected = form_revision(&form.revision);
-    let result = match step {
-        "submitted" => state
-            .app
-            .submit_proposal(actor, id, expected)
-            .await
-            .map(|_| ()),
-        "returned" => {
+    let result = match event {
+        Some(event) => {
+            let input = StepInput {
+                comment: form.comment.clone(),
+                reason: form.reason.clone(),
+            };
+            let expected = form_revision(&form.revision);
             state
                 .app
-                .return_proposal(actor, id, &form.comment, expected)
+                .proposal_step(actor, id, event, &input, expected)
                 .await
+                .map(|_| ())
         }
-        "approved" => {
-            state
-                .app
-                .approve_proposal(actor, id, &form.comment, expected)
-                .await
-        }
-        "variation" => state
-            .app
-            .start_variation(actor, id, &form.reason, expected)
-            .await
-            .map(|_| ()),
-        _ => {
+        None => {
             state
                 .app
                 .comment_on_proposal(actor, id, &form.line_number, &form.comment)
                 .await
         }
     };
+    let done = event.map_or("comment", saved_word);
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/proposals/{id}?saved={step}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/proposals/{id}?saved={done}")).into_response()),
         Err(e) => {
             let mut page = proposal_page(
                 state,
@@ -420,8 +411,19 @@ async fn act(
     }
 }
 
+/// The word the proposal page's confirmation is keyed by, after a step.
+fn saved_word(event: ProposalEvent) -> &'static str {
+    match event {
+        ProposalEvent::Edit => "line",
+        ProposalEvent::Submit => "submitted",
+        ProposalEvent::Return => "returned",
+        ProposalEvent::Approve => "approved",
+        ProposalEvent::Vary => "variation",
+    }
+}
+
 macro_rules! step {
-    ($name:ident, $step:literal) => {
+    ($name:ident, $event:expr) => {
         pub async fn $name(
             State(state): State<AppState>,
             auth: Auth,
@@ -429,16 +431,16 @@ macro_rules! step {
             CsrfForm(form): CsrfForm<ActionForm>,
         ) -> Result<Response, PageError> {
             let id = parse_id(&id, "The proposal")?;
-            act(&state, &auth, id, &form, $step).await
+            act(&state, &auth, id, &form, $event).await
         }
     };
 }
 
-step!(submit, "submitted");
-step!(return_to_borough, "returned");
-step!(approve, "approved");
-step!(variation, "variation");
-step!(comment, "comment");
+step!(submit, Some(ProposalEvent::Submit));
+step!(return_to_borough, Some(ProposalEvent::Return));
+step!(approve, Some(ProposalEvent::Approve));
+step!(variation, Some(ProposalEvent::Vary));
+step!(comment, None);
 
 #[derive(Template)]
 #[template(path = "proposals.html")]
