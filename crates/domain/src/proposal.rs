@@ -82,6 +82,37 @@ impl fmt::Display for LineNumber {
     }
 }
 
+/// A line's identity for its whole life: across edits, new versions, returns, variations
+/// and renumbering (`2.3` → `2.4` keeps the key). Grants, payments and indicators point at a
+/// line by its proposal and key ("line 2.3 of the approved version" is found again after a
+/// variation by the key, not the number). Given by the store when a line is first saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LineKey(pub i64);
+
+impl fmt::Display for LineKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for LineKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|k| *k > 0)
+            .map(LineKey)
+            .ok_or_else(|| {
+                format!(
+                    "“{}” is not a line key: a line key is a whole number, as exported",
+                    s.trim()
+                )
+            })
+    }
+}
+
 /// One financial year of a line: what it asks of the fund, and the match funding the local
 /// authority puts in (money, and anything given in kind, described).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +154,8 @@ pub struct SmartOutcome {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalLine {
+    /// None until the line is first saved.
+    pub key: Option<LineKey>,
     pub number: LineNumber,
     pub title: String,
     pub outcome: String,
@@ -153,6 +186,7 @@ impl ProposalLine {
     /// An empty line with a zero for each year of the period.
     pub fn new(number: LineNumber, priority: &str, years: &[FinancialYear]) -> ProposalLine {
         ProposalLine {
+            key: None,
             number,
             title: String::new(),
             outcome: String::new(),
@@ -602,48 +636,76 @@ pub enum LineChange {
     Unchanged,
 }
 
-/// One row of a line-by-line comparison: matched by line number.
+/// One row of a line-by-line comparison: lines are matched by their key (so a renumbered
+/// line is one line, changed), or by number where a line has no key yet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LineComparison {
+    pub key: Option<LineKey>,
+    /// The line's number in the later version (the earlier one's, when removed).
     pub number: LineNumber,
+    /// The earlier number, when the line was renumbered.
+    pub previous_number: Option<LineNumber>,
     pub title: String,
     pub before: Option<Money>,
     pub after: Option<Money>,
     pub change: LineChange,
 }
 
-/// Compares two versions line by line, in line-number order.
+/// What identifies a line across versions: its key, or its number before it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Identity {
+    Key(LineKey),
+    Number(LineNumber),
+}
+
+fn identity(l: &ProposalLine) -> Identity {
+    l.key.map_or(Identity::Number(l.number), Identity::Key)
+}
+
+/// Compares two versions line by line, in the later version's line-number order (removed
+/// lines by their old number).
 pub fn compare(before: &[ProposalLine], after: &[ProposalLine]) -> Vec<LineComparison> {
-    let old: BTreeMap<LineNumber, &ProposalLine> = before.iter().map(|l| (l.number, l)).collect();
-    let new: BTreeMap<LineNumber, &ProposalLine> = after.iter().map(|l| (l.number, l)).collect();
-    let mut numbers: Vec<LineNumber> = old.keys().chain(new.keys()).copied().collect();
-    numbers.sort();
-    numbers.dedup();
-    numbers
-        .into_iter()
-        .map(|n| {
-            let (b, a) = (old.get(&n), new.get(&n));
-            let change = match (b, a) {
-                (None, _) => LineChange::Added,
-                (_, None) => LineChange::Removed,
-                (Some(b), Some(a)) => {
-                    let fields = changed_fields(b, a);
-                    if fields.is_empty() {
-                        LineChange::Unchanged
-                    } else {
-                        LineChange::Changed(fields)
-                    }
+    let old: HashMap<Identity, &ProposalLine> = before.iter().map(|l| (identity(l), l)).collect();
+    let new: HashSet<Identity> = after.iter().map(identity).collect();
+    let row = |b: Option<&ProposalLine>, a: Option<&ProposalLine>| {
+        let change = match (b, a) {
+            (None, _) => LineChange::Added,
+            (_, None) => LineChange::Removed,
+            (Some(b), Some(a)) => {
+                let fields = changed_fields(b, a);
+                if fields.is_empty() {
+                    LineChange::Unchanged
+                } else {
+                    LineChange::Changed(fields)
                 }
-            };
-            LineComparison {
-                number: n,
-                title: a.or(b).map(|l| l.title.clone()).unwrap_or_default(),
-                before: b.map(|l| l.cost()),
-                after: a.map(|l| l.cost()),
-                change,
             }
-        })
-        .collect()
+        };
+        let shown = a.or(b);
+        LineComparison {
+            key: shown.and_then(|l| l.key),
+            number: shown.map_or(LineNumber::new(1, 1), |l| l.number),
+            previous_number: match (b, a) {
+                (Some(b), Some(a)) if b.number != a.number => Some(b.number),
+                _ => None,
+            },
+            title: shown.map(|l| l.title.clone()).unwrap_or_default(),
+            before: b.map(|l| l.cost()),
+            after: a.map(|l| l.cost()),
+            change,
+        }
+    };
+    let mut rows: Vec<LineComparison> = after
+        .iter()
+        .map(|a| row(old.get(&identity(a)).copied(), Some(a)))
+        .chain(
+            before
+                .iter()
+                .filter(|b| !new.contains(&identity(b)))
+                .map(|b| row(Some(b), None)),
+        )
+        .collect();
+    rows.sort_by_key(|r| (r.number, r.change == LineChange::Removed));
+    rows
 }
 
 fn changed_fields(b: &ProposalLine, a: &ProposalLine) -> Vec<String> {
@@ -653,6 +715,7 @@ fn changed_fields(b: &ProposalLine, a: &ProposalLine) -> Vec<String> {
             out.push(name.to_string());
         }
     };
+    diff("number", b.number != a.number);
     diff("cost", b.years != a.years);
     diff("title", b.title != a.title);
     diff("outcome", b.outcome != a.outcome);

@@ -21,7 +21,9 @@ use crate::auth::Auth;
 use crate::error::{parse_id, ApiError};
 use crate::AppState;
 
-/// One line with its id (ids change when a new version starts; numbers do not).
+/// One line with its row id and its stable `key`. The key is the line's identity for its
+/// whole life (edits, new versions, variations, renumbering); send it back in
+/// `PUT …/lines` to keep it. Row ids belong to one version.
 #[derive(Serialize, ToSchema)]
 pub struct LineDetail {
     pub id: i64,

@@ -44,6 +44,9 @@ pub(super) const TRAILING_COLUMNS: [&str; 4] = [
     "Police officer posts or MPS",
 ];
 
+/// The last column of the Lines sheet: the line's stable key (empty for a new line).
+pub(super) const LINE_KEY_COLUMN: &str = "Line key (keep as it is)";
+
 fn line_header(years: &[FinancialYear]) -> Vec<String> {
     let mut h: Vec<String> = LEADING_COLUMNS.iter().map(|s| s.to_string()).collect();
     for prefix in [
@@ -54,6 +57,7 @@ fn line_header(years: &[FinancialYear]) -> Vec<String> {
         h.extend(years.iter().map(|y| format!("{prefix} {y}")));
     }
     h.extend(TRAILING_COLUMNS.iter().map(|s| s.to_string()));
+    h.push(LINE_KEY_COLUMN.to_string());
     h
 }
 
@@ -94,6 +98,7 @@ fn line_cells(l: &ProposalLine, years: &[FinancialYear]) -> Vec<Cell> {
             .map_or(Cell::Empty, |y| Cell::Text(y.to_string())),
     );
     row.push(yes_no(l.police_posts));
+    row.push(l.key.map_or(Cell::Empty, |k| Cell::Text(k.to_string())));
     row
 }
 

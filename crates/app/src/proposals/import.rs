@@ -8,7 +8,7 @@ use lcpf_domain::proposal::{self as rules, Problem, ProposalLine, Totals};
 use lcpf_domain::FinancialYear;
 use serde::Serialize;
 
-use super::export::{LEADING_COLUMNS, TRAILING_COLUMNS};
+use super::export::{LEADING_COLUMNS, LINE_KEY_COLUMN, TRAILING_COLUMNS};
 use super::lines::draft_for_change;
 use super::{rules_for, ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
 use crate::error::AppResult;
@@ -134,6 +134,9 @@ fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Vec<LineInpu
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Exported workbooks carry each line's key, so a line renumbered in Excel stays the same
+    // line; templates from before keys, or a new row, leave it empty.
+    let key_column = lines.column(LINE_KEY_COLUMN);
     let mut inputs: Vec<LineInput> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for (excel_row, row) in &lines.rows {
@@ -165,6 +168,7 @@ fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Vec<LineInpu
             cross_reference: get(row, fixed[9]),
             continues_from: get(row, fixed[10]),
             police_posts,
+            key: key_column.map(|c| get(row, c)).unwrap_or_default(),
             ..LineInput::default()
         };
         index.insert(input.number.trim().to_string(), inputs.len());

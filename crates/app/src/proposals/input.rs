@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use lcpf_domain::proposal::{LineYear, Partner, ProposalLine, Provider, SmartOutcome};
+use lcpf_domain::proposal::{LineKey, LineYear, Partner, ProposalLine, Provider, SmartOutcome};
 use lcpf_domain::{FieldErrors, FinancialYear, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,6 +13,10 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct LineInput {
+    /// The line's stable key, as read from the API or an exported workbook: keeps the line's
+    /// identity when it is changed or renumbered. Empty for a new line (an import without
+    /// keys matches lines by number).
+    pub key: String,
     /// e.g. 2.3
     pub number: String,
     pub title: String,
@@ -353,7 +357,13 @@ impl LineInput {
         } else {
             year(&mut e, "continues_from", &self.continues_from)
         };
+        let key = if self.key.trim().is_empty() {
+            None
+        } else {
+            e.check("key", self.key.parse::<LineKey>())
+        };
         let line = ProposalLine {
+            key,
             number: number.unwrap_or(lcpf_domain::proposal::LineNumber::new(1, 1)),
             title: text(&mut e, "title", "The title", &self.title, 200),
             outcome: text(&mut e, "outcome", "The outcome", &self.outcome, 1000),
@@ -390,6 +400,7 @@ impl LineInput {
         };
         let optional = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_default();
         LineInput {
+            key: line.key.map(|k| k.to_string()).unwrap_or_default(),
             number: line.number.to_string(),
             title: line.title.clone(),
             outcome: line.outcome.clone(),

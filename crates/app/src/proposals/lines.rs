@@ -2,7 +2,9 @@
 
 use super::revision::check_revision;
 use super::*;
-use lcpf_domain::proposal::ProposalEvent;
+use std::collections::HashSet;
+
+use lcpf_domain::proposal::{LineKey, ProposalEvent};
 
 /// Refuses a draft that would hold more lines than any proposal may (the domain's
 /// [`ProposalRules::line_limit`](lcpf_domain::proposal::ProposalRules::line_limit)).
@@ -33,26 +35,29 @@ impl App {
         let (proposal, draft) = draft_for_change(&mut tx, actor, proposal_id).await?;
         check_revision(&mut tx, proposal_id, expected).await?;
         let period = period_of(&mut tx, &proposal).await?;
-        let line = input.parse(&years_of(&period)?)?;
-        let (before, position) = match line_id {
+        let mut line = input.parse(&years_of(&period)?)?;
+        let refs = references(&mut tx, &proposal).await?;
+        let (before, row_id) = match line_id {
             Some(lid) => {
                 let existing = q::lines(&mut tx, draft.id).await?;
                 let Some((_, old)) = existing.into_iter().find(|(i, _)| *i == lid) else {
                     return Err(AppError::NotFound("The line".into()));
                 };
-                let (_, position) = q::line_position(&mut tx, lid)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound("The line".into()))?;
-                q::delete_line(&mut tx, lid).await?;
-                (Some(old), position)
+                // Changed in place: the row and the line's key stay.
+                line.key = old.key;
+                q::update_line(&mut tx, lid, &line, &refs).await?;
+                (Some(old), lid)
             }
             None => {
                 let count = q::line_count(&mut tx, draft.id).await?;
                 line_limit(&mut tx, &proposal, count as usize + 1).await?;
-                (None, q::next_position(&mut tx, draft.id).await?)
+                let position = q::next_position(&mut tx, draft.id).await?;
+                line.key = None;
+                let (id, key) = q::insert_line(&mut tx, draft.id, position, &line, &refs).await?;
+                line.key = Some(key);
+                (None, id)
             }
         };
-        let new_id = q::insert_line(&mut tx, draft.id, position, &line).await?;
         record(
             &mut tx,
             actor,
@@ -78,7 +83,7 @@ impl App {
         .await?;
         let problems = check_version(&mut tx, &proposal, draft.id).await?;
         tx.commit().await?;
-        Ok((new_id, problems))
+        Ok((row_id, problems))
     }
 
     pub async fn delete_line(
@@ -140,13 +145,15 @@ impl App {
                 }
             }
         }
-        errors.into_result()?;
         let before: Vec<ProposalLine> = q::lines(&mut tx, draft.id)
             .await?
             .into_iter()
             .map(|(_, l)| l)
             .collect();
-        replace_all(&mut tx, draft.id, &lines).await?;
+        keep_keys(&before, &mut lines, &mut errors);
+        errors.into_result()?;
+        let refs = references(&mut tx, &proposal).await?;
+        replace_all(&mut tx, draft.id, &lines, &refs).await?;
         record(
             &mut tx,
             actor,
@@ -210,16 +217,58 @@ pub(super) fn problems_as_errors(problems: &[Problem]) -> FieldErrors {
     errors
 }
 
+/// What the names on this proposal's lines refer to (its plan, the categories, its themes).
+pub(super) async fn references(
+    conn: &mut AnyConnection,
+    proposal: &Proposal,
+) -> AppResult<q::LineReferences> {
+    let period = period_of(conn, proposal).await?;
+    Ok(q::line_references(conn, period.plan_id, proposal.organisation_id).await?)
+}
+
+/// Gives lines replacing a draft's the keys they keep: a key sent (from the API or an exported
+/// workbook) must be one of the draft's lines, once; a line sent without one takes the key of
+/// the draft's line with its number, if any, so a round trip without keys keeps identity.
+fn keep_keys(before: &[ProposalLine], lines: &mut [ProposalLine], errors: &mut FieldErrors) {
+    let known: HashSet<LineKey> = before.iter().filter_map(|l| l.key).collect();
+    let mut claimed: HashSet<LineKey> = HashSet::new();
+    for (i, line) in lines.iter_mut().enumerate() {
+        if let Some(key) = line.key {
+            if !known.contains(&key) {
+                errors.add(
+                    &format!("lines[{i}].key"),
+                    format!("Line key {key} is not a line of this draft: leave the key empty for a new line"),
+                );
+            } else if !claimed.insert(key) {
+                errors.add(
+                    &format!("lines[{i}].key"),
+                    format!("Line key {key} is given to more than one line: each line keeps its own key"),
+                );
+            }
+        }
+    }
+    let sent: HashSet<LineKey> = lines.iter().filter_map(|l| l.key).collect();
+    for line in lines.iter_mut().filter(|l| l.key.is_none()) {
+        line.key = before
+            .iter()
+            .filter(|b| b.number == line.number)
+            .filter_map(|b| b.key)
+            .find(|k| !sent.contains(k) && claimed.insert(*k));
+    }
+}
+
+/// Writes `lines` as the version's lines, in order, each keeping the key it carries.
 pub(super) async fn replace_all(
     conn: &mut AnyConnection,
     version_id: i64,
     lines: &[ProposalLine],
+    refs: &q::LineReferences,
 ) -> AppResult<()> {
     for (id, _) in q::lines(conn, version_id).await? {
         q::delete_line(conn, id).await?;
     }
     for (i, l) in lines.iter().enumerate() {
-        q::insert_line(conn, version_id, i as i64, l).await?;
+        q::insert_line(conn, version_id, i as i64, l, refs).await?;
     }
     Ok(())
 }

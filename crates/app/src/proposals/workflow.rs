@@ -1,6 +1,6 @@
 //! Submission, return, approval, variation and comments: how a version moves on.
 
-use super::lines::{check_version, problems_as_errors, replace_all};
+use super::lines::{check_version, problems_as_errors, references, replace_all};
 use super::revision::check_revision;
 use super::*;
 use lcpf_domain::proposal::workflow::{self, Party};
@@ -182,7 +182,10 @@ pub(super) async fn copy_version(
         .into_iter()
         .map(|(_, l)| l)
         .collect();
-    replace_all(conn, id, &lines).await?;
+    // The lines carry their keys into the new version.
+    let proposal = find(conn, from.proposal_id).await?;
+    let refs = references(conn, &proposal).await?;
+    replace_all(conn, id, &lines, &refs).await?;
     let version = q::versions(conn, from.proposal_id)
         .await?
         .into_iter()

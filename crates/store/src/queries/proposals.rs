@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use lcpf_domain::proposal::{
-    LineYear, Partner, ProposalLine, Provider, SmartOutcome, VersionState,
+    LineKey, LineYear, Partner, ProposalLine, Provider, SmartOutcome, VersionState,
 };
 use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
@@ -228,7 +228,9 @@ pub async fn lines(
     conn: &mut AnyConnection,
     version_id: i64,
 ) -> sqlx::Result<Vec<(i64, ProposalLine)>> {
-    let rows = sqlx::query("SELECT id, number, title, outcome, activity, priority, contract_total_pence, cross_reference, continues_from, police_posts FROM proposal_lines WHERE version_id = $1 ORDER BY position")
+    // Names are read through the ids, so a renamed priority, theme or category shows its
+    // new name on every line; a name the plan never had is shown as written.
+    let rows = sqlx::query("SELECT l.id, l.line_key, l.number, l.title, l.outcome, l.activity, COALESCE(pr.name, l.priority) AS priority, l.contract_total_pence, l.cross_reference, l.continues_from, l.police_posts FROM proposal_lines l LEFT JOIN priorities pr ON pr.id = l.priority_id WHERE l.version_id = $1 ORDER BY l.position")
         .bind(version_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -243,6 +245,7 @@ pub async fn lines(
         let cross: Option<String> = r.try_get("cross_reference")?;
         let from: Option<String> = r.try_get("continues_from")?;
         let line = ProposalLine {
+            key: r.try_get::<Option<i64>, _>("line_key")?.map(LineKey),
             number: number.parse().map_err(|_| bad("line number", &number))?,
             title: r.try_get("title")?,
             outcome: r.try_get("outcome")?,
@@ -287,7 +290,7 @@ pub async fn lines(
             local_authority_in_kind: r.try_get("local_authority_in_kind")?,
         });
     }
-    for r in sqlx::query("SELECT t.line_id, t.kind, t.name FROM proposal_line_tags t JOIN proposal_lines l ON l.id = t.line_id WHERE l.version_id = $1 ORDER BY t.line_id, t.kind, t.position")
+    for r in sqlx::query("SELECT t.line_id, t.kind, COALESCE(pr.name, c.name, bt.name, t.name) AS name FROM proposal_line_tags t JOIN proposal_lines l ON l.id = t.line_id LEFT JOIN priorities pr ON t.kind = 'link' AND pr.id = t.ref_id LEFT JOIN project_categories c ON t.kind = 'category' AND c.id = t.ref_id LEFT JOIN borough_themes bt ON t.kind = 'theme' AND bt.id = t.ref_id WHERE l.version_id = $1 ORDER BY t.line_id, t.kind, t.position")
         .bind(version_id)
         .fetch_all(&mut *conn)
         .await?
@@ -355,27 +358,125 @@ pub async fn lines(
     Ok(out)
 }
 
-/// Adds a line to a version at `position`; returns its row id.
+/// What a line's names refer to, by id: the period's plan priorities, the project
+/// categories and the borough's own themes. A name not found is kept as written.
+#[derive(Debug, Clone, Default)]
+pub struct LineReferences {
+    pub priorities: HashMap<String, i64>,
+    pub categories: HashMap<String, i64>,
+    pub themes: HashMap<String, i64>,
+}
+
+/// The references for lines of a proposal of `organisation_id` under `plan_id`.
+pub async fn line_references(
+    conn: &mut AnyConnection,
+    plan_id: Option<i64>,
+    organisation_id: i64,
+) -> sqlx::Result<LineReferences> {
+    let pairs = |rows: Vec<AnyRow>| -> sqlx::Result<HashMap<String, i64>> {
+        rows.into_iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
+            .collect()
+    };
+    let priorities = match plan_id {
+        Some(plan) => pairs(
+            sqlx::query("SELECT id, name FROM priorities WHERE plan_id = $1")
+                .bind(plan)
+                .fetch_all(&mut *conn)
+                .await?,
+        )?,
+        None => HashMap::new(),
+    };
+    let categories = pairs(
+        sqlx::query("SELECT id, name FROM project_categories")
+            .fetch_all(&mut *conn)
+            .await?,
+    )?;
+    let themes = pairs(
+        sqlx::query("SELECT id, name FROM borough_themes WHERE organisation_id = $1")
+            .bind(organisation_id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )?;
+    Ok(LineReferences {
+        priorities,
+        categories,
+        themes,
+    })
+}
+
+/// Adds a line to a version at `position`; returns its row id and its key. A line that
+/// already has a key (copied into a new version, or matched on import) keeps it; a new line's
+/// key is its first row's id.
 pub async fn insert_line(
     conn: &mut AnyConnection,
     version_id: i64,
     position: i64,
     line: &ProposalLine,
-) -> sqlx::Result<i64> {
-    let id: i64 = sqlx::query_scalar("INSERT INTO proposal_lines (version_id, position, number, title, outcome, activity, priority, contract_total_pence, cross_reference, continues_from, police_posts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+    refs: &LineReferences,
+) -> sqlx::Result<(i64, LineKey)> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO proposal_lines (version_id, position, line_key, number, title, outcome, activity, priority, priority_id, contract_total_pence, cross_reference, continues_from, police_posts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
         .bind(version_id)
         .bind(position)
+        .bind(line.key.map(|k| k.0))
         .bind(line.number.to_string())
         .bind(&line.title)
         .bind(&line.outcome)
         .bind(&line.activity)
         .bind(&line.priority)
+        .bind(refs.priorities.get(&line.priority).copied())
         .bind(line.contract_total.map(Money::pence))
         .bind(line.cross_reference.map(|n| n.to_string()))
         .bind(line.continues_from.map(|y| y.to_string()))
         .bind(i64::from(line.police_posts))
         .fetch_one(&mut *conn)
         .await?;
+    let key = match line.key {
+        Some(k) => k,
+        None => {
+            sqlx::query("UPDATE proposal_lines SET line_key = id WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            LineKey(id)
+        }
+    };
+    insert_details(conn, id, line, refs).await?;
+    Ok((id, key))
+}
+
+/// Changes a line in place: its row and key stay; its details are written again.
+pub async fn update_line(
+    conn: &mut AnyConnection,
+    line_id: i64,
+    line: &ProposalLine,
+    refs: &LineReferences,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE proposal_lines SET number = $1, title = $2, outcome = $3, activity = $4, priority = $5, priority_id = $6, contract_total_pence = $7, cross_reference = $8, continues_from = $9, police_posts = $10 WHERE id = $11")
+        .bind(line.number.to_string())
+        .bind(&line.title)
+        .bind(&line.outcome)
+        .bind(&line.activity)
+        .bind(&line.priority)
+        .bind(refs.priorities.get(&line.priority).copied())
+        .bind(line.contract_total.map(Money::pence))
+        .bind(line.cross_reference.map(|n| n.to_string()))
+        .bind(line.continues_from.map(|y| y.to_string()))
+        .bind(i64::from(line.police_posts))
+        .bind(line_id)
+        .execute(&mut *conn)
+        .await?;
+    delete_details(conn, line_id).await?;
+    insert_details(conn, line_id, line, refs).await
+}
+
+/// A line's years, tags, contributors and SMART outcomes.
+async fn insert_details(
+    conn: &mut AnyConnection,
+    id: i64,
+    line: &ProposalLine,
+    refs: &LineReferences,
+) -> sqlx::Result<()> {
     for y in &line.years {
         sqlx::query("INSERT INTO proposal_line_years (line_id, year, cost_pence, local_authority_pence, local_authority_in_kind) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
@@ -387,17 +488,18 @@ pub async fn insert_line(
             .await?;
     }
     let tags = [
-        ("theme", &line.themes),
-        ("link", &line.links),
-        ("category", &line.categories),
+        ("theme", &line.themes, &refs.themes),
+        ("link", &line.links, &refs.priorities),
+        ("category", &line.categories, &refs.categories),
     ];
-    for (kind, names) in tags {
+    for (kind, names, ids) in tags {
         for (i, name) in names.iter().enumerate() {
-            sqlx::query("INSERT INTO proposal_line_tags (line_id, kind, position, name) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO proposal_line_tags (line_id, kind, position, name, ref_id) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(kind)
                 .bind(i as i64)
                 .bind(name)
+                .bind(ids.get(name).copied())
                 .execute(&mut *conn)
                 .await?;
         }
@@ -445,11 +547,10 @@ pub async fn insert_line(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(id)
+    Ok(())
 }
 
-/// Removes one line (and, by cascade, its years, tags, contributors and outcomes).
-pub async fn delete_line(conn: &mut AnyConnection, line_id: i64) -> sqlx::Result<()> {
+async fn delete_details(conn: &mut AnyConnection, line_id: i64) -> sqlx::Result<()> {
     for table in [
         "proposal_line_years",
         "proposal_line_tags",
@@ -462,6 +563,12 @@ pub async fn delete_line(conn: &mut AnyConnection, line_id: i64) -> sqlx::Result
             .execute(&mut *conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Removes one line and its details.
+pub async fn delete_line(conn: &mut AnyConnection, line_id: i64) -> sqlx::Result<()> {
+    delete_details(conn, line_id).await?;
     sqlx::query("DELETE FROM proposal_lines WHERE id = $1")
         .bind(line_id)
         .execute(&mut *conn)
@@ -548,31 +655,69 @@ pub async fn local_themes(
     conn: &mut AnyConnection,
     organisation_id: i64,
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT name FROM local_themes WHERE organisation_id = $1 ORDER BY position")
-        .bind(organisation_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT name FROM borough_themes WHERE organisation_id = $1 ORDER BY position",
+    )
+    .bind(organisation_id)
+    .fetch_all(conn)
+    .await
 }
 
-/// Replaces a borough's local themes with `themes`, in order.
+/// Sets a borough's local themes to `themes`, in order, keeping each theme's id: a name kept
+/// keeps its id (wherever it moves); a new name written in the place of a name that is gone is
+/// that theme renamed, so it keeps its id and every line that names it; anything else is
+/// added or removed.
 pub async fn set_local_themes(
     conn: &mut AnyConnection,
     organisation_id: i64,
     themes: &[String],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM local_themes WHERE organisation_id = $1")
-        .bind(organisation_id)
-        .execute(&mut *conn)
-        .await?;
-    for (i, t) in themes.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO local_themes (organisation_id, position, name) VALUES ($1, $2, $3)",
-        )
-        .bind(organisation_id)
-        .bind(i as i64)
-        .bind(t)
-        .execute(&mut *conn)
-        .await?;
+    let old: Vec<(i64, String)> = sqlx::query(
+        "SELECT id, name FROM borough_themes WHERE organisation_id = $1 ORDER BY position",
+    )
+    .bind(organisation_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+    .collect::<sqlx::Result<_>>()?;
+    let mut placed: Vec<(i64, &String)> = Vec::new();
+    for (i, name) in themes.iter().enumerate() {
+        let renamed = old.get(i).filter(|(_, was)| !themes.contains(was));
+        if let Some((id, _)) = old.iter().find(|(_, n)| n == name) {
+            placed.push((*id, name));
+        } else if let Some((id, _)) = renamed {
+            sqlx::query("UPDATE borough_themes SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            placed.push((*id, name));
+        } else {
+            let id: i64 = sqlx::query_scalar("INSERT INTO borough_themes (organisation_id, position, name) VALUES ($1, $2, $3) RETURNING id")
+                .bind(organisation_id)
+                .bind(old.len() as i64 + i as i64)
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await?;
+            placed.push((id, name));
+        }
+    }
+    for (id, _) in old
+        .iter()
+        .filter(|(id, _)| !placed.iter().any(|(p, _)| p == id))
+    {
+        sqlx::query("DELETE FROM borough_themes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (position, (id, _)) in placed.iter().enumerate() {
+        sqlx::query("UPDATE borough_themes SET position = $1 WHERE id = $2")
+            .bind(position as i64)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -165,6 +165,7 @@ fn line_from_pairs(pairs: &[(String, String)], years: &[String]) -> LineInput {
             .collect()
     };
     LineInput {
+        key: String::new(),
         number: get("number"),
         title: get("title"),
         outcome: get("outcome"),

@@ -64,7 +64,16 @@ impl ComparePage {
         match &r.change {
             LineChange::Added => "Added".into(),
             LineChange::Removed => "Removed".into(),
-            LineChange::Changed(fields) => format!("Changed: {}", fields.join(", ")),
+            LineChange::Changed(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| match (f.as_str(), r.previous_number) {
+                        ("number", Some(n)) => format!("renumbered from {n}"),
+                        _ => f.clone(),
+                    })
+                    .collect();
+                format!("Changed: {}", fields.join(", "))
+            }
             LineChange::Unchanged => "No change".into(),
         }
     }
