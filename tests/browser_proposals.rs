@@ -60,6 +60,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
                 decided_on: "2018-03-01".into(),
                 decision_maker: "Deputy Mayor for Policing and Crime".into(),
                 summary: "Barnet's 2018/19 allocation, for this test".into(),
+                ..Default::default()
             },
             &[("E09000003".to_string(), Money::from_pounds(500_000))],
         )

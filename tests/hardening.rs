@@ -415,4 +415,23 @@ backend_tests! {
         let r = app.client().get(format!("http://{addr}/")).send().await.unwrap();
         assert_eq!(r.headers()["strict-transport-security"], lcpf_web::safety::STRICT_TRANSPORT_SECURITY);
     }
+
+    async fn a_changed_total_in_the_totals_sheet_is_shown_beside_the_lines(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let (bd, csrf) = app.signed_in(BD_OFFICER).await;
+        let book = bd.get(app.url(&format!("/proposals/{id}/proposal.xlsx"))).send().await.unwrap().bytes().await.unwrap().to_vec();
+        let preview = |bytes: Vec<u8>| {
+            let bd = bd.clone();
+            let url = app.url(&format!("/proposals/{id}/import/preview"));
+            let form = upload(bytes, &csrf);
+            async move { bd.post(url).multipart(form).send().await.unwrap().text().await.unwrap() }
+        };
+        let html = preview(book.clone()).await;
+        assert!(!html.contains("does not match its lines"), "an unchanged export agrees with itself");
+        // Someone typed £640,001 over the TOTAL of £640,000 (the Totals sheet is the fifth).
+        let changed = rewrite_part(&book, "xl/worksheets/sheet5.xml", |xml| xml.replace("<v>640000</v>", "<v>640001</v>"));
+        let html = preview(changed).await;
+        assert!(html.contains("does not match its lines"), "{html}");
+        assert!(html.contains("(“TOTAL”) states a total of £640,001, but the lines give £640,000: a difference of £1"), "{html}");
+    }
 }

@@ -81,7 +81,8 @@ pub struct AllocateRequest {
 }
 
 /// Names and codes of the London areas, for reading files and labelling results.
-struct AreaNames {
+/// London's areas by code and name, for reading files people wrote.
+pub struct AreaNames {
     by_key: HashMap<String, String>,
     names: HashMap<String, String>,
 }
@@ -95,7 +96,8 @@ fn normalise(name: &str) -> String {
 }
 
 impl AreaNames {
-    fn load() -> anyhow::Result<AreaNames> {
+    /// London's areas as shipped, found by ONS code or name (`Barking & Dagenham` too).
+    pub fn load() -> anyhow::Result<AreaNames> {
         let mut by_key = HashMap::new();
         let mut names = HashMap::new();
         for a in shipped_areas()? {
@@ -106,7 +108,7 @@ impl AreaNames {
         Ok(AreaNames { by_key, names })
     }
 
-    fn code(&self, text: &str) -> Option<&String> {
+    pub fn code(&self, text: &str) -> Option<&String> {
         self.by_key
             .get(&text.trim().to_lowercase())
             .or_else(|| self.by_key.get(&normalise(text)))
@@ -145,6 +147,18 @@ pub fn parse_area_values<T>(
     text: &str,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<BTreeMap<String, T>, Vec<RowError>> {
+    parse_area_table(text, "value", &|_| None, parse)
+}
+
+/// Reads `area,<column>` text (`area,amount` for a decision's table) into ONS code → value,
+/// finding every problem rather than the first. Blank rows are passed over. `refuse` says why
+/// an area (by ONS code) may not be in this table, if it may not.
+pub fn parse_area_table<T>(
+    text: &str,
+    column: &'static str,
+    refuse: &dyn Fn(&str) -> Option<String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<BTreeMap<String, T>, Vec<RowError>> {
     let areas = AreaNames::load().map_err(|e| {
         vec![RowError {
             row: 0,
@@ -168,9 +182,9 @@ pub fn parse_area_values<T>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
         .collect();
-    if header.len() < 2 || header[0] != "area" || header[1] != "value" {
+    if header.len() < 2 || header[0] != "area" || header[1] != column {
         return Err(whole(format!(
-            "the first row must be the header area,value (found {})",
+            "the first row must be the header area,{column} (found {})",
             headers.iter().collect::<Vec<_>>().join(",")
         )));
     }
@@ -189,8 +203,11 @@ pub fn parse_area_values<T>(
                 continue;
             }
         };
+        if record.iter().all(|c| c.is_empty()) {
+            continue;
+        }
         if record.len() > 2 && record.iter().skip(2).any(|c| !c.is_empty()) {
-            errors.push(RowError { row, column: "value", message: format!("has {} columns, but the file has two (area,value): put amounts with commas in quotes, for example \"£597,000\"", record.len()) });
+            errors.push(RowError { row, column, message: format!("has {} columns, but the file has two (area,{column}): put amounts with commas in quotes, for example \"£597,000\"", record.len()) });
             continue;
         }
         let area_text = record.get(0).unwrap_or("");
@@ -201,6 +218,14 @@ pub fn parse_area_values<T>(
                 continue;
             }
         };
+        if let Some(message) = refuse(&code) {
+            errors.push(RowError {
+                row,
+                column: "area",
+                message,
+            });
+            continue;
+        }
         match parse(record.get(1).unwrap_or("")) {
             Ok(v) => {
                 if values.insert(code.clone(), v).is_some() {
@@ -213,7 +238,7 @@ pub fn parse_area_values<T>(
             }
             Err(message) => errors.push(RowError {
                 row,
-                column: "value",
+                column,
                 message,
             }),
         }

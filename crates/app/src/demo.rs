@@ -229,6 +229,7 @@ pub mod funds {
                     decided_on: "2013-11-07".into(),
                     decision_maker: "Deputy Mayor for Policing and Crime".into(),
                     summary: "Bexley's 2013/14 LCPF funding: the sum of its eight grants (DIP £67,677; Freedom Programme £20,000; Howbury Friends £17,000; Mediation £5,500; Neighbourhood Watch £12,850; Serious Acquisitive Crime £36,880; Reparation and ISS £25,000; St Giles Trust £25,000). The other boroughs' 2013/14 figures are not in the sources.".into(),
+                    ..Default::default()
                 },
                 &[("E09000004".to_string(), Money::from_pounds(209_907))],
             )
@@ -243,6 +244,7 @@ pub mod funds {
                     decided_on: "2016-11-30".into(),
                     decision_maker: "Mayor and Deputy Mayor for Policing and Crime".into(),
                     summary: "Barking and Dagenham's 2017/18 allocation of £644,000, a £241,000 uplift, as its draft proposal states. The notification's day and the other boroughs' figures are not in the sources; the 30th is assumed.".into(),
+                    ..Default::default()
                 },
                 &[("E09000002".to_string(), Money::from_pounds(644_000))],
             )
@@ -258,6 +260,7 @@ pub mod funds {
                     decided_on: "2013-11-07".into(),
                     decision_maker: "Deputy Mayor for Policing and Crime".into(),
                     summary: "Barking and Dagenham's 2016/17 allocation, derived: its 2017/18 allocation of £644,000 was “a £241k uplift”, so £403,000. Decided as part of the four-year commitment announced in November 2013; the other boroughs' figures are not in the sources.".into(),
+                    ..Default::default()
                 },
                 &[("E09000002".to_string(), Money::from_pounds(403_000))],
             )

@@ -248,6 +248,30 @@ struct Bounds {
     upper: Option<Money>,
 }
 
+/// A year's pot split by the top-slice (LCPF's Co-Commissioning Fund: 30% from 2018/19):
+/// what is taken off first, and what the boroughs share. The top-slice is rounded down to the
+/// penny, so the two always add up to the pot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopSliceSplit {
+    pub pot: Money,
+    pub top_slice: Money,
+    pub shared: Money,
+}
+
+/// The one place a pot is split into its top-slice and the boroughs' share: the engine, the
+/// funds and period pages, the exports and the co-commissioning calls all use it.
+pub fn top_slice_split(pot: Money, share: Percentage) -> Result<TopSliceSplit, AllocationError> {
+    if share > Percentage::HUNDRED {
+        return Err(AllocationError::TopSliceOver100(share));
+    }
+    let top_slice = share.of_floor(pot);
+    Ok(TopSliceSplit {
+        pot,
+        top_slice,
+        shared: pot.checked_sub(top_slice)?,
+    })
+}
+
 pub fn allocate(input: &AllocationInput) -> Result<AllocationOutcome, AllocationError> {
     let rules = &input.rules;
     validate(input)?;
@@ -256,11 +280,9 @@ pub fn allocate(input: &AllocationInput) -> Result<AllocationOutcome, Allocation
     order.sort_by(|a, b| input.areas[*a].code.cmp(&input.areas[*b].code));
     let areas: Vec<&AllocationArea> = order.iter().map(|i| &input.areas[*i]).collect();
 
-    let top_slice = rules
-        .top_slice
-        .map(|p| p.of_floor(input.pot))
-        .unwrap_or(Money::ZERO);
-    let shared = input.pot.checked_sub(top_slice)?;
+    let TopSliceSplit {
+        top_slice, shared, ..
+    } = top_slice_split(input.pot, rules.top_slice.unwrap_or_default())?;
 
     let formula = formula_amounts(shared, &rules.indicators, &areas)?;
     let shares = formula_shares(&rules.indicators, &areas);

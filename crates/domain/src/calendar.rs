@@ -260,6 +260,14 @@ pub fn london_date_time(t: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
+/// A stored timestamp (UTC, RFC 3339) in London time the GOV.UK way; text that is not a
+/// timestamp is shown as it is.
+pub fn london_date_time_text(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| london_date_time(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| stored.to_string())
+}
+
 /// The time of day the GOV.UK way: `6:14am`, `midday`, `11:30pm`.
 fn clock_time(t: chrono::NaiveTime) -> String {
     use chrono::Timelike;

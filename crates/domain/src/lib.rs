@@ -12,6 +12,7 @@ pub mod identifiers;
 pub mod money;
 pub mod percentage;
 pub mod proposal;
+pub mod reconciliation;
 pub mod role;
 
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};

@@ -64,6 +64,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "recorded decisions: stated totals, and amendments to one borough's allocation",
+        sql: include_str!("../migrations/0007_recorded_decisions.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

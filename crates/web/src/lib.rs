@@ -6,7 +6,7 @@
 //! [`error`] turns it into the right page or problem+json body.
 
 pub mod api;
-pub mod api_proposals;
+
 pub mod assets;
 pub mod auth;
 pub mod error;

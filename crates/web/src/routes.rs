@@ -11,10 +11,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    audit, funds, indicators, pages, proposal_files, proposal_lines, proposal_reviews, proposals,
-    reference, scenarios, users,
+    audit, decisions, funds, indicators, pages, proposal_files, proposal_lines, proposal_reviews,
+    proposals, reference, scenarios, users,
 };
-use crate::{api, api_proposals, assets, AppState};
+use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
 pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
@@ -189,6 +189,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     )
     .add(
         "GET",
+        "/periods/{id}/budgets.csv",
+        SignedIn,
+        get(funds::budgets_csv),
+    )
+    .add(
+        "GET",
         "/periods/{id}/allocations.xlsx",
         SignedIn,
         get(funds::period_xlsx),
@@ -210,6 +216,36 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "/periods/{id}/budgets/{year}",
         FunderAdmin,
         post(funds::set_budget),
+    )
+    .add(
+        "GET",
+        "/periods/{id}/decisions/new",
+        FunderAdmin,
+        get(decisions::record_form),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/decisions/preview",
+        FunderAdmin,
+        upload(post(decisions::preview)),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/decisions",
+        FunderAdmin,
+        upload(post(decisions::record)),
+    )
+    .add(
+        "GET",
+        "/periods/{id}/amendments/new",
+        FunderAdmin,
+        get(decisions::amend_form),
+    )
+    .add(
+        "POST",
+        "/periods/{id}/amendments",
+        FunderAdmin,
+        post(decisions::amend),
     )
     .add(
         "GET",
@@ -456,6 +492,18 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     )
     .add(
         "POST",
+        "/api/v1/periods/{id}/decisions",
+        FunderAdmin,
+        upload(post(api::decisions::record_decision)),
+    )
+    .add(
+        "POST",
+        "/api/v1/periods/{id}/amendments",
+        FunderAdmin,
+        post(api::decisions::amend),
+    )
+    .add(
+        "POST",
         "/api/v1/periods/{id}/streams",
         FunderAdmin,
         post(api::add_stream),
@@ -536,67 +584,67 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/api/v1/proposals/{id}",
         OwnProposal,
-        get(api_proposals::proposal),
+        get(api::proposals::proposal),
     )
     .add(
         "POST",
         "/api/v1/organisations/{id}/proposals",
         OwnBorough,
-        post(api_proposals::start),
+        post(api::proposals::start),
     )
     .add(
         "PUT",
         "/api/v1/proposals/{id}/lines",
         OwnBorough,
-        put(api_proposals::replace_lines),
+        put(api::proposals::replace_lines),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/import",
         OwnBorough,
-        upload(post(api_proposals::import)),
+        upload(post(api::proposals::import)),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/submit",
         OwnBorough,
-        post(api_proposals::submit),
+        post(api::proposals::submit),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/return",
         FunderStaff,
-        post(api_proposals::return_to_borough),
+        post(api::proposals::return_to_borough),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/approve",
         FunderStaff,
-        post(api_proposals::approve),
+        post(api::proposals::approve),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/variation",
         OwnBorough,
-        post(api_proposals::variation),
+        post(api::proposals::variation),
     )
     .add(
         "POST",
         "/api/v1/proposals/{id}/comments",
         OwnProposal,
-        post(api_proposals::comment),
+        post(api::proposals::comment),
     )
     .add(
         "GET",
         "/api/v1/proposals/{id}/compare",
         OwnProposal,
-        get(api_proposals::compare),
+        get(api::proposals::compare),
     )
     .add(
         "GET",
         "/api/v1/periods/{id}/proposals",
         FunderStaff,
-        get(api_proposals::overview),
+        get(api::proposals::overview),
     )
     .add("GET", "/api/v1/areas", SignedIn, get(api::areas))
     .add("GET", "/api/v1/areas/{code}", SignedIn, get(api::area))

@@ -11,7 +11,7 @@
 mod decisions;
 mod scenarios;
 
-pub use decisions::DecisionInput;
+pub use decisions::{AmendmentInput, DecidedRow, DecisionInput, DecisionPreview};
 pub use scenarios::{Comparison, ComparisonRow, ScenarioIndicator, ScenarioInput};
 
 use lcpf_domain::field::required_text;
@@ -101,6 +101,19 @@ impl App {
 }
 
 /// The years a stored funding period spans.
+/// Which areas take part in the fund: the London Crime Prevention Fund is for the 32 London
+/// boroughs, not the City of London (each area's `in_lcpf`, kept under *Areas*). Used by
+/// scenarios, recorded decisions, amendments, the proposals overview and their exports.
+pub(crate) async fn taking_part(
+    conn: &mut lcpf_store::AnyConnection,
+) -> AppResult<Vec<lcpf_store::queries::areas::Area>> {
+    Ok(lcpf_store::queries::areas::list(conn)
+        .await?
+        .into_iter()
+        .filter(|a| a.in_lcpf)
+        .collect())
+}
+
 pub(crate) fn span_of(period: &FundingPeriod) -> AppResult<Period> {
     let year = |t: &str| FinancialYear::parse(t).map_err(anyhow::Error::from);
     Ok(

@@ -229,7 +229,7 @@ pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
         },
         Sheet {
             name: "Totals",
-            title: "Total costs by priority (not read on import)",
+            title: "Total costs by priority (on import, checked against the lines)",
             notes: Vec::new(),
             header: vec!["Priority".into(), "Cost".into()],
             rows: totals,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use lcpf_domain::proposal::{self as rules, Problem, ProposalLine, Totals};
-use lcpf_domain::FinancialYear;
+use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
 
 use super::export::{LEADING_COLUMNS, LINE_KEY_COLUMN, TRAILING_COLUMNS};
@@ -25,7 +25,13 @@ pub struct ImportPreview {
     /// The fund's rules the imported lines would break (they may still be saved as a draft).
     pub problems: Vec<Problem>,
     pub totals: Option<Totals>,
+    /// Where the workbook's Totals sheet states a figure the lines do not add up to: both
+    /// figures, in words. The lines are what is imported; nothing is adjusted.
+    pub totals_mismatches: Vec<String>,
 }
+
+/// A figure the Totals sheet states: its Excel row, its label and its amount as written.
+type StatedTotal = (usize, String, String);
 
 /// One sheet read back: its header and its non-empty rows with their Excel row numbers.
 struct Table {
@@ -81,8 +87,35 @@ fn yes(text: &str) -> Option<bool> {
 type RowReader<'a> = dyn FnMut(&mut LineInput, &Table, &[String], &[Option<usize>]) + 'a;
 
 /// Reads every sheet into line inputs. Errors name the sheet, row and column.
-fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Vec<LineInput>, Vec<String>> {
+/// The Totals sheet's rows under its `Priority` header, if the workbook has the sheet.
+fn read_stated_totals(book: &mut Workbook) -> Vec<StatedTotal> {
+    if !book.sheet_names().iter().any(|n| n == "Totals") {
+        return Vec::new();
+    }
+    let Ok(sheet) = book.sheet("Totals") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut under_header = false;
+    for (row, cells) in sheet.rows {
+        let label = cells.first().cloned().unwrap_or_default();
+        if !under_header {
+            under_header = label == "Priority";
+            continue;
+        }
+        if let Some(amount) = cells.get(1).filter(|a| !a.trim().is_empty()) {
+            out.push((row as usize, label, amount.clone()));
+        }
+    }
+    out
+}
+
+fn read_workbook(
+    bytes: Vec<u8>,
+    years: &[FinancialYear],
+) -> Result<(Vec<LineInput>, Vec<StatedTotal>), Vec<String>> {
     let mut book = Workbook::open(bytes, Limits::default()).map_err(|e| vec![e])?;
+    let stated = read_stated_totals(&mut book);
     let lines = read_sheet(&mut book, "Lines").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut col = |t: &Table, sheet: &str, name: &str| -> usize {
@@ -271,10 +304,43 @@ fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Vec<LineInpu
             .push("The Lines sheet has no lines: fill in one row per line under the header".into());
     }
     if errors.is_empty() {
-        Ok(inputs)
+        Ok((inputs, stated))
     } else {
         Err(errors)
     }
+}
+
+/// Compares what the Totals sheet states with what the lines add up to: by priority, the
+/// total, and the allocation for the period.
+fn totals_mismatches(stated: &[StatedTotal], totals: &Totals) -> Vec<String> {
+    let mut out = Vec::new();
+    for (row, label, text) in stated {
+        let computed = match label.as_str() {
+            "TOTAL" => Some(totals.total),
+            "Allocation for the period" => totals.envelope,
+            "Headroom" => totals.headroom,
+            priority => totals
+                .by_priority
+                .iter()
+                .find(|(p, _)| p == priority)
+                .map(|(_, m)| *m),
+        };
+        let Some(computed) = computed else {
+            continue;
+        };
+        let Ok(figure) = Money::parse(text) else {
+            out.push(format!("Totals sheet, row {row}: “{text}” is not an amount; the lines add up to {computed} for “{label}”"));
+            continue;
+        };
+        let r = lcpf_domain::reconciliation::Reconciliation {
+            stated: Some(figure),
+            sum: computed,
+        };
+        if let Some(m) = r.mismatch(&format!("Totals sheet, row {row} (“{label}”)")) {
+            out.push(m.replace("its rows add up to", "the lines give"));
+        }
+    }
+    out
 }
 
 /// The spreadsheet column (or sheet) an entry field comes from.
@@ -333,16 +399,19 @@ impl App {
                 parsed: Vec::new(),
                 problems: Vec::new(),
                 totals: None,
+                totals_mismatches: Vec::new(),
             },
-            Ok(lines) => {
+            Ok((lines, stated)) => {
                 let parsed: Vec<ProposalLine> = lines
                     .iter()
                     .filter_map(|l| l.parse(&rules.years).ok())
                     .collect();
+                let totals = rules::totals(&parsed, &rules);
                 ImportPreview {
                     errors: Vec::new(),
                     problems: rules::check(&parsed, &rules),
-                    totals: Some(rules::totals(&parsed, &rules)),
+                    totals_mismatches: totals_mismatches(&stated, &totals),
+                    totals: Some(totals),
                     lines,
                     parsed,
                 }

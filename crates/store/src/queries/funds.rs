@@ -83,6 +83,25 @@ pub struct Decision {
     pub summary: String,
     pub recorded_by: String,
     pub recorded_at: String,
+    /// The total the decision's own table states, in pence, when it states one.
+    pub stated_total_pence: Option<i64>,
+}
+
+/// An allocation added or corrected after its year was decided.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Amendment {
+    pub id: i64,
+    pub period_id: i64,
+    pub year: String,
+    pub area_code: String,
+    pub area_name: String,
+    pub decision_id: i64,
+    /// None when the borough had no allocation that year.
+    pub before_pence: Option<i64>,
+    pub after_pence: i64,
+    pub reason: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -385,7 +404,7 @@ pub async fn scenario_allocations(
         .collect()
 }
 
-const DECISION_COLUMNS: &str = "id, period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at";
+const DECISION_COLUMNS: &str = "id, period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at, stated_total_pence";
 
 fn map_decision(r: AnyRow) -> sqlx::Result<Decision> {
     Ok(Decision {
@@ -399,6 +418,7 @@ fn map_decision(r: AnyRow) -> sqlx::Result<Decision> {
         summary: r.try_get("summary")?,
         recorded_by: r.try_get("recorded_by")?,
         recorded_at: r.try_get("recorded_at")?,
+        stated_total_pence: r.try_get("stated_total_pence")?,
     })
 }
 
@@ -429,8 +449,8 @@ pub async fn decision_for(
 
 pub async fn insert_decision(conn: &mut AnyConnection, d: &Decision) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO decisions (period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO decisions (period_id, year, scenario_id, reference, decided_on, decision_maker, summary, recorded_by, recorded_at, stated_total_pence) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(d.period_id)
     .bind(&d.year)
@@ -441,6 +461,7 @@ pub async fn insert_decision(conn: &mut AnyConnection, d: &Decision) -> sqlx::Re
     .bind(&d.summary)
     .bind(&d.recorded_by)
     .bind(&d.recorded_at)
+    .bind(d.stated_total_pence)
     .fetch_one(conn)
     .await
 }
@@ -462,6 +483,70 @@ pub async fn insert_allocation(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Sets one area's allocation for a decided year (an amendment): changed if it has one,
+/// added under the year's decision if not.
+pub async fn set_allocation(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    year: &str,
+    area_code: &str,
+    amount_pence: i64,
+    decision_id: i64,
+) -> sqlx::Result<()> {
+    let changed = sqlx::query("UPDATE allocations SET amount_pence = $1 WHERE period_id = $2 AND year = $3 AND area_code = $4")
+        .bind(amount_pence)
+        .bind(period_id)
+        .bind(year)
+        .bind(area_code)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        insert_allocation(conn, period_id, year, area_code, amount_pence, decision_id).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_amendment(conn: &mut AnyConnection, a: &Amendment) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO allocation_amendments (period_id, year, area_code, decision_id, before_pence, after_pence, reason, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(a.period_id)
+        .bind(&a.year)
+        .bind(&a.area_code)
+        .bind(a.decision_id)
+        .bind(a.before_pence)
+        .bind(a.after_pence)
+        .bind(&a.reason)
+        .bind(&a.recorded_by)
+        .bind(&a.recorded_at)
+        .fetch_one(conn)
+        .await
+}
+
+/// A period's amendments, oldest first.
+pub async fn amendments(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Vec<Amendment>> {
+    sqlx::query("SELECT m.id, m.period_id, m.year, m.area_code, a.name AS area_name, m.decision_id, m.before_pence, m.after_pence, m.reason, m.recorded_by, m.recorded_at FROM allocation_amendments m JOIN areas a ON a.ons_code = m.area_code WHERE m.period_id = $1 ORDER BY m.year, m.id")
+        .bind(period_id)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Amendment {
+                id: r.try_get("id")?,
+                period_id: r.try_get("period_id")?,
+                year: r.try_get("year")?,
+                area_code: r.try_get("area_code")?,
+                area_name: r.try_get("area_name")?,
+                decision_id: r.try_get("decision_id")?,
+                before_pence: r.try_get("before_pence")?,
+                after_pence: r.try_get("after_pence")?,
+                reason: r.try_get("reason")?,
+                recorded_by: r.try_get("recorded_by")?,
+                recorded_at: r.try_get("recorded_at")?,
+            })
+        })
+        .collect()
 }
 
 const ALLOCATION_SELECT: &str = "SELECT l.period_id, l.year, l.area_code, a.name AS area_name, l.amount_pence, l.decision_id, d.reference \

@@ -91,12 +91,16 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
                         let top = lcpf_domain::Percentage::from_basis_points(
                             b.co_commissioning_bp as u32,
                         );
-                        let co = top.of_floor(Money::from_pence(b.pot_pence));
+                        let shared = lcpf_domain::allocation::top_slice_split(
+                            Money::from_pence(b.pot_pence),
+                            top,
+                        )
+                        .map_or(Money::ZERO, |s| s.shared);
                         (
                             b.year,
                             money(b.pot_pence),
                             top.to_string(),
-                            money(b.pot_pence - co.pence()),
+                            shared.to_string(),
                             b.note,
                         )
                     })
@@ -129,6 +133,13 @@ struct PeriodPage {
     /// Year, pot, co-commissioning %, note, start year (for links), decided.
     budgets: Vec<(String, String, String, String, i32, bool)>,
     sort: String,
+    /// Funder admins: record a decision made elsewhere, amend one borough.
+    can_decide: bool,
+    /// What the decided years give out in all, across the period.
+    period_total: String,
+    /// How many years of the period are decided, of how many.
+    decided_years: usize,
+    all_years: usize,
 }
 
 struct YearAllocations {
@@ -137,6 +148,19 @@ struct YearAllocations {
     rows: Vec<AllocationRow>,
     total: String,
     map: String,
+    /// The decision's stated total beside the sum of its rows, when they differ.
+    mismatch: Option<String>,
+    amendments: Vec<AmendmentRow>,
+}
+
+/// One amendment as the period page shows it.
+struct AmendmentRow {
+    borough: String,
+    before: String,
+    after: String,
+    reason: String,
+    by: String,
+    at: String,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +211,9 @@ async fn period(
             )
         })
         .collect();
+    let amendments = state.app.amendments(&auth.actor, id).await?;
+    let mut period_total: i64 = 0;
+    let budgets_count = (first.start_year()..=last.start_year()).count();
     let mut years = Vec::new();
     for b in &view.budgets {
         let decision = view.decisions.iter().find(|d| d.year == b.year).cloned();
@@ -208,7 +235,28 @@ async fn period(
         if q.sort == "amount" {
             rows.sort_by_key(|r| std::cmp::Reverse(r.amount_pence));
         }
-        let total = money(rows.iter().map(|r| r.amount_pence).sum());
+        let total_pence: i64 = rows.iter().map(|r| r.amount_pence).sum();
+        let total = money(total_pence);
+        // The decision's own total, beside its rows' sum (amendments included).
+        let mismatch = decision.as_ref().and_then(|d| {
+            lcpf_domain::reconciliation::Reconciliation {
+                stated: d.stated_total_pence.map(lcpf_domain::Money::from_pence),
+                sum: lcpf_domain::Money::from_pence(total_pence),
+            }
+            .mismatch(&format!("Decision {}", d.reference))
+        });
+        let amendments_of_year = amendments
+            .iter()
+            .filter(|a| a.year == b.year)
+            .map(|a| AmendmentRow {
+                borough: a.area_name.clone(),
+                before: a.before_pence.map(money).unwrap_or_else(|| "None".into()),
+                after: money(a.after_pence),
+                reason: a.reason.clone(),
+                by: a.recorded_by.clone(),
+                at: lcpf_domain::calendar::london_date_time_text(&a.recorded_at),
+            })
+            .collect();
         let values: HashMap<String, (i64, String)> = rows
             .iter()
             .map(|r| (r.code.clone(), (r.amount_pence, r.amount.clone())))
@@ -224,12 +272,17 @@ async fn period(
         } else {
             String::new()
         };
+        if decision.is_some() {
+            period_total += total_pence;
+        }
         years.push(YearAllocations {
             year: b.year.clone(),
             decision,
             rows,
             total,
             map,
+            mismatch,
+            amendments: amendments_of_year,
         });
     }
     let streams = state
@@ -267,6 +320,10 @@ async fn period(
         budgets,
         fund: view.fund,
         period: view.period,
+        can_decide: may(&auth.actor, Permission::DecideAllocations),
+        period_total: money(period_total),
+        decided_years: view.decisions.len(),
+        all_years: budgets_count,
         years,
         scenarios: view.scenarios,
         sort: q.sort,
@@ -465,6 +522,20 @@ pub async fn period_csv(
         body,
         "text/csv; charset=utf-8",
         format!("lcpf-allocations-period-{id}.csv"),
+    ))
+}
+
+pub async fn budgets_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let body = state.app.period_budgets_csv(&auth.actor, id).await?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        format!("lcpf-budgets-period-{id}.csv"),
     ))
 }
 

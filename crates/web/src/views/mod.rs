@@ -1,6 +1,7 @@
 //! HTML pages: a module per area of the product, templates in `templates/`.
 
 pub mod audit;
+pub mod decisions;
 pub mod funds;
 pub mod indicators;
 pub mod pages;

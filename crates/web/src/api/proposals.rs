@@ -21,6 +21,41 @@ use crate::auth::Auth;
 use crate::error::{parse_id, ApiError};
 use crate::AppState;
 
+/// This stage's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        proposal,
+        start,
+        replace_lines,
+        submit,
+        return_to_borough,
+        approve,
+        variation,
+        comment,
+        compare,
+        overview,
+        import
+    ),
+    components(schemas(
+        ProposalDetail,
+        LineDetail,
+        StartRequest,
+        SaveResult,
+        StepRequest,
+        lcpf_app::proposals::LineInput,
+        lcpf_app::proposals::LineYearInput,
+        lcpf_app::proposals::ContributorInput,
+        lcpf_app::proposals::SmartOutcomeInput,
+        lcpf_app::proposals::Overview,
+        lcpf_app::proposals::OverviewRow,
+        Proposal,
+        Version,
+        Comment
+    ))
+)]
+pub struct ProposalsApi;
+
 /// One line with its row id and its stable `key`. The key is the line's identity for its
 /// whole life (edits, new versions, variations, renumbering); send it back in
 /// `PUT …/lines` to keep it. Row ids belong to one version.

@@ -27,15 +27,27 @@ use crate::error::{parse_id, ApiError};
 use crate::views::audit::AuditQuery;
 use crate::AppState;
 
+pub mod decisions;
+pub mod proposals;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, borough proposals, users and the audit log.", version = "1"),
-    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit, crate::api_proposals::proposal, crate::api_proposals::start, crate::api_proposals::replace_lines, crate::api_proposals::submit, crate::api_proposals::return_to_borough, crate::api_proposals::approve, crate::api_proposals::variation, crate::api_proposals::comment, crate::api_proposals::compare, crate::api_proposals::overview, crate::api_proposals::import),
-    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField, crate::api_proposals::ProposalDetail, crate::api_proposals::LineDetail, crate::api_proposals::StartRequest, crate::api_proposals::SaveResult, crate::api_proposals::StepRequest, lcpf_app::proposals::LineInput, lcpf_app::proposals::LineYearInput, lcpf_app::proposals::ContributorInput, lcpf_app::proposals::SmartOutcomeInput, lcpf_app::proposals::Overview, lcpf_app::proposals::OverviewRow, lcpf_store::queries::proposals::Proposal, lcpf_store::queries::proposals::Version, lcpf_store::queries::proposals::Comment)),
+    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The whole OpenAPI document: the shared parts above, and each lifecycle stage's own
+/// fragment (its paths and schemas live beside its handlers).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(proposals::ProposalsApi::openapi());
+    doc.merge(decisions::DecisionsApi::openapi());
+    doc
+}
 
 struct BearerAuth;
 
@@ -67,7 +79,7 @@ pub struct ProblemField {
 }
 
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -380,6 +392,10 @@ pub struct PeriodDetail {
     budgets: Vec<lcpf_store::queries::funds::PeriodBudget>,
     decisions: Vec<lcpf_store::queries::funds::Decision>,
     allocations: Vec<lcpf_store::queries::funds::Allocation>,
+    /// Allocations added or corrected after their year was decided.
+    amendments: Vec<lcpf_store::queries::funds::Amendment>,
+    /// Other named streams of the period's money (DIP passporting, drug testing on arrest…).
+    streams: Vec<lcpf_store::queries::funds::Stream>,
     scenarios: Vec<lcpf_store::queries::funds::Scenario>,
 }
 
@@ -408,7 +424,11 @@ pub async fn period(
 ) -> ApiResult<PeriodDetail> {
     let id = parse_id(&id, "The funding period")?;
     let v = state.app.period(&auth.actor, id).await?;
+    let amendments = state.app.amendments(&auth.actor, id).await?;
+    let streams = state.app.streams(&auth.actor, id).await?;
     Ok(Json(PeriodDetail {
+        amendments,
+        streams,
         fund: v.fund,
         period: v.period,
         budgets: v.budgets,
