@@ -36,8 +36,54 @@ pub enum Permission {
     ReviewProposals,
 }
 
+/// The thing being acted on, as far as permission depends on it: who created or last moved
+/// it, and the money it moves. Rules that depend on these live here, beside the role rules:
+/// segregation of duties (nobody approves what they submitted), and — for the grants and
+/// payments work — spend limits against `amount`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// Who submitted or created it (their sign-in e-mail, as records hold it).
+    pub submitted_by: Option<String>,
+    /// The money the action moves, when it moves money.
+    pub amount: Option<lcpf_domain::Money>,
+}
+
 /// Says whether `actor` may do `permission`; the error explains a refusal.
 pub fn authorise(actor: &Actor, permission: Permission) -> Result<(), AppError> {
+    authorise_on(actor, permission, &Subject::default())
+}
+
+/// Says whether `actor` may do `permission` to `subject`: the role rules of [`authorise`],
+/// then the rules about the thing itself.
+pub fn authorise_on(
+    actor: &Actor,
+    permission: Permission,
+    subject: &Subject,
+) -> Result<(), AppError> {
+    role_rules(actor, permission)?;
+    let Actor::User(user) = actor else {
+        return Ok(());
+    };
+    if is_a_check_on_others(permission)
+        && subject
+            .submitted_by
+            .as_deref()
+            .is_some_and(|by| by.eq_ignore_ascii_case(&user.email))
+    {
+        return Err(AppError::Forbidden(
+            "You submitted this yourself, so someone else must review it: segregation of duties"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Permissions that check someone else's work, which its author may never exercise on it.
+fn is_a_check_on_others(permission: Permission) -> bool {
+    matches!(permission, Permission::ReviewProposals)
+}
+
+fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     let user = match actor {
         Actor::System => return Ok(()),
         Actor::Anonymous => return Err(AppError::Unauthenticated),
@@ -209,6 +255,26 @@ mod tests {
             Permission::DraftProposal { organisation_id: 7 }
         ));
         let err = authorise(&officer, Permission::ReviewProposals).unwrap_err();
+        assert_eq!(err.to_string(), "Only funder staff can review proposals");
+    }
+
+    #[test]
+    fn nobody_reviews_what_they_submitted() {
+        let funder = user(Role::FunderOfficer, Some(1));
+        let own = Subject {
+            submitted_by: Some("A@b.org".into()),
+            ..Default::default()
+        };
+        let err = authorise_on(&funder, Permission::ReviewProposals, &own).unwrap_err();
+        assert!(err.to_string().contains("segregation of duties"), "{err}");
+        let someone_else = Subject {
+            submitted_by: Some("officer@barnet.example".into()),
+            ..Default::default()
+        };
+        assert!(authorise_on(&funder, Permission::ReviewProposals, &someone_else).is_ok());
+        // The role rules come first.
+        let officer = user(Role::BoroughOfficer, Some(7));
+        let err = authorise_on(&officer, Permission::ReviewProposals, &someone_else).unwrap_err();
         assert_eq!(err.to_string(), "Only funder staff can review proposals");
     }
 

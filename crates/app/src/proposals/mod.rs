@@ -309,6 +309,14 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
         let proposals = q::proposals_for_period(&mut conn, period_id).await?;
+        // Every borough's versions and shown lines in a fixed number of queries.
+        let mut versions_of = q::versions_for_period(&mut conn, period_id).await?;
+        let shown_ids: Vec<i64> = versions_of
+            .values()
+            .filter_map(|vs| vs.iter().rev().find(|v| v.state != VersionState::Draft))
+            .map(|v| v.id)
+            .collect();
+        let mut lines_of = q::lines_of_versions(&mut conn, &shown_ids).await?;
         let allocations = fq::allocations_for_period(&mut conn, period_id).await?;
         let areas = lcpf_store::queries::areas::list(&mut conn).await?;
         // The money is summed by the domain's own totals, per borough and across London.
@@ -330,10 +338,9 @@ impl App {
             let envelope = (!own.is_empty()).then(|| own.iter().sum::<i64>());
             envelopes += envelope.unwrap_or(0);
             let proposal = proposals.iter().find(|p| p.area_code == area.ons_code);
-            let versions = match proposal {
-                Some(p) => q::versions(&mut conn, p.id).await?,
-                None => Vec::new(),
-            };
+            let versions = proposal
+                .and_then(|p| versions_of.remove(&p.id))
+                .unwrap_or_default();
             // Funder staff see the latest submitted or approved version, never a draft.
             let shown = versions
                 .iter()
@@ -341,8 +348,9 @@ impl App {
                 .find(|v| v.state != VersionState::Draft);
             let totals = match shown {
                 Some(v) => {
-                    let lines: Vec<ProposalLine> = q::lines(&mut conn, v.id)
-                        .await?
+                    let lines: Vec<ProposalLine> = lines_of
+                        .remove(&v.id)
+                        .unwrap_or_default()
                         .into_iter()
                         .map(|(_, l)| l)
                         .collect();

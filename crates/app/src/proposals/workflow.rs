@@ -81,6 +81,17 @@ impl App {
         let by = party(actor, &proposal, event)?;
         check_revision(&mut tx, proposal_id, expected).await?;
         let (latest, m) = latest_and_move(&mut tx, &proposal, event, by).await?;
+        if by == Party::Funder {
+            // Whoever submitted a version never reviews it (segregation of duties).
+            crate::access::authorise_on(
+                actor,
+                Permission::ReviewProposals,
+                &crate::access::Subject {
+                    submitted_by: latest.submitted_by.clone(),
+                    amount: None,
+                },
+            )?;
+        }
         let comment = match event {
             ProposalEvent::Return => Some(comment_text(&input.comment)?),
             ProposalEvent::Approve if !input.comment.trim().is_empty() => {

@@ -228,19 +228,39 @@ pub async fn lines(
     conn: &mut AnyConnection,
     version_id: i64,
 ) -> sqlx::Result<Vec<(i64, ProposalLine)>> {
+    Ok(lines_of_versions(conn, &[version_id])
+        .await?
+        .remove(&version_id)
+        .unwrap_or_default())
+}
+
+/// The lines of several versions at once (the London overview), by version: the same six
+/// queries however many versions and lines there are.
+pub async fn lines_of_versions(
+    conn: &mut AnyConnection,
+    version_ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<(i64, ProposalLine)>>> {
+    if version_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let among = (1..=version_ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     // Names are read through the ids, so a renamed priority, theme or category shows its
     // new name on every line; a name the plan never had is shown as written.
-    let rows = sqlx::query("SELECT l.id, l.line_key, l.number, l.title, l.outcome, l.activity, COALESCE(pr.name, l.priority) AS priority, l.contract_total_pence, l.cross_reference, l.continues_from, l.police_posts FROM proposal_lines l LEFT JOIN priorities pr ON pr.id = l.priority_id WHERE l.version_id = $1 ORDER BY l.position")
-        .bind(version_id)
+    let rows = among_query(&format!("SELECT l.id, l.version_id, l.line_key, l.number, l.title, l.outcome, l.activity, COALESCE(pr.name, l.priority) AS priority, l.contract_total_pence, l.cross_reference, l.continues_from, l.police_posts FROM proposal_lines l LEFT JOIN priorities pr ON pr.id = l.priority_id WHERE l.version_id IN ({among}) ORDER BY l.version_id, l.position"), version_ids)
         .fetch_all(&mut *conn)
         .await?;
     let bad = |what: &str, value: &str| {
         sqlx::Error::Decode(format!("stored {what} “{value}” is not valid").into())
     };
     let mut out: Vec<(i64, ProposalLine)> = Vec::with_capacity(rows.len());
+    let mut version_of: Vec<i64> = Vec::with_capacity(rows.len());
     let mut index: HashMap<i64, usize> = HashMap::new();
     for r in rows {
         let id: i64 = r.try_get("id")?;
+        version_of.push(r.try_get("version_id")?);
         let number: String = r.try_get("number")?;
         let cross: Option<String> = r.try_get("cross_reference")?;
         let from: Option<String> = r.try_get("continues_from")?;
@@ -277,8 +297,7 @@ pub async fn lines(
     let year = |text: String| -> sqlx::Result<FinancialYear> {
         text.parse().map_err(|_| bad("year", &text))
     };
-    for r in sqlx::query("SELECT y.line_id, y.year, y.cost_pence, y.local_authority_pence, y.local_authority_in_kind FROM proposal_line_years y JOIN proposal_lines l ON l.id = y.line_id WHERE l.version_id = $1 ORDER BY y.line_id, y.year")
-        .bind(version_id)
+    for r in among_query(&format!("SELECT y.line_id, y.year, y.cost_pence, y.local_authority_pence, y.local_authority_in_kind FROM proposal_line_years y JOIN proposal_lines l ON l.id = y.line_id WHERE l.version_id IN ({among}) ORDER BY y.line_id, y.year"), version_ids)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -290,8 +309,7 @@ pub async fn lines(
             local_authority_in_kind: r.try_get("local_authority_in_kind")?,
         });
     }
-    for r in sqlx::query("SELECT t.line_id, t.kind, COALESCE(pr.name, c.name, bt.name, t.name) AS name FROM proposal_line_tags t JOIN proposal_lines l ON l.id = t.line_id LEFT JOIN priorities pr ON t.kind = 'link' AND pr.id = t.ref_id LEFT JOIN project_categories c ON t.kind = 'category' AND c.id = t.ref_id LEFT JOIN borough_themes bt ON t.kind = 'theme' AND bt.id = t.ref_id WHERE l.version_id = $1 ORDER BY t.line_id, t.kind, t.position")
-        .bind(version_id)
+    for r in among_query(&format!("SELECT t.line_id, t.kind, COALESCE(pr.name, c.name, bt.name, t.name) AS name FROM proposal_line_tags t JOIN proposal_lines l ON l.id = t.line_id LEFT JOIN priorities pr ON t.kind = 'link' AND pr.id = t.ref_id LEFT JOIN project_categories c ON t.kind = 'category' AND c.id = t.ref_id LEFT JOIN borough_themes bt ON t.kind = 'theme' AND bt.id = t.ref_id WHERE l.version_id IN ({among}) ORDER BY t.line_id, t.kind, t.position"), version_ids)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -303,8 +321,7 @@ pub async fn lines(
             _ => line.categories.push(name),
         }
     }
-    for r in sqlx::query("SELECT c.line_id, c.kind, c.name, c.voluntary_sector, c.in_kind FROM proposal_line_contributors c JOIN proposal_lines l ON l.id = c.line_id WHERE l.version_id = $1 ORDER BY c.line_id, c.kind, c.position")
-        .bind(version_id)
+    for r in among_query(&format!("SELECT c.line_id, c.kind, c.name, c.voluntary_sector, c.in_kind FROM proposal_line_contributors c JOIN proposal_lines l ON l.id = c.line_id WHERE l.version_id IN ({among}) ORDER BY c.line_id, c.kind, c.position"), version_ids)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -324,8 +341,7 @@ pub async fn lines(
             });
         }
     }
-    for r in sqlx::query("SELECT c.line_id, c.kind, c.position, c.year, c.amount_pence FROM proposal_line_contributions c JOIN proposal_lines l ON l.id = c.line_id WHERE l.version_id = $1")
-        .bind(version_id)
+    for r in among_query(&format!("SELECT c.line_id, c.kind, c.position, c.year, c.amount_pence FROM proposal_line_contributions c JOIN proposal_lines l ON l.id = c.line_id WHERE l.version_id IN ({among})"), version_ids)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -342,8 +358,7 @@ pub async fn lines(
             a.insert(y, amount);
         }
     }
-    for r in sqlx::query("SELECT o.line_id, o.outcome, o.measure, o.baseline, o.target FROM proposal_line_outcomes o JOIN proposal_lines l ON l.id = o.line_id WHERE l.version_id = $1 ORDER BY o.line_id, o.position")
-        .bind(version_id)
+    for r in among_query(&format!("SELECT o.line_id, o.outcome, o.measure, o.baseline, o.target FROM proposal_line_outcomes o JOIN proposal_lines l ON l.id = o.line_id WHERE l.version_id IN ({among}) ORDER BY o.line_id, o.position"), version_ids)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -354,6 +369,37 @@ pub async fn lines(
             baseline: r.try_get("baseline")?,
             target: r.try_get("target")?,
         });
+    }
+    let mut by_version: HashMap<i64, Vec<(i64, ProposalLine)>> = HashMap::new();
+    for (version, line) in version_of.into_iter().zip(out) {
+        by_version.entry(version).or_default().push(line);
+    }
+    Ok(by_version)
+}
+
+/// A query whose `$1…$n` are `ids`.
+fn among_query<'q>(
+    sql: &'q str,
+    ids: &'q [i64],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    ids.iter().fold(sqlx::query(sql), |q, id| q.bind(*id))
+}
+
+/// Every version of every proposal in a period, by proposal, oldest first.
+pub async fn versions_for_period(
+    conn: &mut AnyConnection,
+    period_id: i64,
+) -> sqlx::Result<HashMap<i64, Vec<Version>>> {
+    let mut out: HashMap<i64, Vec<Version>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT {VERSION_COLUMNS} FROM proposal_versions WHERE proposal_id IN (SELECT id FROM proposals WHERE period_id = $1) ORDER BY proposal_id, number"
+    ))
+    .bind(period_id)
+    .fetch_all(conn)
+    .await?
+    {
+        let v = map_version(r)?;
+        out.entry(v.proposal_id).or_default().push(v);
     }
     Ok(out)
 }

@@ -50,6 +50,15 @@ pub(super) async fn map_of(
     title: &str,
 ) -> Result<String, PageError> {
     let boundaries = state.app.area_boundaries(actor).await?;
+    Ok(map_from(&boundaries, values, title))
+}
+
+/// A London map from boundaries already read (a page with several maps reads them once).
+pub(super) fn map_from(
+    boundaries: &[(String, String, Option<String>)],
+    values: &HashMap<String, (i64, String)>,
+    title: &str,
+) -> String {
     let areas: Vec<MapArea> = boundaries
         .iter()
         .filter_map(|(code, name, g)| {
@@ -61,7 +70,7 @@ pub(super) async fn map_of(
             })
         })
         .collect();
-    Ok(london_svg(&areas, title))
+    london_svg(&areas, title)
 }
 
 #[derive(Template)]
@@ -212,6 +221,8 @@ async fn period(
         })
         .collect();
     let amendments = state.app.amendments(&auth.actor, id).await?;
+    // Read once for every year's map, so the page's queries do not grow with its years.
+    let boundaries = state.app.area_boundaries(&auth.actor).await?;
     let mut period_total: i64 = 0;
     let budgets_count = (first.start_year()..=last.start_year()).count();
     let mut years = Vec::new();
@@ -262,13 +273,11 @@ async fn period(
             .map(|r| (r.code.clone(), (r.amount_pence, r.amount.clone())))
             .collect();
         let map = if rows.len() > 1 {
-            map_of(
-                &state,
-                &auth.actor,
+            map_from(
+                &boundaries,
                 &values,
                 &format!("Allocations {} by borough", b.year),
             )
-            .await?
         } else {
             String::new()
         };
