@@ -7,14 +7,14 @@
 
 mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use common::*;
 use lcpf_app::Actor;
 use tracing_subscriber::layer::SubscriberExt;
 
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct CountStatements;
 
@@ -56,7 +56,7 @@ const BD_ONS: &str = "E09000002";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_pages_make_the_same_statements_whatever_their_rows() {
     install();
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn(Backend::Sqlite)
         .await
         .expect("SQLite always runs");
@@ -66,7 +66,7 @@ async fn sqlite_pages_make_the_same_statements_whatever_their_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_pages_make_the_same_statements_whatever_their_rows() {
     install();
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         return;
     };
