@@ -324,3 +324,28 @@ mod streams {
         }
     }
 }
+
+mod one_way_to_build_inputs {
+    use super::*;
+    backend_tests! {
+        async fn a_floor_without_a_previous_allocation_is_refused_naming_the_borough(app: TestApp) {
+            let period = app.period_id("2017/18").await;
+            let admin = app.actor(ADMIN).await;
+            // 2016/17 was decided for Barking and Dagenham only: a floor cannot hold for the others.
+            let input = lcpf_app::funds::ScenarioInput {
+                name: "Floor on 2016/17".into(),
+                year: "2017/18".into(),
+                indicators: vec![lcpf_app::funds::ScenarioIndicator { dataset: "Recorded crime 2016/17".into(), weight: "100".into() }],
+                previous_year: "2016/17".into(),
+                floor: "90".into(),
+                ..Default::default()
+            };
+            let before = app.audit_count().await;
+            let e = app.app.create_scenario(&admin, period, &input).await.unwrap_err().to_string();
+            assert!(e.contains("has no previous allocation, which the floor needs"), "{e}");
+            assert!(e.contains("E09000003 (Barnet) has no previous allocation"), "the borough is named: {e}");
+            assert!(!e.contains("E09000002 (Barking and Dagenham) has no previous"), "Barking and Dagenham has one: {e}");
+            assert_eq!(app.audit_count().await, before);
+        }
+    }
+}

@@ -11,8 +11,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use lcpf_domain::allocation::{
-    allocate, AllocationArea, AllocationInput, AllocationOutcome, AllocationRules, FloorMode,
-    Indicator, IndicatorValue,
+    allocate, allocation_input, AllocationOutcome, AllocationRules, FloorMode, Indicator,
+    IndicatorValue,
 };
 use lcpf_domain::{Money, Percentage};
 use serde::Serialize;
@@ -112,6 +112,18 @@ impl AreaNames {
         self.by_key
             .get(&text.trim().to_lowercase())
             .or_else(|| self.by_key.get(&normalise(text)))
+    }
+
+    /// A message with each area code in it followed by the area's name, so a refusal says
+    /// "E09000003 (Barnet)".
+    pub fn described(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for (code, name) in &self.names {
+            if out.contains(code.as_str()) {
+                out = out.replace(code.as_str(), &format!("{code} ({name})"));
+            }
+        }
+        out
     }
 
     fn name<'a>(&'a self, code: &'a str) -> &'a str {
@@ -338,33 +350,25 @@ pub fn run(request: &AllocateRequest) -> Result<NamedOutcome, String> {
             ));
         }
     }
-    let input = AllocationInput {
-        pot: request.pot,
-        areas: codes
+    let rules = AllocationRules {
+        indicators: request
+            .indicators
             .iter()
-            .map(|code| AllocationArea {
-                code: code.clone(),
-                previous: previous.as_ref().and_then(|p| p.get(code).copied()),
-                indicators: columns.iter().map(|c| c[code]).collect(),
+            .zip(weights)
+            .map(|(s, weight)| Indicator {
+                name: s.name.clone(),
+                weight,
             })
             .collect(),
-        rules: AllocationRules {
-            indicators: request
-                .indicators
-                .iter()
-                .zip(weights)
-                .map(|(s, weight)| Indicator {
-                    name: s.name.clone(),
-                    weight,
-                })
-                .collect(),
-            top_slice: request.top_slice,
-            uplift_phase: request.uplift_phase,
-            floor: request.floor,
-            floor_mode: request.floor_mode,
-            ceiling: request.ceiling,
-        },
+        top_slice: request.top_slice,
+        uplift_phase: request.uplift_phase,
+        floor: request.floor,
+        floor_mode: request.floor_mode,
+        ceiling: request.ceiling,
     };
+    let columns: Vec<&BTreeMap<String, IndicatorValue>> = columns.iter().collect();
+    let input = allocation_input(request.pot, &codes, &columns, previous.as_ref(), rules)
+        .map_err(|e| e.to_string())?;
     let outcome = allocate(&input).map_err(|e| e.to_string())?;
     let names = codes
         .iter()
@@ -390,6 +394,18 @@ fn change_pct(bp: Option<i64>) -> String {
 }
 
 impl NamedOutcome {
+    /// A message with each area code in it followed by the area's name, so a refusal says
+    /// "E09000003 (Barnet)".
+    pub fn described(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for (code, name) in &self.names {
+            if out.contains(code.as_str()) {
+                out = out.replace(code.as_str(), &format!("{code} ({name})"));
+            }
+        }
+        out
+    }
+
     fn name<'a>(&'a self, code: &'a str) -> &'a str {
         self.names.get(code).map(String::as_str).unwrap_or(code)
     }

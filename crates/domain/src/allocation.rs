@@ -248,6 +248,48 @@ struct Bounds {
     upper: Option<Money>,
 }
 
+/// Builds the engine's input from tables of values by area code — the one way the CLI and
+/// the pages do it, so both refuse the same things: an area with no value for an indicator,
+/// and (when a floor, ceiling or phasing needs it) an area with no previous allocation, each
+/// named. A missing previous allocation is never taken as £0. `columns` are in the order of
+/// `rules.indicators`.
+pub fn allocation_input(
+    pot: Money,
+    areas: &[String],
+    columns: &[&BTreeMap<String, IndicatorValue>],
+    previous: Option<&BTreeMap<String, Money>>,
+    rules: AllocationRules,
+) -> Result<AllocationInput, AllocationError> {
+    let mut out = Vec::with_capacity(areas.len());
+    for code in areas {
+        let mut values = Vec::with_capacity(columns.len());
+        for (k, column) in columns.iter().enumerate() {
+            let value = column
+                .get(code)
+                .ok_or_else(|| AllocationError::MissingIndicator {
+                    area: code.clone(),
+                    indicator: rules
+                        .indicators
+                        .get(k)
+                        .map_or_else(|| format!("number {}", k + 1), |i| i.name.clone()),
+                })?;
+            values.push(*value);
+        }
+        out.push(AllocationArea {
+            code: code.clone(),
+            previous: previous.and_then(|p| p.get(code).copied()),
+            indicators: values,
+        });
+    }
+    let input = AllocationInput {
+        pot,
+        areas: out,
+        rules,
+    };
+    validate(&input)?;
+    Ok(input)
+}
+
 /// A year's pot split by the top-slice (LCPF's Co-Commissioning Fund: 30% from 2018/19):
 /// what is taken off first, and what the boroughs share. The top-slice is rounded down to the
 /// penny, so the two always add up to the pot.

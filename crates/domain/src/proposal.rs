@@ -82,6 +82,20 @@ impl fmt::Display for LineNumber {
     }
 }
 
+/// The **envelope**: what an area may spend in a funding period — the sum of its decided
+/// allocations for the period's years (the co-commissioning top-slice is already out of
+/// them). None until one of its years is decided. The one place this is worked out: the
+/// proposal rules, the London overview, the pages, the API and the exports all use it.
+pub fn envelope(
+    decided: impl IntoIterator<Item = Money>,
+) -> Result<Option<Money>, crate::ArithmeticError> {
+    let decided: Vec<Money> = decided.into_iter().collect();
+    if decided.is_empty() {
+        return Ok(None);
+    }
+    Money::checked_sum(decided).map(Some)
+}
+
 /// A line's identity for its whole life: across edits, new versions, returns, variations
 /// and renumbering (`2.3` → `2.4` keeps the key). Grants, payments and indicators point at a
 /// line by its proposal and key ("line 2.3 of the approved version" is found again after a

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use lcpf_domain::allocation::{
-    allocate, AllocationArea, AllocationInput, AllocationRules, FloorMode, Indicator,
-    IndicatorValue,
+    allocate, allocation_input, AllocationRules, FloorMode, Indicator, IndicatorValue,
 };
 use lcpf_domain::field::required_text;
 use lcpf_domain::{FieldErrors, FinancialYear, Money, Percentage};
@@ -207,31 +206,34 @@ impl App {
             )));
         };
 
-        // The areas are the LCPF boroughs that every chosen dataset covers.
-        let codes: Vec<String> = columns[0]
-            .keys()
-            .filter(|c| columns.iter().all(|col| col.contains_key(*c)))
-            .cloned()
+        // The areas are the boroughs that take part in the fund; a dataset without one of
+        // them, or a rule that needs a previous allocation one lacks, is refused naming it.
+        let codes: Vec<String> = super::taking_part(&mut tx)
+            .await?
+            .into_iter()
+            .map(|a| a.ons_code)
             .collect();
-        let engine_input = AllocationInput {
-            pot,
-            areas: codes
-                .iter()
-                .map(|code| AllocationArea {
-                    code: code.clone(),
-                    previous: previous.as_ref().and_then(|p| p.get(code).copied()),
-                    indicators: columns.iter().map(|c| c[code]).collect(),
-                })
-                .collect(),
-            rules: AllocationRules {
-                indicators,
-                top_slice,
-                uplift_phase,
-                floor,
-                floor_mode,
-                ceiling,
-            },
+        let names = crate::allocation_files::AreaNames::load()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let column_refs: Vec<&BTreeMap<String, IndicatorValue>> = columns.iter().collect();
+        let rules = AllocationRules {
+            indicators,
+            top_slice,
+            uplift_phase,
+            floor,
+            floor_mode,
+            ceiling,
         };
+        let engine_input = allocation_input(pot, &codes, &column_refs, previous.as_ref(), rules)
+            .map_err(|e| {
+                AppError::invalid(
+                    "rules",
+                    format!(
+                        "These rules cannot be met: {}",
+                        names.described(&e.to_string())
+                    ),
+                )
+            })?;
         let outcome = allocate(&engine_input)
             .map_err(|e| AppError::invalid("rules", format!("These rules cannot be met: {e}")))?;
         let rules_json =

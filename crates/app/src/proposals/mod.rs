@@ -318,7 +318,7 @@ impl App {
             .collect();
         let mut lines_of = q::lines_of_versions(&mut conn, &shown_ids).await?;
         let allocations = fq::allocations_for_period(&mut conn, period_id).await?;
-        let areas = lcpf_store::queries::areas::list(&mut conn).await?;
+        let areas = crate::funds::taking_part(&mut conn).await?;
         // The money is summed by the domain's own totals, per borough and across London.
         let rules = ProposalRules {
             priorities: priorities_of(&mut conn, &period).await?,
@@ -329,13 +329,15 @@ impl App {
         let mut rows = Vec::new();
         let mut london: Vec<ProposalLine> = Vec::new();
         let mut envelopes = 0i64;
-        for area in areas.into_iter().filter(|a| a.in_lcpf) {
-            let own: Vec<i64> = allocations
-                .iter()
-                .filter(|a| a.area_code == area.ons_code)
-                .map(|a| a.amount_pence)
-                .collect();
-            let envelope = (!own.is_empty()).then(|| own.iter().sum::<i64>());
+        for area in areas {
+            let envelope = rules::envelope(
+                allocations
+                    .iter()
+                    .filter(|a| a.area_code == area.ons_code)
+                    .map(|a| Money::from_pence(a.amount_pence)),
+            )
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
+            .map(Money::pence);
             envelopes += envelope.unwrap_or(0);
             let proposal = proposals.iter().find(|p| p.area_code == area.ons_code);
             let versions = proposal
@@ -436,16 +438,13 @@ async fn rules_for(
         .find(|f| f.id == period.fund_id)
         .ok_or_else(|| AppError::NotFound("The fund".into()))?;
     let allocations = fq::allocations_for_period(conn, period.id).await?;
-    let own: Vec<Money> = allocations
-        .iter()
-        .filter(|a| a.area_code == proposal.area_code)
-        .map(|a| Money::from_pence(a.amount_pence))
-        .collect();
-    let envelope = if own.is_empty() {
-        None
-    } else {
-        Some(Money::checked_sum(own).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?)
-    };
+    let envelope = rules::envelope(
+        allocations
+            .iter()
+            .filter(|a| a.area_code == proposal.area_code)
+            .map(|a| Money::from_pence(a.amount_pence)),
+    )
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let rules = ProposalRules {
         priorities: priorities_of(conn, &period).await?,
         categories: lcpf_store::queries::plans::categories(conn)

@@ -289,3 +289,21 @@ fn a_funds_cap_raises_the_line_limit_but_never_lowers_it() {
     assert_eq!(rules(Some(20)).line_limit(), DEFAULT_LINE_LIMIT);
     assert_eq!(rules(Some(500)).line_limit(), 500);
 }
+
+#[test]
+fn the_envelope_is_the_sum_of_the_decided_years_or_none() {
+    // Barking and Dagenham 2017/18–2018/19: £644,000 decided for 2017/18, 2018/19 not yet.
+    assert_eq!(
+        envelope([Money::from_pounds(644_000)]),
+        Ok(Some(Money::from_pounds(644_000)))
+    );
+    assert_eq!(
+        envelope([Money::from_pounds(644_000), Money::from_pounds(600_000)]),
+        Ok(Some(Money::from_pounds(1_244_000)))
+    );
+    assert_eq!(
+        envelope([]),
+        Ok(None),
+        "nothing decided is no envelope, not £0"
+    );
+}
