@@ -127,7 +127,7 @@ pub mod funds {
 
     use crate::error::AppResult;
     use crate::funds::{DecisionInput, ScenarioIndicator, ScenarioInput};
-    use crate::{Actor, App};
+    use crate::{Actor, App, AppError};
 
     pub const FUND_NAME: &str = "London Crime Prevention Fund";
 
@@ -139,6 +139,40 @@ pub mod funds {
         /// The LCPF rounds, periods and budgets; Bexley's and Barking and Dagenham's recorded
         /// allocations; and illustrative scenarios computed from recorded crime.
         pub async fn load_demo_funds(&self) -> AppResult<()> {
+            /// The fund's eligibility rule from `data/demo/lcpf-eligibility.json`, with the
+            /// organisation it refuses paying found by its name among the organisations.
+            async fn lcpf_eligibility(
+                app: &App,
+            ) -> AppResult<Vec<lcpf_domain::proposal::EligibilityRule>> {
+                #[derive(serde::Deserialize)]
+                struct File {
+                    rules: Vec<serde_json::Value>,
+                }
+                let file: File =
+                    serde_json::from_str(include_str!("../../../data/demo/lcpf-eligibility.json"))
+                        .map_err(|e| {
+                            AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json: {e}"))
+                        })?;
+                let organisations = app.list_organisations(&Actor::System, None).await?;
+                let mut rules = Vec::new();
+                for mut rule in file.rules {
+                    if let Some(rs) = rule["restrictions"].as_array_mut() {
+                        for r in rs.iter_mut() {
+                            if let Some(name) = r["organisation"].as_str() {
+                                let org = organisations.iter().find(|o| o.name == name).ok_or_else(|| {
+                                    AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json names {name}, which is not an organisation"))
+                                })?;
+                                r["organisation_id"] = serde_json::json!(org.id);
+                            }
+                        }
+                    }
+                    rules.push(serde_json::from_value(rule).map_err(|e| {
+                        AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json: {e}"))
+                    })?);
+                }
+                Ok(rules)
+            }
+
             let system = Actor::System;
             if self
                 .list_funds(&system)
@@ -153,7 +187,7 @@ pub mod funds {
                     &system,
                     FUND_NAME,
                     "A single pot that MOPAC gives to local authorities to tackle the crime issues most prevalent in their area: to prevent crime, support safer communities and reduce reoffending.",
-                    &["Cannot fund MPS or buy police officers.".to_string()],
+                    &lcpf_eligibility(self).await?,
                 )
                 .await?;
             let plan = self

@@ -34,7 +34,10 @@ fn proposal(lines: usize) -> (Vec<ProposalLine>, ProposalRules) {
         priorities: PRIORITIES.iter().map(|p| p.to_string()).collect(),
         categories: vec!["Youth crime".into()],
         themes: Vec::new(),
-        eligibility: vec!["Cannot fund MPS or buy police officers.".into()],
+        eligibility: vec![lcpf_domain::proposal::EligibilityRule {
+            words: "Cannot fund MPS or buy police officers.".into(),
+            restrictions: vec![lcpf_domain::proposal::Restriction::PoliceOfficerPosts],
+        }],
         max_lines: None,
         years,
         envelope: Some(Money::from_pounds(10_000_000)),

@@ -14,7 +14,9 @@ use thiserror::Error;
 
 use crate::{FinancialYear, Money};
 
+pub mod eligibility;
 pub mod workflow;
+pub use eligibility::{EligibilityRule, Restriction};
 pub use workflow::{ProposalEvent, VersionState};
 
 /// The most project categories a line may name (the fund's form has three).
@@ -261,8 +263,8 @@ pub struct ProposalRules {
     pub categories: Vec<String>,
     /// The borough's own local themes; when it has listed some, lines use only those.
     pub themes: Vec<String>,
-    /// The fund's eligibility rules, in the fund's own words.
-    pub eligibility: Vec<String>,
+    /// The fund's eligibility rules, in its own words, with what each refuses.
+    pub eligibility: Vec<EligibilityRule>,
     /// The most lines a borough may propose, when the fund sets a cap.
     pub max_lines: Option<u32>,
     pub years: Vec<FinancialYear>,
@@ -281,17 +283,6 @@ impl ProposalRules {
     pub fn line_limit(&self) -> usize {
         self.max_lines
             .map_or(DEFAULT_LINE_LIMIT, |m| (m as usize).max(DEFAULT_LINE_LIMIT))
-    }
-
-    /// The fund's rule that refuses police officer posts and MPS spending, if it has one.
-    pub fn police_rule(&self) -> Option<&str> {
-        self.eligibility
-            .iter()
-            .find(|r| {
-                let lower = r.to_lowercase();
-                lower.contains("police officer") || r.contains("MPS")
-            })
-            .map(String::as_str)
     }
 }
 
@@ -578,20 +569,15 @@ pub fn check(lines: &[ProposalLine], rules: &ProposalRules) -> Vec<Problem> {
                 );
             }
         }
-        let mps_provider = line.providers.iter().any(|p| {
-            let n = p.name.trim().to_lowercase();
-            n == "mps" || n.contains("metropolitan police")
-        });
-        if line.police_posts || mps_provider {
-            if let Some(rule) = rules.police_rule() {
-                let why = if line.police_posts {
-                    "it declares police officer posts"
-                } else {
-                    "its provider is the Metropolitan Police Service"
-                };
+        // The fund's own rules, each refused in its own words.
+        for rule in &rules.eligibility {
+            if let Some(why) = rule.breach(line) {
                 say(
                     "police_posts",
-                    format!("this line is not eligible: the fund's rule is “{rule}”, and {why}"),
+                    format!(
+                        "this line is not eligible: the fund's rule is “{}”, and {why}",
+                        rule.words
+                    ),
                 );
             }
         }

@@ -152,7 +152,7 @@ impl App {
         actor: &Actor,
         name: &str,
         description: &str,
-        eligibility: &[String],
+        eligibility: &[lcpf_domain::proposal::EligibilityRule],
     ) -> AppResult<Fund> {
         authorise(actor, Permission::ManageReferenceData)?;
         let name = required_text(name, "the fund's name", 200)
@@ -177,7 +177,8 @@ impl App {
             id,
             name,
             description: description.trim().to_string(),
-            eligibility: eligibility.to_vec(),
+            eligibility: eligibility.iter().map(|r| r.words.clone()).collect(),
+            eligibility_rules: eligibility.to_vec(),
             max_lines_per_proposal: None,
         };
         record::<(), Fund>(

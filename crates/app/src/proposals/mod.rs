@@ -453,7 +453,7 @@ async fn rules_for(
             .map(|c| c.name)
             .collect(),
         themes: q::local_themes(conn, proposal.organisation_id).await?,
-        eligibility: fund.eligibility.clone(),
+        eligibility: fund.eligibility_rules.clone(),
         max_lines: fund
             .max_lines_per_proposal
             .and_then(|m| u32::try_from(m).ok()),

@@ -37,7 +37,17 @@ fn rules() -> ProposalRules {
             "Early Resolution".into(),
             "Improving Resilience in the Community".into(),
         ],
-        eligibility: vec!["Cannot fund MPS or buy police officers.".into()],
+        eligibility: vec![EligibilityRule {
+            words: "Cannot fund MPS or buy police officers.".into(),
+            restrictions: vec![
+                Restriction::PoliceOfficerPosts,
+                Restriction::PaymentsTo {
+                    organisation_id: 2,
+                    organisation: "Metropolitan Police Service".into(),
+                    also_known_as: vec!["MPS".into()],
+                },
+            ],
+        }],
         max_lines: None,
         years: vec![y("2017/18"), y("2018/19")],
         envelope: Some(Money::from_pounds(644_000)),
@@ -146,7 +156,7 @@ fn police_officer_posts_are_refused_in_the_funds_own_words() {
     assert_eq!(problems_for(&mps, &rules(), "police_posts").len(), 1);
     // A fund without such a rule may fund them.
     let mut other = rules();
-    other.eligibility = vec!["Must benefit Londoners.".into()];
+    other.eligibility = vec![EligibilityRule::statement("Must benefit Londoners.")];
     assert!(problems_for(&lines, &other, "police_posts").is_empty());
 }
 

@@ -13,8 +13,11 @@ pub struct Fund {
     pub id: i64,
     pub name: String,
     pub description: String,
-    /// Rules every funded activity must keep, one per entry.
+    /// Rules every funded activity must keep, in the fund's words, one per entry.
     pub eligibility: Vec<String>,
+    /// The same rules with what each refuses, for checking lines.
+    #[serde(skip)]
+    pub eligibility_rules: Vec<lcpf_domain::proposal::EligibilityRule>,
     /// The most lines a borough's proposal may have, when the fund sets a cap.
     pub max_lines_per_proposal: Option<i64>,
 }
@@ -124,17 +127,31 @@ fn lines(text: String) -> Vec<String> {
 
 pub async fn list_funds(conn: &mut AnyConnection) -> sqlx::Result<Vec<Fund>> {
     let rows = sqlx::query(
-        "SELECT id, name, description, eligibility, max_lines_per_proposal FROM funds ORDER BY name",
+        "SELECT id, name, description, eligibility, eligibility_rules, max_lines_per_proposal FROM funds ORDER BY name",
     )
         .fetch_all(conn)
         .await?;
     rows.into_iter()
         .map(|r| {
+            let words = lines(r.try_get("eligibility")?);
+            let stored: Option<String> = r.try_get("eligibility_rules")?;
+            let eligibility_rules = match stored {
+                Some(json) => serde_json::from_str(&json).map_err(|e| {
+                    sqlx::Error::Decode(
+                        format!("a fund's eligibility rules are not valid: {e}").into(),
+                    )
+                })?,
+                None => words
+                    .iter()
+                    .map(|w| lcpf_domain::proposal::EligibilityRule::statement(w))
+                    .collect(),
+            };
             Ok(Fund {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 description: r.try_get("description")?,
-                eligibility: lines(r.try_get("eligibility")?),
+                eligibility: words,
+                eligibility_rules,
                 max_lines_per_proposal: r.try_get("max_lines_per_proposal")?,
             })
         })
@@ -145,13 +162,17 @@ pub async fn insert_fund(
     conn: &mut AnyConnection,
     name: &str,
     description: &str,
-    eligibility: &[String],
+    eligibility: &[lcpf_domain::proposal::EligibilityRule],
     now: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar("INSERT INTO funds (name, description, eligibility, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+    let words: Vec<&str> = eligibility.iter().map(|r| r.words.as_str()).collect();
+    let rules = serde_json::to_string(eligibility)
+        .map_err(|e| sqlx::Error::Encode(e.to_string().into()))?;
+    sqlx::query_scalar("INSERT INTO funds (name, description, eligibility, eligibility_rules, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(name)
         .bind(description)
-        .bind(eligibility.join("\n"))
+        .bind(words.join("\n"))
+        .bind(rules)
         .bind(now)
         .fetch_one(conn)
         .await
