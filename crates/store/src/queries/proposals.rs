@@ -461,22 +461,17 @@ pub async fn insert_line(
     line: &ProposalLine,
     refs: &LineReferences,
 ) -> sqlx::Result<(i64, LineKey)> {
-    let id: i64 = sqlx::query_scalar("INSERT INTO proposal_lines (version_id, position, line_key, number, title, outcome, activity, priority, priority_id, contract_total_pence, cross_reference, continues_from, police_posts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
-        .bind(version_id)
-        .bind(position)
-        .bind(line.key.map(|k| k.0))
-        .bind(line.number.to_string())
-        .bind(&line.title)
-        .bind(&line.outcome)
-        .bind(&line.activity)
-        .bind(&line.priority)
-        .bind(refs.priorities.get(&line.priority).copied())
-        .bind(line.contract_total.map(Money::pence))
-        .bind(line.cross_reference.map(|n| n.to_string()))
-        .bind(line.continues_from.map(|y| y.to_string()))
-        .bind(i64::from(line.police_posts))
-        .fetch_one(&mut *conn)
-        .await?;
+    let id: i64 = bind_line_fields(
+        sqlx::query("INSERT INTO proposal_lines (version_id, position, line_key, number, title, outcome, activity, priority, priority_id, contract_total_pence, cross_reference, continues_from, police_posts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
+            .bind(version_id)
+            .bind(position)
+            .bind(line.key.map(|k| k.0)),
+        line,
+        refs,
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
     let key = match line.key {
         Some(k) => k,
         None => {
@@ -498,8 +493,25 @@ pub async fn update_line(
     line: &ProposalLine,
     refs: &LineReferences,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE proposal_lines SET number = $1, title = $2, outcome = $3, activity = $4, priority = $5, priority_id = $6, contract_total_pence = $7, cross_reference = $8, continues_from = $9, police_posts = $10 WHERE id = $11")
-        .bind(line.number.to_string())
+    bind_line_fields(
+        sqlx::query("UPDATE proposal_lines SET number = $1, title = $2, outcome = $3, activity = $4, priority = $5, priority_id = $6, contract_total_pence = $7, cross_reference = $8, continues_from = $9, police_posts = $10 WHERE id = $11"),
+        line,
+        refs,
+    )
+    .bind(line_id)
+        .execute(&mut *conn)
+        .await?;
+    delete_details(conn, line_id).await?;
+    insert_details(conn, line_id, line, refs).await
+}
+
+/// Binds a line's own columns, in the order both the insert and the update name them.
+fn bind_line_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    line: &'q ProposalLine,
+    refs: &LineReferences,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(line.number.to_string())
         .bind(&line.title)
         .bind(&line.outcome)
         .bind(&line.activity)
@@ -509,11 +521,6 @@ pub async fn update_line(
         .bind(line.cross_reference.map(|n| n.to_string()))
         .bind(line.continues_from.map(|y| y.to_string()))
         .bind(i64::from(line.police_posts))
-        .bind(line_id)
-        .execute(&mut *conn)
-        .await?;
-    delete_details(conn, line_id).await?;
-    insert_details(conn, line_id, line, refs).await
 }
 
 /// A line's years, tags, contributors and SMART outcomes.

@@ -63,7 +63,15 @@ impl Layout {
             item("/organisations".into(), "Organisations", "organisations");
             item("/areas".into(), "Areas", "areas");
             item("/plans".into(), "Plans", "plans");
-            if u.role.is_funder() || u.role == lcpf_domain::Role::BoroughOfficer {
+            // What the menu offers is what the app allows this person, never a role test here.
+            let reviews = may(&auth.actor, Permission::ReviewProposals);
+            let drafts = u.organisation_id.is_some_and(|o| {
+                may(
+                    &auth.actor,
+                    Permission::DraftProposal { organisation_id: o },
+                )
+            });
+            if reviews || drafts {
                 item("/proposals".into(), "Proposals", "proposals");
             }
             if let Some(org) = u.organisation_id.filter(|o| {
@@ -72,7 +80,7 @@ impl Layout {
                     Permission::ViewOrganisationPeople {
                         organisation_id: *o,
                     },
-                ) && !u.role.is_funder()
+                ) && !reviews
             }) {
                 item(format!("/organisations/{org}/people"), "Your team", "team");
             }
