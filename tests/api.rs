@@ -107,6 +107,17 @@ backend_tests! {
             let method = spec.method.to_lowercase();
             assert!(doc["paths"][spec.path][&method].is_object(), "OpenAPI lacks {} {}", spec.method, spec.path);
         }
+        // Real schemas, not `Object`: a proposal line says what it holds, its key included.
+        let schemas = &doc["components"]["schemas"];
+        let line = &schemas["ProposalLine"]["properties"];
+        for field in ["key", "number", "priority", "years", "providers", "smart_outcomes", "police_posts"] {
+            assert!(line[field].is_object(), "ProposalLine has no {field}: {}", schemas["ProposalLine"]);
+        }
+        assert!(schemas["LineYear"]["properties"]["cost"].is_object());
+        assert!(schemas["Totals"]["properties"]["headroom"].is_object());
+        assert!(schemas["RecordedDecision"]["properties"]["allocations"].is_object(), "the decisions fragment is merged");
+        let detail = serde_json::to_string(&schemas["LineDetail"]).unwrap();
+        assert!(detail.contains("ProposalLine"), "a line detail is the line and its id: {detail}");
     }
 }
 

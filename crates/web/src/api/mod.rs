@@ -29,6 +29,7 @@ use crate::AppState;
 
 pub mod decisions;
 pub mod proposals;
+pub mod schemas;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -63,7 +63,7 @@ pub struct ProposalsApi;
 pub struct LineDetail {
     pub id: i64,
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = super::schemas::LineSchema)]
     pub line: ProposalLine,
 }
 
@@ -78,10 +78,10 @@ pub struct ProposalDetail {
     pub versions: Vec<Version>,
     pub lines: Vec<LineDetail>,
     /// Money by priority and by year, the envelope and the headroom, in pence.
-    #[schema(value_type = Object)]
+    #[schema(value_type = super::schemas::TotalsSchema)]
     pub totals: Totals,
     /// The fund's rules this version breaks; a draft with any cannot be submitted.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<super::schemas::RuleProblemSchema>)]
     pub problems: Vec<RuleProblem>,
     pub comments: Vec<Comment>,
     /// The revision read (also the `ETag`): send it back as `If-Match` with a change, and a
@@ -190,7 +190,7 @@ pub async fn start(
 #[derive(Serialize, ToSchema)]
 pub struct SaveResult {
     /// The fund's rules the draft now breaks (it is saved anyway).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<super::schemas::RuleProblemSchema>)]
     pub problems: Vec<RuleProblem>,
 }
 
@@ -333,7 +333,7 @@ pub struct CompareParams {
 }
 
 /// Two versions compared line by line: added, removed, changed (with the changed fields).
-#[utoipa::path(get, path = "/api/v1/proposals/{id}/compare", params(("id" = i64, Path), CompareParams), responses((status = 200, body = Vec<Object>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/compare", params(("id" = i64, Path), CompareParams), responses((status = 200, body = Vec<super::schemas::LineComparisonSchema>), (status = 404, body = Problem)))]
 pub async fn compare(
     State(state): State<AppState>,
     auth: Auth,
