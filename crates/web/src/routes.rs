@@ -10,10 +10,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{
-    audit, decisions, funds, indicators, pages, proposal_files, proposal_lines, proposal_reviews,
-    proposals, reference, scenarios, users,
-};
+use crate::views::{audit, funds, pages, proposals, reference, users};
 use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
@@ -221,86 +218,91 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/periods/{id}/decisions/new",
         FunderAdmin,
-        get(decisions::record_form),
+        get(funds::decisions::record_form),
     )
     .add(
         "POST",
         "/periods/{id}/decisions/preview",
         FunderAdmin,
-        upload(post(decisions::preview)),
+        upload(post(funds::decisions::preview)),
     )
     .add(
         "POST",
         "/periods/{id}/decisions",
         FunderAdmin,
-        upload(post(decisions::record)),
+        upload(post(funds::decisions::record)),
     )
     .add(
         "GET",
         "/periods/{id}/amendments/new",
         FunderAdmin,
-        get(decisions::amend_form),
+        get(funds::decisions::amend_form),
     )
     .add(
         "POST",
         "/periods/{id}/amendments",
         FunderAdmin,
-        post(decisions::amend),
+        post(funds::decisions::amend),
     )
     .add(
         "GET",
         "/periods/{id}/scenarios/new",
         FunderStaff,
-        get(scenarios::new_scenario_form),
+        get(funds::scenarios::new_scenario_form),
     )
     .add(
         "POST",
         "/periods/{id}/scenarios",
         FunderStaff,
-        post(scenarios::create_scenario),
+        post(funds::scenarios::create_scenario),
     )
     .add(
         "GET",
         "/scenarios/compare",
         FunderStaff,
-        get(scenarios::compare),
+        get(funds::scenarios::compare),
     )
     .add(
         "GET",
         "/scenarios/{id}",
         FunderStaff,
-        get(scenarios::scenario),
+        get(funds::scenarios::scenario),
     )
-    .add("GET", "/indicators", FunderStaff, get(indicators::list))
+    .add(
+        "GET",
+        "/indicators",
+        FunderStaff,
+        get(funds::indicators::list),
+    )
     .add(
         "POST",
         "/indicators/preview",
         FunderStaff,
-        upload(post(indicators::preview)),
+        upload(post(funds::indicators::preview)),
     )
     .add(
         "POST",
         "/indicators",
         FunderStaff,
-        upload(post(indicators::import)),
+        upload(post(funds::indicators::import)),
     )
     .add(
         "GET",
         "/scenarios/{id}/allocations.xlsx",
         FunderStaff,
-        get(scenarios::scenario_xlsx),
+        get(funds::scenarios::scenario_xlsx),
     )
     .add(
         "GET",
         "/scenarios/{id}/allocations.csv",
         FunderStaff,
-        get(scenarios::scenario_csv),
+        get(funds::scenarios::scenario_csv),
     )
     .add(
         "POST",
         "/scenarios/{id}/decide",
         FunderAdmin,
-        post(scenarios::decide),
+        post(funds::scenarios::decide),
     )
     .add("GET", "/proposals", SignedIn, get(proposals::list))
     .add(
@@ -313,31 +315,31 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/organisations/{id}/themes",
         OwnBorough,
-        get(proposal_lines::themes_form),
+        get(proposals::lines::themes_form),
     )
     .add(
         "POST",
         "/organisations/{id}/themes",
         OwnBorough,
-        post(proposal_lines::set_themes),
+        post(proposals::lines::set_themes),
     )
     .add(
         "POST",
         "/funds/{id}/max-lines",
         FunderAdmin,
-        post(proposal_lines::set_max_lines),
+        post(proposals::lines::set_max_lines),
     )
     .add(
         "GET",
         "/periods/{id}/proposals",
         FunderStaff,
-        get(proposal_reviews::overview),
+        get(proposals::reviews::overview),
     )
     .add(
         "GET",
         "/periods/{id}/proposals.csv",
         FunderStaff,
-        get(proposal_reviews::overview_csv),
+        get(proposals::reviews::overview_csv),
     )
     .add("GET", "/proposals/{id}", OwnProposal, get(proposals::show))
     .add(
@@ -350,25 +352,25 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/proposals/{id}/compare",
         OwnProposal,
-        get(proposal_reviews::compare),
+        get(proposals::reviews::compare),
     )
     .add(
         "GET",
         "/proposals/{id}/proposal.xlsx",
         OwnProposal,
-        get(proposal_files::xlsx),
+        get(proposals::files::xlsx),
     )
     .add(
         "GET",
         "/proposals/{id}/proposal.csv",
         OwnProposal,
-        get(proposal_files::csv),
+        get(proposals::files::csv),
     )
     .add(
         "GET",
         "/proposals/{id}/template.xlsx",
         OwnProposal,
-        get(proposal_files::template),
+        get(proposals::files::template),
     )
     .add(
         "POST",
@@ -404,49 +406,49 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "GET",
         "/proposals/{id}/lines/new",
         OwnBorough,
-        get(proposal_lines::new_form),
+        get(proposals::lines::new_form),
     )
     .add(
         "POST",
         "/proposals/{id}/lines",
         OwnBorough,
-        post(proposal_lines::create),
+        post(proposals::lines::create),
     )
     .add(
         "GET",
         "/proposals/{id}/lines/{line}/edit",
         OwnBorough,
-        get(proposal_lines::edit_form),
+        get(proposals::lines::edit_form),
     )
     .add(
         "POST",
         "/proposals/{id}/lines/{line}",
         OwnBorough,
-        post(proposal_lines::update),
+        post(proposals::lines::update),
     )
     .add(
         "POST",
         "/proposals/{id}/lines/{line}/delete",
         OwnBorough,
-        post(proposal_lines::delete),
+        post(proposals::lines::delete),
     )
     .add(
         "GET",
         "/proposals/{id}/import",
         OwnBorough,
-        get(proposal_files::import_form),
+        get(proposals::files::import_form),
     )
     .add(
         "POST",
         "/proposals/{id}/import/preview",
         OwnBorough,
-        upload(post(proposal_files::import_preview)),
+        upload(post(proposals::files::import_preview)),
     )
     .add(
         "POST",
         "/proposals/{id}/import",
         OwnBorough,
-        upload(post(proposal_files::import)),
+        upload(post(proposals::files::import)),
     )
     .add("GET", "/plans", SignedIn, get(reference::plans))
     .add("GET", "/plans/{id}", SignedIn, get(reference::plan))

@@ -1,16 +1,10 @@
 //! HTML pages: a module per area of the product, templates in `templates/`.
 
 pub mod audit;
-pub mod decisions;
 pub mod funds;
-pub mod indicators;
 pub mod pages;
-pub mod proposal_files;
-pub mod proposal_lines;
-pub mod proposal_reviews;
 pub mod proposals;
 pub mod reference;
-pub mod scenarios;
 pub mod users;
 
 use askama::Template;

@@ -11,16 +11,16 @@ use lcpf_app::proposals::{
 use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
+use crate::views::{field_errors, render, render_invalid, Layout};
 use crate::AppState;
 
 /// Blank rows offered for each repeating table, so no JavaScript is needed to add one.
 const SPARE_ROWS: usize = 2;
 
 #[derive(Template)]
-#[template(path = "proposal_line_form.html")]
+#[template(path = "proposals/line_form.html")]
 struct LineFormPage {
     layout: Layout,
     view: ProposalView,
@@ -219,7 +219,7 @@ fn revision_in(pairs: &[(String, String)]) -> Option<i64> {
     pairs
         .iter()
         .find(|(k, _)| k == "revision")
-        .and_then(|(_, v)| super::proposals::form_revision(v))
+        .and_then(|(_, v)| super::form_revision(v))
 }
 
 async fn save(
@@ -296,7 +296,7 @@ pub async fn delete(
 }
 
 #[derive(Template)]
-#[template(path = "themes_form.html")]
+#[template(path = "proposals/themes_form.html")]
 struct ThemesPage {
     layout: Layout,
     organisation_id: i64,

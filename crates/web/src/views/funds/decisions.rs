@@ -10,13 +10,13 @@ use lcpf_domain::FieldErrors;
 use lcpf_store::queries::funds::FundingPeriod;
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
 use crate::auth::{Auth, CsrfForm, CsrfUpload};
 use crate::error::{parse_id, PageError};
+use crate::views::{field_errors, render, render_invalid, Layout};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "decisions/record.html")]
+#[template(path = "funds/decisions/record.html")]
 struct RecordPage {
     layout: Layout,
     period: FundingPeriod,
@@ -153,7 +153,7 @@ pub async fn record(
 }
 
 #[derive(Template)]
-#[template(path = "decisions/amend.html")]
+#[template(path = "funds/decisions/amend.html")]
 struct AmendPage {
     layout: Layout,
     period: FundingPeriod,

@@ -12,14 +12,14 @@ use lcpf_domain::FieldErrors;
 use lcpf_store::queries::funds::{Decision, FundingPeriod, Scenario};
 use serde::Deserialize;
 
-use super::funds::{map_of, money, pct, AllocationRow};
-use super::{download, field_errors, render, render_invalid, Layout, XLSX};
+use super::{map_of, money, pct, AllocationRow};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
+use crate::views::{download, field_errors, render, render_invalid, Layout, XLSX};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "scenario_form.html")]
+#[template(path = "funds/scenario_form.html")]
 struct ScenarioFormPage {
     layout: Layout,
     period: FundingPeriod,
@@ -171,7 +171,7 @@ pub async fn create_scenario(
 }
 
 #[derive(Template)]
-#[template(path = "scenario.html")]
+#[template(path = "funds/scenario.html")]
 struct ScenarioPage {
     layout: Layout,
     scenario: Scenario,
@@ -348,7 +348,7 @@ pub async fn decide(
 }
 
 #[derive(Template)]
-#[template(path = "compare.html")]
+#[template(path = "funds/scenario_compare.html")]
 struct ComparePage {
     layout: Layout,
     /// Boroughs getting more, less and the same under the last scenario than the first.

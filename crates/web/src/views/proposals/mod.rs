@@ -1,7 +1,11 @@
 //! Borough proposals: the list, the proposal laid out like the borough's document, and
-//! the workflow buttons and comments. Downloads and import are in `proposal_files`, the
-//! funder's overview and version comparison in `proposal_reviews`, the line form in
-//! `proposal_lines`.
+//! the workflow buttons and comments. Downloads and import are in `files`, the funder's
+//! overview and version comparison in `reviews`, the line form in `lines`; templates in
+//! `templates/proposals/`.
+
+pub mod files;
+pub mod lines;
+pub mod reviews;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -188,7 +192,7 @@ pub fn sections(view: &ProposalView) -> Vec<Section> {
 }
 
 #[derive(Template)]
-#[template(path = "proposal.html")]
+#[template(path = "proposals/proposal.html")]
 struct ProposalPage {
     layout: Layout,
     view: ProposalView,
@@ -443,7 +447,7 @@ step!(variation, Some(ProposalEvent::Vary));
 step!(comment, None);
 
 #[derive(Template)]
-#[template(path = "proposals.html")]
+#[template(path = "proposals/list.html")]
 struct ListPage {
     layout: Layout,
     /// The borough's proposals: the proposal, its status, its period in words.

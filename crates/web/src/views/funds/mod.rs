@@ -1,6 +1,10 @@
 //! Funds, funding periods, their budgets, streams and decided allocations. Scenarios,
 //! comparison and decisions are in `scenarios`.
 
+pub mod decisions;
+pub mod indicators;
+pub mod scenarios;
+
 use std::collections::HashMap;
 
 use askama::Template;
@@ -74,7 +78,7 @@ pub(super) fn map_from(
 }
 
 #[derive(Template)]
-#[template(path = "funds.html")]
+#[template(path = "funds/funds.html")]
 struct FundsPage {
     layout: Layout,
     can_add: bool,
@@ -126,7 +130,7 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
 }
 
 #[derive(Template)]
-#[template(path = "period.html")]
+#[template(path = "funds/period.html")]
 struct PeriodPage {
     layout: Layout,
     fund: Fund,
@@ -340,7 +344,7 @@ async fn period(
 }
 
 #[derive(Template)]
-#[template(path = "period_form.html")]
+#[template(path = "funds/period_form.html")]
 struct PeriodFormPage {
     layout: Layout,
     fund: Fund,
@@ -412,7 +416,7 @@ pub async fn create_period(
 }
 
 #[derive(Template)]
-#[template(path = "budget_form.html")]
+#[template(path = "funds/budget_form.html")]
 struct BudgetFormPage {
     layout: Layout,
     period: FundingPeriod,

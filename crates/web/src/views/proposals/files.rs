@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::proposals::{ImportPreview, LineInput, ProposalView};
 use serde::Deserialize;
 
-use super::field_errors;
-use super::proposals::ViewQuery;
-use super::{download, render, render_invalid, Layout, XLSX};
+use super::ViewQuery;
 use crate::auth::{Auth, CsrfForm, CsrfUpload};
 use crate::error::{parse_id, PageError};
+use crate::views::field_errors;
+use crate::views::{download, render, render_invalid, Layout, XLSX};
 use crate::AppState;
 
 pub async fn xlsx(
@@ -53,7 +53,7 @@ pub async fn csv(
 }
 
 #[derive(Template)]
-#[template(path = "proposal_import.html")]
+#[template(path = "proposals/import.html")]
 struct ImportPage {
     layout: Layout,
     view: ProposalView,
@@ -177,7 +177,7 @@ pub async fn import(
             id,
             &lines,
             "Imported from a spreadsheet",
-            super::proposals::form_revision(&form.revision),
+            super::form_revision(&form.revision),
         )
         .await
     {

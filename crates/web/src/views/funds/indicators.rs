@@ -7,13 +7,13 @@ use lcpf_app::allocation_files::RowError;
 use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
 use crate::auth::{Auth, CsrfForm, CsrfUpload};
 use crate::error::PageError;
+use crate::views::{field_errors, render, render_invalid, Layout};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "indicators.html")]
+#[template(path = "funds/indicators.html")]
 struct IndicatorsPage {
     layout: Layout,
     datasets: Vec<(String, String)>,
@@ -71,7 +71,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "indicator_preview.html")]
+#[template(path = "funds/indicator_preview.html")]
 struct PreviewPage {
     layout: Layout,
     dataset: String,

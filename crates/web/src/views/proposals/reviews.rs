@@ -8,13 +8,13 @@ use lcpf_domain::proposal::{LineChange, LineComparison};
 use lcpf_domain::Money;
 use serde::Deserialize;
 
-use super::{render, Layout};
 use crate::auth::Auth;
 use crate::error::{parse_id, PageError};
+use crate::views::{render, Layout};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "proposal_overview.html")]
+#[template(path = "proposals/overview.html")]
 struct OverviewPage {
     layout: Layout,
     overview: Overview,
@@ -45,7 +45,7 @@ pub async fn overview(
 }
 
 #[derive(Template)]
-#[template(path = "proposal_compare.html")]
+#[template(path = "proposals/compare.html")]
 struct ComparePage {
     layout: Layout,
     view: ProposalView,
@@ -147,5 +147,9 @@ pub async fn overview_csv(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let (name, bytes) = state.app.proposals_overview_csv(&auth.actor, id).await?;
-    Ok(super::download(bytes, "text/csv; charset=utf-8", name))
+    Ok(crate::views::download(
+        bytes,
+        "text/csv; charset=utf-8",
+        name,
+    ))
 }
