@@ -724,24 +724,25 @@ impl App {
 
     async fn period_budget_rows(&self, actor: &Actor, period_id: i64) -> AppResult<Vec<Vec<Cell>>> {
         let view = self.period(actor, period_id).await?;
-        view.budgets
+        let money = |m: Option<Money>| m.map_or(Cell::Empty, |m| Cell::Money(m.pence()));
+        Ok(super::budget_years(&view.period, &view.budgets, &[])?
             .into_iter()
-            .map(|b| {
-                let share =
-                    lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32);
-                let split =
-                    lcpf_domain::allocation::top_slice_split(Money::from_pence(b.pot_pence), share)
-                        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-                Ok(vec![
-                    Cell::Text(b.year),
-                    Cell::Money(split.pot.pence()),
-                    Cell::Text(share.to_string()),
-                    Cell::Money(split.top_slice.pence()),
-                    Cell::Money(split.shared.pence()),
-                    Cell::Text(b.note),
-                ])
+            .filter(|y| y.pot.is_some())
+            .map(|y| {
+                vec![
+                    Cell::Text(y.year),
+                    money(y.pot),
+                    Cell::Text(
+                        y.co_commissioning_share
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
+                    ),
+                    money(y.co_commissioning),
+                    money(y.shared),
+                    Cell::Text(y.note),
+                ]
             })
-            .collect()
+            .collect())
     }
 }
 

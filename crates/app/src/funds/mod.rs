@@ -101,6 +101,58 @@ impl App {
 }
 
 /// The years a stored funding period spans.
+/// One year of a period's budget as pages and exports show it: the pot split by the
+/// co-commissioning top-slice (`top_slice_split`), and whether the year is decided. A year
+/// with no budget set has no figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetYear {
+    /// e.g. 2018/19
+    pub year: String,
+    /// The year it starts (2018 for 2018/19), for addresses.
+    pub start_year: i32,
+    pub pot: Option<Money>,
+    pub co_commissioning_share: Option<Percentage>,
+    pub co_commissioning: Option<Money>,
+    /// What the boroughs share directly.
+    pub shared: Option<Money>,
+    pub note: String,
+    pub decided: bool,
+}
+
+/// Every year of `period`, budgeted or not, with its split.
+pub fn budget_years(
+    period: &FundingPeriod,
+    budgets: &[PeriodBudget],
+    decided_years: &[String],
+) -> AppResult<Vec<BudgetYear>> {
+    span_of(period)?
+        .years()
+        .into_iter()
+        .map(|y| {
+            let year = y.to_string();
+            let b = budgets.iter().find(|b| b.year == year);
+            let split = b
+                .map(|b| {
+                    let share = Percentage::from_basis_points(b.co_commissioning_bp as u32);
+                    lcpf_domain::allocation::top_slice_split(Money::from_pence(b.pot_pence), share)
+                        .map(|s| (share, s))
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+                })
+                .transpose()?;
+            Ok(BudgetYear {
+                decided: decided_years.contains(&year),
+                start_year: y.start_year(),
+                pot: split.map(|(_, s)| s.pot),
+                co_commissioning_share: split.map(|(share, _)| share),
+                co_commissioning: split.map(|(_, s)| s.top_slice),
+                shared: split.map(|(_, s)| s.shared),
+                note: b.map(|b| b.note.clone()).unwrap_or_default(),
+                year,
+            })
+        })
+        .collect()
+}
+
 /// Which areas take part in the fund: the London Crime Prevention Fund is for the 32 London
 /// boroughs, not the City of London (each area's `in_lcpf`, kept under *Areas*). Used by
 /// scenarios, recorded decisions, amendments, the proposals overview and their exports.

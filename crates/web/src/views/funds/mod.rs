@@ -22,6 +22,7 @@ use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::map::{london_svg, MapArea};
 use crate::AppState;
+use lcpf_app::funds::BudgetYear;
 
 pub(super) fn money(pence: i64) -> String {
     Money::from_pence(pence).to_string()
@@ -82,45 +83,41 @@ pub(super) fn map_from(
 struct FundsPage {
     layout: Layout,
     can_add: bool,
-    funds: Vec<(Fund, Vec<PeriodSummary>)>,
+    funds: Vec<FundSummary>,
+}
+
+struct FundSummary {
+    fund: Fund,
+    periods: Vec<PeriodSummary>,
 }
 
 struct PeriodSummary {
     period: FundingPeriod,
-    years: Vec<(String, String, String, String, String)>,
+    years: Vec<BudgetYear>,
+}
+
+/// A sum of money for a table cell; an empty cell is a dash.
+fn amount(m: &Option<Money>) -> String {
+    m.map_or_else(|| "–".to_string(), |m| m.to_string())
 }
 
 pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
     let mut out = Vec::new();
     for fund in state.app.list_funds(&auth.actor).await? {
         let (fund, periods) = state.app.fund(&auth.actor, fund.id).await?;
-        let periods = periods
-            .into_iter()
-            .map(|(period, budgets)| PeriodSummary {
-                period,
-                years: budgets
-                    .into_iter()
-                    .map(|b| {
-                        let top = lcpf_domain::Percentage::from_basis_points(
-                            b.co_commissioning_bp as u32,
-                        );
-                        let shared = lcpf_domain::allocation::top_slice_split(
-                            Money::from_pence(b.pot_pence),
-                            top,
-                        )
-                        .map_or(Money::ZERO, |s| s.shared);
-                        (
-                            b.year,
-                            money(b.pot_pence),
-                            top.to_string(),
-                            shared.to_string(),
-                            b.note,
-                        )
-                    })
-                    .collect(),
-            })
-            .collect();
-        out.push((fund, periods));
+        let mut summaries = Vec::new();
+        for (period, budgets) in periods {
+            // Only the budgeted years, as the funds page lists what is known.
+            let years = lcpf_app::funds::budget_years(&period, &budgets, &[])?
+                .into_iter()
+                .filter(|y| y.pot.is_some())
+                .collect();
+            summaries.push(PeriodSummary { period, years });
+        }
+        out.push(FundSummary {
+            fund,
+            periods: summaries,
+        });
     }
     render(&FundsPage {
         layout: Layout::new(&auth, "Funds", "funds"),
@@ -143,8 +140,8 @@ struct PeriodPage {
     streams: Vec<(String, String, String, String, String)>,
     stream_form: lcpf_app::funds::StreamInput,
     errors: FieldErrors,
-    /// Year, pot, co-commissioning %, note, start year (for links), decided.
-    budgets: Vec<(String, String, String, String, i32, bool)>,
+    /// Every year of the period, budgeted or not.
+    budgets: Vec<BudgetYear>,
     sort: String,
     /// Funder admins: record a decision made elsewhere, amend one borough.
     can_decide: bool,
@@ -201,34 +198,13 @@ async fn period(
     let id = parse_id(&id, "The funding period")?;
     let view = state.app.period(&auth.actor, id).await?;
     // Every year of the period, budgeted or not, so a new period's budgets can be set.
-    let first = lcpf_domain::FinancialYear::parse(&view.period.first_year)
-        .map_err(|e| PageError::App(lcpf_app::AppError::Internal(e.into())))?;
-    let last = lcpf_domain::FinancialYear::parse(&view.period.last_year)
-        .map_err(|e| PageError::App(lcpf_app::AppError::Internal(e.into())))?;
-    let budgets = (first.start_year()..=last.start_year())
-        .map(|y| {
-            let year = lcpf_domain::FinancialYear::starting(y).to_string();
-            let b = view.budgets.iter().find(|b| b.year == year);
-            (
-                year.clone(),
-                b.map(|b| money(b.pot_pence))
-                    .unwrap_or_else(|| "Not set".into()),
-                b.map(|b| {
-                    lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32)
-                        .to_string()
-                })
-                .unwrap_or_default(),
-                b.map(|b| b.note.clone()).unwrap_or_default(),
-                y,
-                view.decisions.iter().any(|d| d.year == year),
-            )
-        })
-        .collect();
+    let decided: Vec<String> = view.decisions.iter().map(|d| d.year.clone()).collect();
+    let budgets = lcpf_app::funds::budget_years(&view.period, &view.budgets, &decided)?;
     let amendments = state.app.amendments(&auth.actor, id).await?;
     // Read once for every year's map, so the page's queries do not grow with its years.
     let boundaries = state.app.area_boundaries(&auth.actor).await?;
     let mut period_total: i64 = 0;
-    let budgets_count = (first.start_year()..=last.start_year()).count();
+    let budgets_count = budgets.len();
     let mut years = Vec::new();
     for b in &view.budgets {
         let decision = view.decisions.iter().find(|d| d.year == b.year).cloned();
