@@ -121,58 +121,157 @@ impl App {
     }
 }
 
-/// The fund's structure and the allocations the seeds record, plus illustrative scenarios.
-pub mod funds {
-    use lcpf_domain::{FinancialYear, FundingPeriod, Money, Percentage};
+/// The demo's data files in `data/demo/`, embedded in the binary: the one loader every
+/// stage's demo data goes through (co-commissioning and grants add their files here).
+pub mod files {
+    use serde::de::DeserializeOwned;
 
     use crate::error::AppResult;
-    use crate::funds::{DecisionInput, ScenarioIndicator, ScenarioInput};
+    use crate::AppError;
+
+    const FILES: &[(&str, &str)] = &[
+        ("funds.json", include_str!("../../../data/demo/funds.json")),
+        (
+            "lcpf-eligibility.json",
+            include_str!("../../../data/demo/lcpf-eligibility.json"),
+        ),
+        (
+            "barking-and-dagenham-2017-18-proposal.json",
+            include_str!("../../../data/demo/barking-and-dagenham-2017-18-proposal.json"),
+        ),
+    ];
+
+    /// A demo data file, read as `T`; the error names the file.
+    pub fn read<T: DeserializeOwned>(name: &str) -> AppResult<T> {
+        let text = FILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no demo data file {name}")))?;
+        serde_json::from_str(text)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("data/demo/{name}: {e}")))
+    }
+}
+
+/// The funds, periods, budgets, decisions, other streams and illustrative scenarios of
+/// `data/demo/funds.json`, each with its source, created through the funder's use cases.
+pub mod funds {
+    use lcpf_domain::proposal::EligibilityRule;
+    use lcpf_domain::{FinancialYear, FundingPeriod, Money, Percentage};
+    use serde::Deserialize;
+
+    use crate::error::AppResult;
+    use crate::funds::{DecisionInput, ScenarioIndicator, ScenarioInput, StreamInput};
     use crate::{Actor, App, AppError};
 
     pub const FUND_NAME: &str = "London Crime Prevention Fund";
 
-    fn fy(y: i32) -> FinancialYear {
-        FinancialYear::starting(y)
+    #[derive(Deserialize)]
+    struct FundsFile {
+        funds: Vec<DemoFund>,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoFund {
+        name: String,
+        description: String,
+        #[serde(default)]
+        eligibility_file: Option<String>,
+        periods: Vec<DemoPeriod>,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoPeriod {
+        round: String,
+        first_year: String,
+        last_year: String,
+        plan_first_year: Option<String>,
+        #[serde(default)]
+        budgets: Vec<DemoBudget>,
+        #[serde(default)]
+        decisions: Vec<DemoDecision>,
+        #[serde(default)]
+        streams: Vec<StreamInput>,
+        #[serde(default)]
+        scenarios: Vec<DemoScenario>,
+        #[serde(default)]
+        proposals: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoBudget {
+        year: String,
+        pot: String,
+        co_commissioning: String,
+        note: String,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoDecision {
+        year: String,
+        #[serde(flatten)]
+        decision: DecisionInput,
+        allocations: Vec<DemoAllocation>,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoAllocation {
+        area: String,
+        amount: String,
+    }
+
+    #[derive(Deserialize)]
+    struct DemoScenario {
+        year: String,
+        name: String,
+        dataset: String,
+    }
+
+    fn bad(what: impl std::fmt::Display) -> AppError {
+        AppError::Internal(anyhow::anyhow!("data/demo/funds.json: {what}"))
+    }
+
+    fn year(text: &str) -> AppResult<FinancialYear> {
+        FinancialYear::parse(text).map_err(bad)
+    }
+
+    fn money(text: &str) -> AppResult<Money> {
+        Money::parse(text).map_err(bad)
+    }
+
+    #[derive(Deserialize)]
+    struct EligibilityFile {
+        rules: Vec<serde_json::Value>,
+    }
+
+    /// A fund's eligibility rules from their file, each organisation it refuses paying
+    /// found by its name among the organisations.
+    async fn eligibility(app: &App, file: &str) -> AppResult<Vec<EligibilityRule>> {
+        let file: EligibilityFile = super::files::read(file)?;
+        let organisations = app.list_organisations(&Actor::System, None).await?;
+        let mut rules = Vec::new();
+        for mut rule in file.rules {
+            if let Some(restrictions) = rule["restrictions"].as_array_mut() {
+                for r in restrictions.iter_mut() {
+                    if let Some(name) = r["organisation"].as_str() {
+                        let org = organisations
+                            .iter()
+                            .find(|o| o.name == name)
+                            .ok_or_else(|| bad(format!("{name} is not an organisation")))?;
+                        r["organisation_id"] = serde_json::json!(org.id);
+                    }
+                }
+            }
+            rules.push(serde_json::from_value(rule).map_err(bad)?);
+        }
+        Ok(rules)
     }
 
     impl App {
-        /// The LCPF rounds, periods and budgets; Bexley's and Barking and Dagenham's recorded
-        /// allocations; and illustrative scenarios computed from recorded crime.
+        /// The demo's funds from `data/demo/funds.json`: every fund with its periods and
+        /// budgets first, then the recorded decisions, the other streams, the illustrative
+        /// scenarios and the proposals, in that order.
         pub async fn load_demo_funds(&self) -> AppResult<()> {
-            /// The fund's eligibility rule from `data/demo/lcpf-eligibility.json`, with the
-            /// organisation it refuses paying found by its name among the organisations.
-            async fn lcpf_eligibility(
-                app: &App,
-            ) -> AppResult<Vec<lcpf_domain::proposal::EligibilityRule>> {
-                #[derive(serde::Deserialize)]
-                struct File {
-                    rules: Vec<serde_json::Value>,
-                }
-                let file: File =
-                    serde_json::from_str(include_str!("../../../data/demo/lcpf-eligibility.json"))
-                        .map_err(|e| {
-                            AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json: {e}"))
-                        })?;
-                let organisations = app.list_organisations(&Actor::System, None).await?;
-                let mut rules = Vec::new();
-                for mut rule in file.rules {
-                    if let Some(rs) = rule["restrictions"].as_array_mut() {
-                        for r in rs.iter_mut() {
-                            if let Some(name) = r["organisation"].as_str() {
-                                let org = organisations.iter().find(|o| o.name == name).ok_or_else(|| {
-                                    AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json names {name}, which is not an organisation"))
-                                })?;
-                                r["organisation_id"] = serde_json::json!(org.id);
-                            }
-                        }
-                    }
-                    rules.push(serde_json::from_value(rule).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("lcpf-eligibility.json: {e}"))
-                    })?);
-                }
-                Ok(rules)
-            }
-
             let system = Actor::System;
             if self
                 .list_funds(&system)
@@ -182,209 +281,77 @@ pub mod funds {
             {
                 return Ok(());
             }
-            let fund = self
-                .create_fund(
-                    &system,
-                    FUND_NAME,
-                    "A single pot that MOPAC gives to local authorities to tackle the crime issues most prevalent in their area: to prevent crime, support safer communities and reduce reoffending.",
-                    &lcpf_eligibility(self).await?,
-                )
-                .await?;
-            let plan = self
-                .list_plans(&system)
-                .await?
-                .into_iter()
-                .find(|p| p.first_year == "2017/18")
-                .map(|p| p.id);
-            let m18 = Money::from_pounds(18_000_000);
-            let none = Percentage::ZERO;
-            let thirty = Percentage::whole(30);
-            // 2013/14–2016/17: one four-year commitment. Only 2013/14's £18m is stated; the
-            // later years assume the same (the fund was "over £70 million" over four years).
-            let assumed =
-                "Assumed £18m: the seeds give the four-year fund as “over £70 million”".to_string();
-            let first = self
-                .create_period(
-                    &system,
-                    fund.id,
-                    "2013/14–2016/17",
-                    FundingPeriod::new(fy(2013), fy(2016)).map_err(anyhow::Error::from)?,
-                    None,
-                    &[
-                        (
-                            fy(2013),
-                            m18,
-                            none,
-                            "£18 million pot (MOPAC press release, 7 November 2013)".into(),
-                        ),
-                        (fy(2014), m18, none, assumed.clone()),
-                        (fy(2015), m18, none, assumed.clone()),
-                        (fy(2016), m18, none, assumed),
-                    ],
-                )
-                .await?;
-            // 2017/18–2020/21: two two-year periods, £72m in all, 30% co-commissioning from 2018/19.
-            let note =
-                "£72m over four years (MOPAC, 2018); 30% to the Co-Commissioning Fund from 2018/19"
-                    .to_string();
-            let second = self
-                .create_period(
-                    &system,
-                    fund.id,
-                    "2017/18–2020/21",
-                    FundingPeriod::new(fy(2017), fy(2018)).map_err(anyhow::Error::from)?,
-                    plan,
-                    &[
-                        (fy(2017), m18, none, note.clone()),
-                        (fy(2018), m18, thirty, note.clone()),
-                    ],
-                )
-                .await?;
-            self.create_period(
-                &system,
-                fund.id,
-                "2017/18–2020/21",
-                FundingPeriod::new(fy(2019), fy(2020)).map_err(anyhow::Error::from)?,
-                plan,
-                &[
-                    (fy(2019), m18, thirty, note.clone()),
-                    (fy(2020), m18, thirty, note),
-                ],
-            )
-            .await?;
-
-            // Bexley 2013/14: the sum of its grants in the MOPAC press release (seed 000).
-            self.record_allocations(
-                &system,
-                first.id,
-                "2013/14",
-                &DecisionInput {
-                    reference: "MOPAC press release, 7 November 2013".into(),
-                    decided_on: "2013-11-07".into(),
-                    decision_maker: "Deputy Mayor for Policing and Crime".into(),
-                    summary: "Bexley's 2013/14 LCPF funding: the sum of its eight grants (DIP £67,677; Freedom Programme £20,000; Howbury Friends £17,000; Mediation £5,500; Neighbourhood Watch £12,850; Serious Acquisitive Crime £36,880; Reparation and ISS £25,000; St Giles Trust £25,000). The other boroughs' 2013/14 figures are not in the sources.".into(),
-                    ..Default::default()
-                },
-                &[("E09000004".to_string(), Money::from_pounds(209_907))],
-            )
-            .await?;
-            // Barking and Dagenham 2017/18: £644k, a £241k uplift (seed 002).
-            self.record_allocations(
-                &system,
-                second.id,
-                "2017/18",
-                &DecisionInput {
-                    reference: "LCPF 2017–21 notification, November 2016".into(),
-                    decided_on: "2016-11-30".into(),
-                    decision_maker: "Mayor and Deputy Mayor for Policing and Crime".into(),
-                    summary: "Barking and Dagenham's 2017/18 allocation of £644,000, a £241,000 uplift, as its draft proposal states. The notification's day and the other boroughs' figures are not in the sources; the 30th is assumed.".into(),
-                    ..Default::default()
-                },
-                &[("E09000002".to_string(), Money::from_pounds(644_000))],
-            )
-            .await?;
-
-            // Barking and Dagenham 2016/17 follows from the same sentence: £644k less the £241k uplift.
-            self.record_allocations(
-                &system,
-                first.id,
-                "2016/17",
-                &DecisionInput {
-                    reference: "Derived from the 2017/18 notification".into(),
-                    decided_on: "2013-11-07".into(),
-                    decision_maker: "Deputy Mayor for Policing and Crime".into(),
-                    summary: "Barking and Dagenham's 2016/17 allocation, derived: its 2017/18 allocation of £644,000 was “a £241k uplift”, so £403,000. Decided as part of the four-year commitment announced in November 2013; the other boroughs' figures are not in the sources.".into(),
-                    ..Default::default()
-                },
-                &[("E09000002".to_string(), Money::from_pounds(403_000))],
-            )
-            .await?;
-
-            // 2012/13: the Home Office's DIP money that MOPAC passported (seed 001).
-            let dip = self
-                .create_fund(
-                    &system,
-                    "Drug Interventions Programme (passported)",
-                    "The Home Office portion of Drug Interventions Programme funding for London that MOPAC inherited in 2012/13 and passported to existing recipients, before the London Crime Prevention Fund.",
-                    &[],
-                )
-                .await?;
-            let year_2012 = self
-                .add_period(
-                    &system,
-                    dip.id,
-                    &crate::funds::PeriodInput {
-                        round_name: "2012/13".into(),
-                        first_year: "2012/13".into(),
-                        last_year: "2012/13".into(),
-                        plan_id: None,
-                    },
-                )
-                .await?;
-            let source =
-                "Views on the Drug Interventions Programme from MOPAC (Roger Hadwen, MOPAC)";
-            for (name, amount, recipient) in [
-                (
-                    "DIP: 40% of the 32 boroughs' DIP funding",
-                    "£7,800,000",
-                    "The 32 boroughs' DIP teams",
-                ),
-                (
-                    "Drug testing on arrest",
-                    "£4,900,000",
-                    "Metropolitan Police Service",
-                ),
-            ] {
-                self.add_stream(
-                    &system,
-                    year_2012.id,
-                    &crate::funds::StreamInput {
-                        year: "2012/13".into(),
-                        name: name.into(),
-                        amount: amount.into(),
-                        recipient: recipient.into(),
-                        note: source.into(),
-                    },
-                )
-                .await?;
-            }
-
-            // Illustrative scenarios from real recorded crime, labelled as such.
-            let illustrative = [
-                (
-                    first.id,
-                    "2013/14",
-                    "Illustrative: by recorded crime 2012/13",
-                    "2012/13",
-                ),
-                (
-                    second.id,
-                    "2018/19",
-                    "Illustrative: 70/30 split by recorded crime 2017/18",
-                    "2017/18",
-                ),
-                (
-                    second.id,
-                    "2018/19",
-                    "Illustrative: 70/30 split by recorded crime 2016/17",
-                    "2016/17",
-                ),
-            ];
-            for (period, year, name, crime_year) in illustrative {
-                let indicators = vec![ScenarioIndicator {
-                    dataset: format!("Recorded crime {crime_year}"),
-                    weight: "100".into(),
-                }];
-                let input = ScenarioInput {
-                    name: name.into(),
-                    year: year.into(),
-                    indicators,
-                    illustrative: true,
-                    ..Default::default()
+            let file: FundsFile = super::files::read("funds.json")?;
+            let plans = self.list_plans(&system).await?;
+            let mut created = Vec::new();
+            for demo in &file.funds {
+                let rules = match &demo.eligibility_file {
+                    Some(f) => eligibility(self, f).await?,
+                    None => Vec::new(),
                 };
-                self.create_scenario(&system, period, &input).await?;
+                let fund = self
+                    .create_fund(&system, &demo.name, &demo.description, &rules)
+                    .await?;
+                for p in &demo.periods {
+                    let plan = match &p.plan_first_year {
+                        Some(y) => Some(
+                            plans
+                                .iter()
+                                .find(|plan| &plan.first_year == y)
+                                .ok_or_else(|| bad(format!("no plan from {y}")))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    let mut budgets = Vec::new();
+                    for b in &p.budgets {
+                        let share = Percentage::parse(&b.co_commissioning).map_err(bad)?;
+                        budgets.push((year(&b.year)?, money(&b.pot)?, share, b.note.clone()));
+                    }
+                    let span = FundingPeriod::new(year(&p.first_year)?, year(&p.last_year)?)
+                        .map_err(bad)?;
+                    let period = self
+                        .create_period(&system, fund.id, &p.round, span, plan, &budgets)
+                        .await?;
+                    created.push((period.id, p));
+                }
             }
-            self.load_demo_proposal(second.id).await
+            for (period, p) in &created {
+                for d in &p.decisions {
+                    let mut amounts = Vec::new();
+                    for a in &d.allocations {
+                        amounts.push((a.area.clone(), money(&a.amount)?));
+                    }
+                    self.record_allocations(&system, *period, &d.year, &d.decision, &amounts)
+                        .await?;
+                }
+            }
+            for (period, p) in &created {
+                for stream in &p.streams {
+                    self.add_stream(&system, *period, stream).await?;
+                }
+            }
+            for (period, p) in &created {
+                for sc in &p.scenarios {
+                    let input = ScenarioInput {
+                        name: sc.name.clone(),
+                        year: sc.year.clone(),
+                        indicators: vec![ScenarioIndicator {
+                            dataset: sc.dataset.clone(),
+                            weight: "100".into(),
+                        }],
+                        illustrative: true,
+                        ..Default::default()
+                    };
+                    self.create_scenario(&system, *period, &input).await?;
+                }
+            }
+            for (period, p) in &created {
+                if let Some(file) = &p.proposals {
+                    self.load_demo_proposal(*period, file).await?;
+                }
+            }
+            Ok(())
         }
     }
 }
@@ -399,9 +366,6 @@ pub mod proposals {
     use crate::proposals::LineInput;
     use crate::{Actor, App, AppError};
 
-    pub const BARKING_AND_DAGENHAM: &str =
-        include_str!("../../../data/demo/barking-and-dagenham-2017-18-proposal.json");
-
     #[derive(Deserialize)]
     pub struct DemoProposal {
         pub themes: Vec<String>,
@@ -409,14 +373,14 @@ pub mod proposals {
         pub lines: Vec<ProposalLine>,
     }
 
-    pub fn barking_and_dagenham() -> anyhow::Result<DemoProposal> {
-        Ok(serde_json::from_str(BARKING_AND_DAGENHAM)?)
+    pub fn barking_and_dagenham() -> AppResult<DemoProposal> {
+        super::files::read("barking-and-dagenham-2017-18-proposal.json")
     }
 
     impl App {
-        pub(crate) async fn load_demo_proposal(&self, period_id: i64) -> AppResult<()> {
+        pub(crate) async fn load_demo_proposal(&self, period_id: i64, file: &str) -> AppResult<()> {
             let system = Actor::System;
-            let demo = barking_and_dagenham()?;
+            let demo: DemoProposal = super::files::read(file)?;
             let mut conn = self.db().pool().acquire().await?;
             let org = lcpf_store::queries::organisations::for_area(&mut conn, "E09000002")
                 .await?
