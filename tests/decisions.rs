@@ -24,19 +24,6 @@ fn upload(csrf: &str, year: &str, stated: &str, file: Vec<u8>, name: &str) -> Fo
         .part("file", Part::bytes(file).file_name(name.to_string()))
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end]
-        .replace("&#x0A;", "\n")
-        .replace("&#10;", "\n")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&")
-        .replace("&#38;", "&")
-}
-
 /// Allocations decided for `year` in the 2017/18 period: (ONS code, pence).
 async fn decided(app: &TestApp, year: &str) -> Vec<(String, i64)> {
     let period = app.period_id("2017/18").await;

@@ -21,19 +21,6 @@ fn upload(csrf: &str, dataset: &str, csv: &str) -> Form {
         )
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end]
-        .replace("&#x0A;", "\n")
-        .replace("&#10;", "\n")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace("&#38;", "&")
-        .replace("&#34;", "\"")
-}
-
 backend_tests! {
     async fn a_bad_file_lists_every_problem_and_saves_nothing(app: TestApp) {
         let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;

@@ -228,6 +228,20 @@ impl TestApp {
     }
 }
 
+/// The value of the hidden field `name` on a page, unescaped (a preview's data sent back).
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("the hidden field") + marker.len();
+    let end = html[start..].find('"').expect("the field's end") + start;
+    html[start..end]
+        .replace("&#x0A;", "\n")
+        .replace("&#10;", "\n")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
 /// The value of the first `csrf_token` hidden field on a page.
 pub fn csrf_token(html: &str) -> Option<String> {
     let marker = "name=\"csrf_token\" value=\"";
