@@ -218,6 +218,32 @@ pub fn cell_name(row: u32, column: u32) -> String {
     letters.iter().rev().collect::<String>() + &(row + 1).to_string()
 }
 
+/// The first sheet of a workbook as CSV text, for the same reading as a CSV file.
+pub fn first_sheet_as_csv(file: Vec<u8>) -> Result<String, String> {
+    let mut book = Workbook::open(file, Limits::default())?;
+    let name = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or("The workbook has no sheets")?;
+    let sheet = book.sheet(&name)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut next = 1;
+    for (row, cells) in &sheet.rows {
+        // Blank rows are kept, so the row numbers in errors are Excel's.
+        while next < *row {
+            let _ = w.write_record(["", ""]);
+            next += 1;
+        }
+        let _ = w.write_record(cells);
+        next = row + 1;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|_| "The workbook could not be read".to_string())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

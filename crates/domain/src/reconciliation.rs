@@ -38,12 +38,13 @@ impl Reconciliation {
         self.difference().is_none()
     }
 
-    /// The mismatch in words, naming both figures, or none when they agree.
-    pub fn mismatch(&self, what: &str) -> Option<String> {
+    /// The mismatch in words, naming both figures, or none when they agree: `what` states
+    /// the total; `sum_is` introduces what was added up (“its rows add up to”, “the lines give”).
+    pub fn mismatch(&self, what: &str, sum_is: &str) -> Option<String> {
         let d = self.difference()?;
         let stated = self.stated?;
         Some(format!(
-            "{what} states a total of {stated}, but its rows add up to {}: a difference of {}. Both are kept as given; check the source",
+            "{what} states a total of {stated}, but {sum_is} {}: a difference of {}. Both are kept as given; check the source",
             self.sum,
             Money::from_pence(d.pence().saturating_abs())
         ))
@@ -60,7 +61,7 @@ mod tests {
         let r = Reconciliation::of(Some(Money::from_pounds(644_000)), items).unwrap();
         assert_eq!(r.sum, Money::from_pounds(644_001));
         assert_eq!(r.difference(), Some(Money::from_pounds(-1)));
-        let said = r.mismatch("The decision").unwrap();
+        let said = r.mismatch("The decision", "its rows add up to").unwrap();
         assert!(
             said.contains("£644,000")
                 && said.contains("£644,001")
@@ -77,7 +78,7 @@ mod tests {
             .agrees());
         assert!(Reconciliation::of(None, items)
             .unwrap()
-            .mismatch("X")
+            .mismatch("X", "its rows add up to")
             .is_none());
     }
 }

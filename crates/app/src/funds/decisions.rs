@@ -14,7 +14,6 @@ use lcpf_store::queries::funds::Amendment;
 use crate::access::{authorise, Permission};
 use crate::audit::{record, Change};
 use crate::error::AppResult;
-use crate::exports::{self, Cell};
 use crate::{Actor, App, AppError};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
@@ -153,7 +152,8 @@ impl App {
     ) -> AppResult<DecisionPreview> {
         authorise(actor, Permission::DecideAllocations)?;
         let text = if file.starts_with(b"PK") {
-            self.read_upload(move || first_sheet_as_csv(file)).await?
+            self.read_upload(move || crate::workbook::first_sheet_as_csv(file))
+                .await?
         } else {
             Ok(crate::text::spreadsheet_text(&file))
         };
@@ -178,48 +178,26 @@ impl App {
             errors.push(format!("The allocations for {year} were decided on {} ({}): correct one borough with an amendment instead", d.decided_on, d.reference));
         }
         let taking_part = super::taking_part(&mut conn).await?;
+        let refuse = |code: &str| {
+            (!taking_part.iter().any(|a| a.ons_code == code)).then(|| {
+                format!("{code} does not take part in the fund: only the 32 London boroughs do")
+            })
+        };
         let mut rows = Vec::new();
-        match text {
+        match text.map(|text| {
+            crate::allocation_files::parse_area_table(&text, "amount", &refuse, allocation_amount)
+        }) {
             Err(e) => errors.push(e),
-            Ok(text) => {
-                match crate::allocation_files::parse_area_table(
-                    &text,
-                    "amount",
-                    &|code| {
-                        (!taking_part.iter().any(|a| a.ons_code == code)).then(|| {
-                    format!("{code} does not take part in the fund: only the 32 London boroughs do")
+            Ok(Err(row_errors)) => errors.extend(row_errors.iter().map(|e| e.to_string())),
+            // Every code read is one of `taking_part` (`refuse` saw to it).
+            Ok(Ok(values)) => rows.extend(values.into_iter().filter_map(|(code, amount)| {
+                let a = taking_part.iter().find(|a| a.ons_code == code)?;
+                Some(DecidedRow {
+                    area_code: code,
+                    area_name: a.name.clone(),
+                    amount,
                 })
-                    },
-                    |t| {
-                        Money::parse(t).map_err(|e| e.to_string()).and_then(|m| {
-                            if m.is_negative() {
-                                Err(format!(
-                                    "“{}” is negative: an allocation is £0 or more",
-                                    t.trim()
-                                ))
-                            } else {
-                                Ok(m)
-                            }
-                        })
-                    },
-                ) {
-                    Ok(values) => {
-                        for (code, amount) in values {
-                            match taking_part.iter().find(|a| a.ons_code == code) {
-                            Some(a) => rows.push(DecidedRow {
-                                area_code: code,
-                                area_name: a.name.clone(),
-                                amount,
-                            }),
-                            None => errors.push(format!(
-                                "{code} does not take part in the fund: only the 32 London boroughs do"
-                            )),
-                        }
-                        }
-                    }
-                    Err(row_errors) => errors.extend(row_errors.iter().map(|e| e.to_string())),
-                }
-            }
+            })),
         }
         rows.sort_by(|a, b| a.area_name.cmp(&b.area_name));
         let reconciliation = Reconciliation::of(stated, rows.iter().map(|r| r.amount))
@@ -238,7 +216,7 @@ impl App {
             ));
         }
         Ok(DecisionPreview {
-            mismatch: reconciliation.mismatch("The decision"),
+            mismatch: reconciliation.mismatch("The decision", "its rows add up to"),
             year,
             rows,
             reconciliation,
@@ -408,6 +386,16 @@ impl App {
         authorise(actor, Permission::DecideAllocations)
     }
 
+    /// The areas that take part in the fund ([`super::taking_part`]), for choosing one.
+    pub async fn areas_taking_part(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<lcpf_store::queries::areas::Area>> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut conn = self.db().pool().acquire().await?;
+        super::taking_part(&mut conn).await
+    }
+
     /// The years of a period that have no decision yet.
     pub async fn undecided_years(&self, actor: &Actor, period_id: i64) -> AppResult<Vec<String>> {
         authorise(actor, Permission::DecideAllocations)?;
@@ -464,6 +452,18 @@ fn year_of(period: &FundingPeriod, year: &str) -> AppResult<String> {
     Ok(y.to_string())
 }
 
+/// An allocation as a decision's table writes it: money, £0 or more.
+fn allocation_amount(text: &str) -> Result<Money, String> {
+    let m = Money::parse(text).map_err(|e| e.to_string())?;
+    if m.is_negative() {
+        return Err(format!(
+            "“{}” is negative: an allocation is £0 or more",
+            text.trim()
+        ));
+    }
+    Ok(m)
+}
+
 /// An optional stated total.
 fn stated_amount(text: &str) -> Result<Option<Money>, String> {
     if text.trim().is_empty() {
@@ -472,32 +472,6 @@ fn stated_amount(text: &str) -> Result<Option<Money>, String> {
     Money::parse(text)
         .map(Some)
         .map_err(|e| format!("The stated total: {e}"))
-}
-
-/// The first sheet of a workbook as CSV text, for the same reading as a CSV file.
-fn first_sheet_as_csv(file: Vec<u8>) -> Result<String, String> {
-    let mut book = crate::workbook::Workbook::open(file, crate::workbook::Limits::default())?;
-    let name = book
-        .sheet_names()
-        .into_iter()
-        .next()
-        .ok_or("The workbook has no sheets")?;
-    let sheet = book.sheet(&name)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut next = 1;
-    for (row, cells) in &sheet.rows {
-        // Blank rows are kept, so the row numbers in errors are Excel's.
-        while next < *row {
-            let _ = w.write_record(["", ""]);
-            next += 1;
-        }
-        let _ = w.write_record(cells);
-        next = row + 1;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|_| "The workbook could not be read".to_string())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 async fn insert_decision(
@@ -597,162 +571,3 @@ async fn insert_decision(
     .await?;
     Ok(decision)
 }
-
-impl App {
-    /// A period's decided allocations (each borough's envelope per year) with each year's total.
-    async fn period_table(
-        &self,
-        actor: &Actor,
-        period_id: i64,
-    ) -> AppResult<(FundingPeriod, Vec<Vec<Cell>>)> {
-        let view = self.period(actor, period_id).await?;
-        let mut table = Vec::new();
-        for d in &view.decisions {
-            let mut total = 0;
-            for a in view.allocations.iter().filter(|a| a.year == d.year) {
-                total += a.amount_pence;
-                table.push(vec![
-                    Cell::Text(a.year.clone()),
-                    Cell::Text(a.area_code.clone()),
-                    Cell::Text(a.area_name.clone()),
-                    Cell::Money(a.amount_pence),
-                    Cell::Text(d.reference.clone()),
-                ]);
-            }
-            table.push(vec![
-                Cell::Text(d.year.clone()),
-                Cell::Text("total".into()),
-                Cell::Empty,
-                Cell::Money(total),
-                Cell::Text(d.reference.clone()),
-            ]);
-        }
-        Ok((view.period, table))
-    }
-
-    pub async fn period_allocations_csv(
-        &self,
-        actor: &Actor,
-        period_id: i64,
-    ) -> AppResult<Vec<u8>> {
-        let (_, table) = self.period_table(actor, period_id).await?;
-        exports::csv(&PERIOD_HEADER, &table)
-    }
-
-    /// The workbook of a period: its decided allocations, and its budgets (each year's pot,
-    /// top-slice and the boroughs' share), other streams and amendments on their own sheets.
-    pub async fn period_allocations_xlsx(
-        &self,
-        actor: &Actor,
-        period_id: i64,
-    ) -> AppResult<Vec<u8>> {
-        let (p, table) = self.period_table(actor, period_id).await?;
-        let budgets = self.period_budget_rows(actor, period_id).await?;
-        let streams: Vec<Vec<Cell>> = self
-            .streams(actor, period_id)
-            .await?
-            .into_iter()
-            .map(|s| {
-                vec![
-                    Cell::Text(s.year),
-                    Cell::Text(s.name),
-                    Cell::Money(s.amount_pence),
-                    Cell::Text(s.recipient),
-                    Cell::Text(s.note),
-                ]
-            })
-            .collect();
-        let amendments: Vec<Vec<Cell>> = self
-            .amendments(actor, period_id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                vec![
-                    Cell::Text(a.year),
-                    Cell::Text(a.area_code),
-                    Cell::Text(a.area_name),
-                    a.before_pence.map_or(Cell::Empty, Cell::Money),
-                    Cell::Money(a.after_pence),
-                    Cell::Text(a.reason),
-                    Cell::Text(a.recorded_by),
-                    Cell::Text(a.recorded_at),
-                ]
-            })
-            .collect();
-        let period = format!("funding period {}–{}", p.first_year, p.last_year);
-        let titles = [
-            format!("Decided allocations, {period}"),
-            format!("Budgets, {period}"),
-            format!("Other streams, {period}"),
-            format!("Amendments after decision, {period}"),
-        ];
-        let headers: [&[&str]; 4] = [
-            &["Year", "ONS code", "Borough", "Allocation", "Decision"],
-            &BUDGET_HEADER,
-            &["Year", "Stream", "Amount", "Paid to", "Note"],
-            &[
-                "Year",
-                "ONS code",
-                "Borough",
-                "Was",
-                "Now",
-                "Reason",
-                "Recorded by",
-                "Recorded at",
-            ],
-        ];
-        let names = ["Allocations", "Budgets", "Other streams", "Amendments"];
-        let sheets = [table, budgets, streams, amendments]
-            .into_iter()
-            .enumerate()
-            .map(|(i, rows)| exports::Sheet {
-                name: names[i],
-                title: &titles[i],
-                notes: Vec::new(),
-                header: headers[i].iter().map(|h| h.to_string()).collect(),
-                rows,
-            })
-            .collect();
-        exports::workbook(sheets)
-    }
-
-    /// A period's budgets as CSV: each year's pot, its top-slice and the boroughs' share.
-    pub async fn period_budgets_csv(&self, actor: &Actor, period_id: i64) -> AppResult<Vec<u8>> {
-        let rows = self.period_budget_rows(actor, period_id).await?;
-        exports::csv(&BUDGET_HEADER, &rows)
-    }
-
-    async fn period_budget_rows(&self, actor: &Actor, period_id: i64) -> AppResult<Vec<Vec<Cell>>> {
-        let view = self.period(actor, period_id).await?;
-        let money = |m: Option<Money>| m.map_or(Cell::Empty, |m| Cell::Money(m.pence()));
-        Ok(super::budget_years(&view.period, &view.budgets, &[])?
-            .into_iter()
-            .filter(|y| y.pot.is_some())
-            .map(|y| {
-                vec![
-                    Cell::Text(y.year),
-                    money(y.pot),
-                    Cell::Text(
-                        y.co_commissioning_share
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                    ),
-                    money(y.co_commissioning),
-                    money(y.shared),
-                    Cell::Text(y.note),
-                ]
-            })
-            .collect())
-    }
-}
-
-const BUDGET_HEADER: [&str; 6] = [
-    "year",
-    "pot",
-    "co_commissioning_share",
-    "co_commissioning",
-    "shared_between_boroughs",
-    "note",
-];
-
-const PERIOD_HEADER: [&str; 5] = ["year", "area", "name", "amount", "decision"];

@@ -9,6 +9,7 @@
 //! for that year. A year, once decided, cannot be decided again.
 
 mod decisions;
+mod exports;
 mod scenarios;
 
 pub use decisions::{AmendmentInput, DecidedRow, DecisionInput, DecisionPreview};

@@ -336,8 +336,11 @@ fn totals_mismatches(stated: &[StatedTotal], totals: &Totals) -> Vec<String> {
             stated: Some(figure),
             sum: computed,
         };
-        if let Some(m) = r.mismatch(&format!("Totals sheet, row {row} (“{label}”)")) {
-            out.push(m.replace("its rows add up to", "the lines give"));
+        if let Some(m) = r.mismatch(
+            &format!("Totals sheet, row {row} (“{label}”)"),
+            "the lines give",
+        ) {
+            out.push(m);
         }
     }
     out

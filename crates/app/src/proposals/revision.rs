@@ -45,9 +45,7 @@ pub(super) async fn check_revision(
     .await?
     .into_iter()
     .map(|r| {
-        let when = chrono::DateTime::parse_from_rfc3339(&r.at)
-            .map(|t| lcpf_domain::calendar::london_date_time(t.with_timezone(&chrono::Utc)))
-            .unwrap_or(r.at);
+        let when = lcpf_domain::calendar::london_date_time_text(&r.at);
         format!("{} — {}, {when}", r.summary, r.actor)
     })
     .collect();

@@ -172,13 +172,7 @@ async fn amend_page(
 ) -> Result<AmendPage, PageError> {
     state.app.may_record_decisions(&auth.actor)?;
     let view = state.app.period(&auth.actor, id).await?;
-    let boroughs = state
-        .app
-        .list_areas(&auth.actor)
-        .await?
-        .into_iter()
-        .filter(|a| a.in_lcpf)
-        .collect();
+    let boroughs = state.app.areas_taking_part(&auth.actor).await?;
     Ok(AmendPage {
         layout: Layout::new(auth, "Amend a borough's allocation", "funds"),
         decided_years: view.decisions.iter().map(|d| d.year.clone()).collect(),

@@ -234,7 +234,7 @@ async fn period(
                 stated: d.stated_total_pence.map(lcpf_domain::Money::from_pence),
                 sum: lcpf_domain::Money::from_pence(total_pence),
             }
-            .mismatch(&format!("Decision {}", d.reference))
+            .mismatch(&format!("Decision {}", d.reference), "its rows add up to")
         });
         let amendments_of_year = amendments
             .iter()
