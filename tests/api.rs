@@ -99,6 +99,53 @@ backend_tests! {
         assert!(!audit[0]["after_json"].as_str().unwrap().contains("password"), "no password or hash in the log");
     }
 
+    async fn every_response_matches_the_openapi_document(app: TestApp) {
+        // The document's schemas are written beside the handlers, not derived from the
+        // store's types: this keeps the two honest. Each read is checked against the
+        // schema its path declares — no undeclared field, no declared one missing.
+        let client = app.client();
+        let token = app.token(ADMIN).await;
+        let doc: serde_json::Value = client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let period = app.period_id("2017/18").await;
+        let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+        let bd = app.organisation_id("Barking and Dagenham").await;
+        let detail: serde_json::Value = client.get(app.url(&format!("/api/v1/periods/{period}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let scenarios: Vec<i64> = detail["scenarios"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        assert!(scenarios.len() >= 2, "the demo has scenarios to compare: {}", detail["scenarios"]);
+        let reads = [
+            ("/api/v1/me", "/api/v1/me".to_string()),
+            ("/api/v1/organisations", "/api/v1/organisations".into()),
+            ("/api/v1/organisations/{id}", format!("/api/v1/organisations/{bd}")),
+            ("/api/v1/organisations/{id}/people", format!("/api/v1/organisations/{bd}/people")),
+            ("/api/v1/areas", "/api/v1/areas".into()),
+            ("/api/v1/areas/{code}", "/api/v1/areas/E09000002".into()),
+            ("/api/v1/areas/{code}/allocations", "/api/v1/areas/E09000002/allocations".into()),
+            ("/api/v1/plans", "/api/v1/plans".into()),
+            ("/api/v1/plans/{id}", "/api/v1/plans/1".into()),
+            ("/api/v1/project-categories", "/api/v1/project-categories".into()),
+            ("/api/v1/users", "/api/v1/users".into()),
+            ("/api/v1/audit", "/api/v1/audit".into()),
+            ("/api/v1/funds", "/api/v1/funds".into()),
+            ("/api/v1/periods/{id}", format!("/api/v1/periods/{period}")),
+            ("/api/v1/scenarios/{id}", format!("/api/v1/scenarios/{}", scenarios[0])),
+            ("/api/v1/scenarios/compare", format!("/api/v1/scenarios/compare?ids={},{}", scenarios[0], scenarios[1])),
+            ("/api/v1/indicator-datasets", "/api/v1/indicator-datasets".into()),
+            ("/api/v1/proposals/{id}", format!("/api/v1/proposals/{proposal}")),
+            ("/api/v1/proposals/{id}/compare", format!("/api/v1/proposals/{proposal}/compare?from=1&to=1")),
+            ("/api/v1/periods/{id}/proposals", format!("/api/v1/periods/{period}/proposals")),
+        ];
+        for (template, url) in reads {
+            let r = client.get(app.url(&url)).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{url}");
+            let body: serde_json::Value = r.json().await.unwrap();
+            let schema = &doc["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(schema.is_object(), "{template} declares no 200 schema");
+            let mut problems = Vec::new();
+            conforms(&doc, schema, &body, template, &mut problems);
+            assert!(problems.is_empty(), "{url} does not match its OpenAPI schema:\n{}", problems.join("\n"));
+        }
+    }
+
     async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         let doc: serde_json::Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
@@ -149,5 +196,100 @@ mod plans {
             let page = browser.get(app.url(&format!("/plans/{}", plan["id"]))).send().await.unwrap().text().await.unwrap();
             assert!(page.contains("Protecting people from exploitation and harm"));
         }
+    }
+}
+
+/// Whether `value` has the shape `schema` (OpenAPI 3.1, as utoipa writes it) describes:
+/// every field declared, every required field present, types as said. Problems are pushed
+/// with the JSON path where they are.
+fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_json::Value, at: &str, problems: &mut Vec<String>) {
+    use serde_json::Value;
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        let target = &doc["components"]["schemas"][name];
+        if target.is_null() {
+            problems.push(format!("{at}: no schema {name}"));
+        } else {
+            conforms(doc, target, value, at, problems);
+        }
+        return;
+    }
+    if let Some(options) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+        let fits = options.iter().any(|o| {
+            let mut p = Vec::new();
+            conforms(doc, o, value, at, &mut p);
+            p.is_empty()
+        });
+        if !fits {
+            problems.push(format!("{at}: {value} fits none of {}", Value::Array(options.clone())));
+        }
+        return;
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        // A flattened struct: its properties are the parts' together.
+        let mut merged = serde_json::json!({"type": "object", "properties": {}, "required": []});
+        for part in parts {
+            let part = match part["$ref"].as_str() {
+                Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+                None => part,
+            };
+            if let Some(props) = part["properties"].as_object() {
+                merged["properties"].as_object_mut().unwrap().extend(props.clone());
+            }
+            if let Some(req) = part["required"].as_array() {
+                merged["required"].as_array_mut().unwrap().extend(req.clone());
+            }
+        }
+        conforms(doc, &merged, value, at, problems);
+        return;
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return, // no type: anything (e.g. a GeoJSON geometry)
+    };
+    let actual = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !types.iter().any(|t| *t == actual || (*t == "number" && actual == "integer")) {
+        problems.push(format!("{at}: is {actual}, the document says {}", types.join(" or ")));
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    conforms(doc, item, v, &format!("{at}[{i}]"), problems);
+                }
+            }
+        }
+        Value::Object(fields) => {
+            let declared = schema["properties"].as_object();
+            if let Some(declared) = declared {
+                for (name, v) in fields {
+                    match declared.get(name) {
+                        Some(s) => conforms(doc, s, v, &format!("{at}.{name}"), problems),
+                        None if schema["additionalProperties"].is_object() => {}
+                        None => problems.push(format!("{at}.{name}: not in the document")),
+                    }
+                }
+            } else if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for (name, v) in fields {
+                    conforms(doc, extra, v, &format!("{at}.{name}"), problems);
+                }
+            }
+            for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !fields.contains_key(name) {
+                    problems.push(format!("{at}.{name}: required by the document, missing"));
+                }
+            }
+        }
+        _ => {}
     }
 }

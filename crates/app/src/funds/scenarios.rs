@@ -57,7 +57,7 @@ pub struct ScenarioIndicator {
 }
 
 /// Scenarios side by side: each area's amount under each, and the totals.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     pub scenarios: Vec<Scenario>,
     pub rows: Vec<ComparisonRow>,

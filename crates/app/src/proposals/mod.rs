@@ -46,23 +46,19 @@ pub enum ProposalRequest {
     Comment,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ProposalView {
     pub proposal: Proposal,
     pub fund: Fund,
     pub period: FundingPeriod,
-    #[schema(value_type = Vec<String>)]
     pub years: Vec<FinancialYear>,
     /// The versions this person may see, oldest first.
     pub versions: Vec<Version>,
     /// The version shown; none when a funder looks at a proposal not yet submitted.
     pub version: Option<Version>,
     /// The shown version's lines with their ids, in line-number order.
-    #[schema(value_type = Vec<Object>)]
     pub lines: Vec<(i64, ProposalLine)>,
-    #[schema(value_type = Object)]
     pub totals: Totals,
-    #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Problem>,
     pub comments: Vec<Comment>,
     /// The plan's priorities, in order.
@@ -128,7 +124,7 @@ pub struct OverviewRow {
     pub by_priority: Vec<(String, i64)>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Overview {
     pub period: FundingPeriod,
     pub rows: Vec<OverviewRow>,

@@ -4,9 +4,8 @@
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AuditRecord {
     pub id: i64,
     /// When, in UTC.

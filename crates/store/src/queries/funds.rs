@@ -4,11 +4,10 @@
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use utoipa::ToSchema;
 
 use super::flag;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Fund {
     pub id: i64,
     pub name: String,
@@ -22,7 +21,7 @@ pub struct Fund {
     pub max_lines_per_proposal: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FundingPeriod {
     pub id: i64,
     pub fund_id: i64,
@@ -33,7 +32,7 @@ pub struct FundingPeriod {
     pub plan_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PeriodBudget {
     pub period_id: i64,
     pub year: String,
@@ -44,7 +43,7 @@ pub struct PeriodBudget {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Scenario {
     pub id: i64,
     pub period_id: i64,
@@ -62,7 +61,7 @@ pub struct Scenario {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ScenarioAllocation {
     pub area_code: String,
     pub area_name: String,
@@ -73,7 +72,7 @@ pub struct ScenarioAllocation {
     pub bound_by: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Decision {
     pub id: i64,
     pub period_id: i64,
@@ -91,7 +90,7 @@ pub struct Decision {
 }
 
 /// An allocation added or corrected after its year was decided.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Amendment {
     pub id: i64,
     pub period_id: i64,
@@ -107,7 +106,7 @@ pub struct Amendment {
     pub recorded_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Allocation {
     pub period_id: i64,
     pub year: String,
@@ -628,7 +627,7 @@ pub async fn allocations_in_year(
 
 /// A named stream of money besides direct borough funding and co-commissioning, e.g. DIP
 /// money passported to boroughs, or drug testing on arrest funded to the police.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stream {
     pub id: i64,
     pub period_id: i64,

@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Plan {
     pub id: i64,
     pub name: String,
@@ -15,7 +14,7 @@ pub struct Plan {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Priority {
     pub id: i64,
     pub plan_id: i64,
@@ -26,14 +25,14 @@ pub struct Priority {
     pub objectives: Vec<Objective>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Objective {
     pub id: i64,
     pub position: i64,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ProjectCategory {
     pub id: i64,
     pub position: i64,

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lcpf_app::access::Permission;
 use lcpf_app::funds::{AmendmentInput, DecidedRow, DecisionInput, DecisionPreview};
-use lcpf_store::queries::funds::{Amendment, Decision};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,7 +27,7 @@ use crate::AppState;
         DecisionPreview,
         DecidedRow,
         AmendmentInput,
-        Amendment
+        super::schemas::AmendmentSchema
     ))
 )]
 pub struct DecisionsApi;
@@ -81,7 +80,7 @@ impl RecordedDecision {
 /// Records a decision made elsewhere (funder admin): every problem by row and column, all or
 /// nothing. With `?preview=true`, answers what would be recorded (the sum beside the stated
 /// total, the boroughs left out) and saves nothing.
-#[utoipa::path(post, path = "/api/v1/periods/{id}/decisions", params(("id" = i64, Path), PreviewParams), request_body = RecordedDecision, responses((status = 201, body = Decision), (status = 200, description = "The preview", body = DecisionPreview), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/periods/{id}/decisions", params(("id" = i64, Path), PreviewParams), request_body = RecordedDecision, responses((status = 201, body = super::schemas::DecisionSchema), (status = 200, description = "The preview", body = DecisionPreview), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_decision(
     State(state): State<AppState>,
     auth: Auth,
@@ -120,7 +119,7 @@ pub async fn record_decision(
 }
 
 /// Adds or corrects one borough's allocation in a decided year, with the reason (funder admin).
-#[utoipa::path(post, path = "/api/v1/periods/{id}/amendments", params(("id" = i64, Path)), request_body = AmendmentInput, responses((status = 201, body = Amendment), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/periods/{id}/amendments", params(("id" = i64, Path)), request_body = AmendmentInput, responses((status = 201, body = super::schemas::AmendmentSchema), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn amend(
     State(state): State<AppState>,
     auth: Auth,

@@ -35,7 +35,7 @@ pub mod schemas;
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, borough proposals, users and the audit log.", version = "1"),
     paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
-    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, lcpf_store::queries::funds::Stream, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, lcpf_store::queries::funds::Fund, lcpf_store::queries::funds::FundingPeriod, lcpf_store::queries::funds::PeriodBudget, lcpf_store::queries::funds::Decision, lcpf_store::queries::funds::Allocation, lcpf_store::queries::funds::Scenario, lcpf_store::queries::funds::ScenarioAllocation, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, lcpf_app::funds::Comparison, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, Organisation, OrganisationInput, ContactInput, Area, AreaDetail, Plan, PlanDetail, Priority, lcpf_app::Objective, ProjectCategory, User, NewUserRequest, AuditRecord, Problem, ProblemField )),
+    components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, schemas::StreamSchema, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, schemas::FundSchema, schemas::FundingPeriodSchema, schemas::PeriodBudgetSchema, schemas::DecisionSchema, schemas::AllocationSchema, schemas::ScenarioSchema, schemas::ScenarioAllocationSchema, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, schemas::ComparisonSchema, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, schemas::OrganisationSchema, OrganisationInput, ContactInput, schemas::AreaSchema, AreaDetail, schemas::PlanSchema, PlanDetail, schemas::PrioritySchema, schemas::ObjectiveSchema, schemas::ProjectCategorySchema, schemas::UserSchema, NewUserRequest, schemas::AuditRecordSchema, Problem, ProblemField )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -150,7 +150,7 @@ pub struct KindParam {
 }
 
 /// Organisations, optionally of one kind.
-#[utoipa::path(get, path = "/api/v1/organisations", params(KindParam), responses((status = 200, body = Vec<Organisation>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/organisations", params(KindParam), responses((status = 200, body = Vec<schemas::OrganisationSchema>), (status = 422, body = Problem)))]
 pub async fn organisations(
     State(state): State<AppState>,
     auth: Auth,
@@ -165,7 +165,7 @@ pub async fn organisations(
 }
 
 /// One organisation.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = schemas::OrganisationSchema), (status = 404, body = Problem)))]
 pub async fn organisation(
     State(state): State<AppState>,
     auth: Auth,
@@ -176,7 +176,7 @@ pub async fn organisation(
 }
 
 /// Adds an organisation (funder admin).
-#[utoipa::path(post, path = "/api/v1/organisations", request_body = OrganisationInput, responses((status = 201, body = Organisation), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/organisations", request_body = OrganisationInput, responses((status = 201, body = schemas::OrganisationSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create_organisation(
     State(state): State<AppState>,
     auth: Auth,
@@ -189,7 +189,7 @@ pub async fn create_organisation(
 }
 
 /// The people of an organisation: funder staff, or the organisation's own users.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/people", params(("id" = i64, Path)), responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/people", params(("id" = i64, Path)), responses((status = 200, body = Vec<schemas::UserSchema>), (status = 403, body = Problem)))]
 pub async fn people(
     State(state): State<AppState>,
     auth: Auth,
@@ -200,7 +200,7 @@ pub async fn people(
 }
 
 /// Changes an organisation's contact details: funder admin, or its own officers.
-#[utoipa::path(put, path = "/api/v1/organisations/{id}/contact", params(("id" = i64, Path)), request_body = ContactInput, responses((status = 200, body = Organisation), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/contact", params(("id" = i64, Path)), request_body = ContactInput, responses((status = 200, body = schemas::OrganisationSchema), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_contact(
     State(state): State<AppState>,
     auth: Auth,
@@ -227,7 +227,7 @@ pub async fn update_contact(
 }
 
 /// The 33 London areas.
-#[utoipa::path(get, path = "/api/v1/areas", responses((status = 200, body = Vec<Area>)))]
+#[utoipa::path(get, path = "/api/v1/areas", responses((status = 200, body = Vec<schemas::AreaSchema>)))]
 pub async fn areas(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<Area>> {
     Ok(Json(state.app.list_areas(&auth.actor).await?))
 }
@@ -235,7 +235,9 @@ pub async fn areas(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<A
 /// An area with its council and boundary.
 #[derive(Serialize, ToSchema)]
 pub struct AreaDetail {
+    #[schema(value_type = schemas::AreaSchema)]
     area: Area,
+    #[schema(value_type = Option<schemas::OrganisationSchema>)]
     council: Option<Organisation>,
     /// GeoJSON geometry (WGS84).
     #[schema(value_type = Object)]
@@ -258,14 +260,16 @@ pub async fn area(
 }
 
 /// Police and Crime Plans.
-#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<Plan>)))]
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<schemas::PlanSchema>)))]
 pub async fn plans(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<Plan>> {
     Ok(Json(state.app.list_plans(&auth.actor).await?))
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanDetail {
+    #[schema(value_type = schemas::PlanSchema)]
     plan: Plan,
+    #[schema(value_type = Vec<schemas::PrioritySchema>)]
     priorities: Vec<Priority>,
 }
 
@@ -282,7 +286,7 @@ pub async fn plan(
 }
 
 /// Adds a Police and Crime Plan with its priority areas and objectives (funder admin).
-#[utoipa::path(post, path = "/api/v1/plans", request_body = lcpf_app::plans::PlanInput, responses((status = 201, body = Plan), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/plans", request_body = lcpf_app::plans::PlanInput, responses((status = 201, body = schemas::PlanSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create_plan(
     State(state): State<AppState>,
     auth: Auth,
@@ -295,7 +299,7 @@ pub async fn create_plan(
 }
 
 /// The LCPF form's project categories.
-#[utoipa::path(get, path = "/api/v1/project-categories", responses((status = 200, body = Vec<ProjectCategory>)))]
+#[utoipa::path(get, path = "/api/v1/project-categories", responses((status = 200, body = Vec<schemas::ProjectCategorySchema>)))]
 pub async fn project_categories(
     State(state): State<AppState>,
     auth: Auth,
@@ -304,7 +308,7 @@ pub async fn project_categories(
 }
 
 /// All users (funder admin).
-#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<schemas::UserSchema>), (status = 403, body = Problem)))]
 pub async fn users(State(state): State<AppState>, auth: Auth) -> ApiResult<Vec<User>> {
     Ok(Json(state.app.list_users(&auth.actor).await?))
 }
@@ -322,7 +326,7 @@ pub struct NewUserRequest {
 }
 
 /// Adds a user (funder admin).
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = User), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = schemas::UserSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
@@ -362,7 +366,7 @@ pub struct AuditParams {
 
 /// Audit records, newest first, 50 a page (funder admin). `actor` is the person's e-mail
 /// address; for the next page pass `before` = the last record's id.
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = Vec<schemas::AuditRecordSchema>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn audit(
     State(state): State<AppState>,
     auth: Auth,
@@ -388,27 +392,37 @@ pub async fn audit(
 /// staff, its scenarios).
 #[derive(Serialize, ToSchema)]
 pub struct PeriodDetail {
+    #[schema(value_type = schemas::FundSchema)]
     fund: lcpf_store::queries::funds::Fund,
+    #[schema(value_type = schemas::FundingPeriodSchema)]
     period: lcpf_store::queries::funds::FundingPeriod,
+    #[schema(value_type = Vec<schemas::PeriodBudgetSchema>)]
     budgets: Vec<lcpf_store::queries::funds::PeriodBudget>,
+    #[schema(value_type = Vec<schemas::DecisionSchema>)]
     decisions: Vec<lcpf_store::queries::funds::Decision>,
+    #[schema(value_type = Vec<schemas::AllocationSchema>)]
     allocations: Vec<lcpf_store::queries::funds::Allocation>,
     /// Allocations added or corrected after their year was decided.
+    #[schema(value_type = Vec<schemas::AmendmentSchema>)]
     amendments: Vec<lcpf_store::queries::funds::Amendment>,
     /// Other named streams of the period's money (DIP passporting, drug testing on arrest…).
+    #[schema(value_type = Vec<schemas::StreamSchema>)]
     streams: Vec<lcpf_store::queries::funds::Stream>,
+    #[schema(value_type = Vec<schemas::ScenarioSchema>)]
     scenarios: Vec<lcpf_store::queries::funds::Scenario>,
 }
 
 /// A scenario and its allocation rows.
 #[derive(Serialize, ToSchema)]
 pub struct ScenarioDetail {
+    #[schema(value_type = schemas::ScenarioSchema)]
     scenario: lcpf_store::queries::funds::Scenario,
+    #[schema(value_type = Vec<schemas::ScenarioAllocationSchema>)]
     allocations: Vec<lcpf_store::queries::funds::ScenarioAllocation>,
 }
 
 /// Funds.
-#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200, body = Vec<lcpf_store::queries::funds::Fund>)))]
+#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200, body = Vec<schemas::FundSchema>)))]
 pub async fn funds(
     State(state): State<AppState>,
     auth: Auth,
@@ -440,7 +454,7 @@ pub async fn period(
 }
 
 /// Builds a scenario: runs the allocation engine on the inputs and stores the result (funder staff).
-#[utoipa::path(post, path = "/api/v1/periods/{id}/scenarios", params(("id" = i64, Path)), request_body = lcpf_app::funds::ScenarioInput, responses((status = 201, body = lcpf_store::queries::funds::Scenario), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/periods/{id}/scenarios", params(("id" = i64, Path)), request_body = lcpf_app::funds::ScenarioInput, responses((status = 201, body = schemas::ScenarioSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create_scenario(
     State(state): State<AppState>,
     auth: Auth,
@@ -476,7 +490,7 @@ pub struct CompareParams {
 }
 
 /// Two or more scenarios side by side (funder staff).
-#[utoipa::path(get, path = "/api/v1/scenarios/compare", params(CompareParams), responses((status = 200, body = lcpf_app::funds::Comparison), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/scenarios/compare", params(CompareParams), responses((status = 200, body = schemas::ComparisonSchema), (status = 422, body = Problem)))]
 pub async fn compare(
     State(state): State<AppState>,
     auth: Auth,
@@ -495,7 +509,7 @@ pub async fn compare(
 }
 
 /// Decides a scenario, locking its allocations as the year's envelopes (funder admin).
-#[utoipa::path(post, path = "/api/v1/scenarios/{id}/decision", params(("id" = i64, Path)), request_body = lcpf_app::funds::DecisionInput, responses((status = 201, body = lcpf_store::queries::funds::Decision), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/scenarios/{id}/decision", params(("id" = i64, Path)), request_body = lcpf_app::funds::DecisionInput, responses((status = 201, body = schemas::DecisionSchema), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn decide(
     State(state): State<AppState>,
     auth: Auth,
@@ -510,7 +524,7 @@ pub async fn decide(
 }
 
 /// An area's decided allocations over time.
-#[utoipa::path(get, path = "/api/v1/areas/{code}/allocations", params(("code" = String, Path)), responses((status = 200, body = Vec<lcpf_store::queries::funds::Allocation>)))]
+#[utoipa::path(get, path = "/api/v1/areas/{code}/allocations", params(("code" = String, Path)), responses((status = 200, body = Vec<schemas::AllocationSchema>)))]
 pub async fn area_allocations(
     State(state): State<AppState>,
     auth: Auth,
@@ -520,7 +534,7 @@ pub async fn area_allocations(
 }
 
 /// Adds a funding period to a fund (funder admin).
-#[utoipa::path(post, path = "/api/v1/funds/{id}/periods", params(("id" = i64, Path)), request_body = lcpf_app::funds::PeriodInput, responses((status = 201, body = lcpf_store::queries::funds::FundingPeriod), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/funds/{id}/periods", params(("id" = i64, Path)), request_body = lcpf_app::funds::PeriodInput, responses((status = 201, body = schemas::FundingPeriodSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn create_period(
     State(state): State<AppState>,
     auth: Auth,
@@ -535,7 +549,7 @@ pub async fn create_period(
 }
 
 /// Sets a year's pot and co-commissioning share; `year` is the year it starts, e.g. 2021 for 2021/22 (funder admin).
-#[utoipa::path(put, path = "/api/v1/periods/{id}/budgets/{year}", params(("id" = i64, Path), ("year" = i32, Path)), request_body = lcpf_app::funds::BudgetInput, responses((status = 200, body = lcpf_store::queries::funds::PeriodBudget), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/periods/{id}/budgets/{year}", params(("id" = i64, Path), ("year" = i32, Path)), request_body = lcpf_app::funds::BudgetInput, responses((status = 200, body = schemas::PeriodBudgetSchema), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn set_budget(
     State(state): State<AppState>,
     auth: Auth,
@@ -562,7 +576,7 @@ pub async fn set_budget(
 }
 
 /// Records another named stream of a period's money (funder admin).
-#[utoipa::path(post, path = "/api/v1/periods/{id}/streams", params(("id" = i64, Path)), request_body = lcpf_app::funds::StreamInput, responses((status = 201, body = lcpf_store::queries::funds::Stream), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/periods/{id}/streams", params(("id" = i64, Path)), request_body = lcpf_app::funds::StreamInput, responses((status = 201, body = schemas::StreamSchema), (status = 422, body = Problem), (status = 403, body = Problem)))]
 pub async fn add_stream(
     State(state): State<AppState>,
     auth: Auth,

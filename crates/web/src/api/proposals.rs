@@ -47,11 +47,11 @@ use crate::AppState;
         lcpf_app::proposals::LineYearInput,
         lcpf_app::proposals::ContributorInput,
         lcpf_app::proposals::SmartOutcomeInput,
-        lcpf_app::proposals::Overview,
+        super::schemas::OverviewSchema,
         lcpf_app::proposals::OverviewRow,
-        Proposal,
-        Version,
-        Comment
+        super::schemas::ProposalSchema,
+        super::schemas::VersionSchema,
+        super::schemas::CommentSchema
     ))
 )]
 pub struct ProposalsApi;
@@ -70,11 +70,15 @@ pub struct LineDetail {
 /// A proposal as the caller may see it.
 #[derive(Serialize, ToSchema)]
 pub struct ProposalDetail {
+    #[schema(value_type = super::schemas::ProposalSchema)]
     pub proposal: Proposal,
+    #[schema(value_type = super::schemas::FundingPeriodSchema)]
     pub period: FundingPeriod,
     /// e.g. Draft, Submitted, Returned, Approved, "Approved; variation in draft".
     pub status: String,
+    #[schema(value_type = Option<super::schemas::VersionSchema>)]
     pub version: Option<Version>,
+    #[schema(value_type = Vec<super::schemas::VersionSchema>)]
     pub versions: Vec<Version>,
     pub lines: Vec<LineDetail>,
     /// Money by priority and by year, the envelope and the headroom, in pence.
@@ -83,6 +87,7 @@ pub struct ProposalDetail {
     /// The fund's rules this version breaks; a draft with any cannot be submitted.
     #[schema(value_type = Vec<super::schemas::RuleProblemSchema>)]
     pub problems: Vec<RuleProblem>,
+    #[schema(value_type = Vec<super::schemas::CommentSchema>)]
     pub comments: Vec<Comment>,
     /// The revision read (also the `ETag`): send it back as `If-Match` with a change, and a
     /// change to a proposal someone else changed since is refused with 409 and what changed.
@@ -162,7 +167,7 @@ pub struct StartRequest {
 }
 
 /// Starts the borough's proposal for a funding period (the borough's own officers).
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/proposals", params(("id" = i64, Path)), request_body = StartRequest, responses((status = 201, body = Proposal), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/proposals", params(("id" = i64, Path)), request_body = StartRequest, responses((status = 201, body = super::schemas::ProposalSchema), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn start(
     State(state): State<AppState>,
     auth: Auth,
@@ -350,7 +355,7 @@ pub async fn compare(
 
 /// Every LCPF borough's proposal for a period, with totals, headroom and money by priority
 /// (funder staff).
-#[utoipa::path(get, path = "/api/v1/periods/{id}/proposals", params(("id" = i64, Path)), responses((status = 200, body = Overview), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/periods/{id}/proposals", params(("id" = i64, Path)), responses((status = 200, body = super::schemas::OverviewSchema), (status = 403, body = Problem)))]
 pub async fn overview(
     State(state): State<AppState>,
     auth: Auth,

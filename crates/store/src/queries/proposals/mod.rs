@@ -8,12 +8,11 @@ use lcpf_domain::proposal::VersionState;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use utoipa::ToSchema;
 
 mod lines;
 pub use lines::*;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Proposal {
     pub id: i64,
     pub period_id: i64,
@@ -23,14 +22,13 @@ pub struct Proposal {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Version {
     pub id: i64,
     pub proposal_id: i64,
     /// 1, 2, 3… in the order they were started.
     pub number: i64,
     /// draft, submitted, returned or approved.
-    #[schema(value_type = String)]
     pub state: VersionState,
     /// Set when the version is a variation of an approved proposal.
     pub variation_reason: String,
@@ -42,7 +40,7 @@ pub struct Version {
     pub decided_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comment {
     pub id: i64,
     pub version_number: i64,

@@ -126,3 +126,6 @@ pub struct LineComparisonSchema {
     /// `"added"`, `"removed"`, `"unchanged"`, or `{"changed": [fields]}`.
     change: serde_json::Value,
 }
+
+mod records;
+pub use records::*;
