@@ -29,7 +29,7 @@ async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
     let barnet_org = app.organisation_id("Barnet").await;
     if let Some(id) = app.proposal_id("2017/18", BARNET_ONS).await {
         let view = app.app.proposal(&system, id, None).await.unwrap();
-        return (id, view.lines[0].0);
+        return (id, view.lines[0].id);
     }
     let period = app.period_id("2017/18").await;
     let p = app

@@ -202,7 +202,13 @@ mod plans {
 /// Whether `value` has the shape `schema` (OpenAPI 3.1, as utoipa writes it) describes:
 /// every field declared, every required field present, types as said. Problems are pushed
 /// with the JSON path where they are.
-fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_json::Value, at: &str, problems: &mut Vec<String>) {
+fn conforms(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     use serde_json::Value;
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
@@ -221,7 +227,10 @@ fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_j
             p.is_empty()
         });
         if !fits {
-            problems.push(format!("{at}: {value} fits none of {}", Value::Array(options.clone())));
+            problems.push(format!(
+                "{at}: {value} fits none of {}",
+                Value::Array(options.clone())
+            ));
         }
         return;
     }
@@ -230,14 +239,22 @@ fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_j
         let mut merged = serde_json::json!({"type": "object", "properties": {}, "required": []});
         for part in parts {
             let part = match part["$ref"].as_str() {
-                Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+                Some(r) => {
+                    &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+                }
                 None => part,
             };
             if let Some(props) = part["properties"].as_object() {
-                merged["properties"].as_object_mut().unwrap().extend(props.clone());
+                merged["properties"]
+                    .as_object_mut()
+                    .unwrap()
+                    .extend(props.clone());
             }
             if let Some(req) = part["required"].as_array() {
-                merged["required"].as_array_mut().unwrap().extend(req.clone());
+                merged["required"]
+                    .as_array_mut()
+                    .unwrap()
+                    .extend(req.clone());
             }
         }
         conforms(doc, &merged, value, at, problems);
@@ -257,8 +274,14 @@ fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_j
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    if !types.iter().any(|t| *t == actual || (*t == "number" && actual == "integer")) {
-        problems.push(format!("{at}: is {actual}, the document says {}", types.join(" or ")));
+    if !types
+        .iter()
+        .any(|t| *t == actual || (*t == "number" && actual == "integer"))
+    {
+        problems.push(format!(
+            "{at}: is {actual}, the document says {}",
+            types.join(" or ")
+        ));
         return;
     }
     match value {
@@ -279,12 +302,18 @@ fn conforms(doc: &serde_json::Value, schema: &serde_json::Value, value: &serde_j
                         None => problems.push(format!("{at}.{name}: not in the document")),
                     }
                 }
-            } else if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+            } else if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object())
+            {
                 for (name, v) in fields {
                     conforms(doc, extra, v, &format!("{at}.{name}"), problems);
                 }
             }
-            for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for name in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 if !fields.contains_key(name) {
                     problems.push(format!("{at}.{name}: required by the document, missing"));
                 }

@@ -357,7 +357,7 @@ backend_tests! {
         let id = bd_proposal(&app).await;
         let (bd, csrf) = app.signed_in(BD_OFFICER).await;
         let view = app.app.proposal(&lcpf_app::Actor::System, id, None).await.unwrap();
-        let (line_id, line) = view.lines[0].clone();
+        let lcpf_app::proposals::ShownLine { id: line_id, line } = view.lines[0].clone();
         let form = bd.get(app.url(&format!("/proposals/{id}/lines/{line_id}/edit"))).send().await.unwrap().text().await.unwrap();
         let marker = "name=\"revision\" value=\"";
         let start = form.find(marker).expect("the form carries its revision") + marker.len();
@@ -380,7 +380,7 @@ backend_tests! {
         assert_eq!(r.status(), 409);
         let after = app.app.proposal(&lcpf_app::Actor::System, id, None).await.unwrap();
         assert_eq!(after.lines.len(), 1);
-        assert_eq!(after.lines[0].1.title, "A colleague's line");
+        assert_eq!(after.lines[0].line.title, "A colleague's line");
     }
 
     async fn every_response_carries_the_security_headers(app: TestApp) {

@@ -50,7 +50,7 @@ backend_tests! {
         assert_eq!(r.status(), 200);
         let page = r.text().await.unwrap();
         assert!(page.contains("Nothing has been saved yet") && page.contains("Barking and Dagenham") && page.contains("395869"));
-        assert!(!app.app.indicator_datasets(&Actor::System).await.unwrap().iter().any(|d| d.0 == "Population 2021"), "a preview saves nothing");
+        assert!(!app.app.indicator_datasets(&Actor::System).await.unwrap().iter().any(|d| d.dataset == "Population 2021"), "a preview saves nothing");
         // A confirm whose text was changed on the way is checked again: nothing is saved.
         let before = app.audit_count().await;
         let r = client.post(app.url("/indicators"))

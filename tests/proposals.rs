@@ -50,9 +50,9 @@ async fn line_id(app: &TestApp, proposal: i64, number: &str) -> i64 {
         .unwrap();
     view.lines
         .iter()
-        .find(|(_, l)| l.number.to_string() == number)
+        .find(|s| s.line.number.to_string() == number)
         .unwrap_or_else(|| panic!("no line {number}"))
-        .0
+        .id
 }
 
 fn police_line() -> Vec<(&'static str, &'static str)> {
@@ -117,7 +117,7 @@ backend_tests! {
         assert_eq!(app.audit_count().await, before);
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
         assert_eq!(view.version.as_ref().unwrap().state.as_str(), "draft");
-        let saved = view.lines.iter().find(|(_, l)| l.number.to_string() == "1.3").unwrap();
+        let saved = view.lines.iter().map(|s| (s.id, &s.line)).find(|(_, l)| l.number.to_string() == "1.3").unwrap();
         assert_eq!(saved.1.providers[0].name, "Ward Watch");
         assert_eq!(saved.1.smart_outcomes[0].target, "60% by March 2018");
 
@@ -205,7 +205,7 @@ backend_tests! {
         let (bd, csrf) = app.signed_in(BD_OFFICER).await;
         let system = Actor::System;
         // A line that uses every part of the form, so the round trip covers them all.
-        let mut full = lcpf_app::proposals::LineInput::from_line(&app.app.proposal(&system, id, None).await.unwrap().lines[0].1);
+        let mut full = lcpf_app::proposals::LineInput::from_line(&app.app.proposal(&system, id, None).await.unwrap().lines[0].line);
         full.number = "1.3".into();
         full.title = "Business crime reduction partnership".into();
         full.categories = vec!["Business crime".into(), "Crime prevention".into()];
@@ -236,7 +236,7 @@ backend_tests! {
         let (status, _) = post(&bd, &app, &format!("/proposals/{id}/import"), &csrf, &[("lines", &lines_json)]).await;
         assert_eq!(status, 303);
         let after = app.app.proposal(&system, id, None).await.unwrap();
-        let strip = |v: &lcpf_app::proposals::ProposalView| v.lines.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
+        let strip = |v: &lcpf_app::proposals::ProposalView| v.lines.iter().map(|s| s.line.clone()).collect::<Vec<_>>();
         assert_eq!(strip(&before), strip(&after), "the export did not round-trip");
 
         // A workbook with mistakes: every one is reported by sheet, row and column; nothing changes.

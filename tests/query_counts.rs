@@ -86,7 +86,7 @@ async fn a_pages_statements_do_not_grow_with_its_rows(app: TestApp) {
         let with_18 = statements(&bd, &page).await;
         let view = app.app.proposal(&system, id, None).await.unwrap();
         let bd_actor = app.actor(BD_OFFICER).await;
-        for (i, (_, line)) in view.lines.iter().enumerate() {
+        for (i, line) in view.lines.iter().map(|s| &s.line).enumerate() {
             let mut input = lcpf_app::proposals::LineInput::from_line(line);
             input.key.clear();
             input.number = format!("9.{}", i + 1);

@@ -19,10 +19,10 @@ async fn keys(app: &TestApp, id: i64) -> BTreeMap<String, (i64, LineKey)> {
     let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
     view.lines
         .iter()
-        .map(|(row, l)| {
+        .map(|s| {
             (
-                l.number.to_string(),
-                (*row, l.key.expect("a saved line has a key")),
+                s.line.number.to_string(),
+                (s.id, s.line.key.expect("a saved line has a key")),
             )
         })
         .collect()
@@ -40,11 +40,11 @@ backend_tests! {
 
         // An edit changes the line in place: same row, same key.
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
-        let (row, line) = view.lines.iter().find(|(_, l)| l.number.to_string() == "1.1").unwrap();
+        let (row, line) = view.lines.iter().map(|s| (s.id, &s.line)).find(|(_, l)| l.number.to_string() == "1.1").unwrap();
         let mut input = LineInput::from_line(line);
         input.title = format!("{} (revised)", input.title);
-        let (saved_row, _) = app.app.save_line(&bd, id, Some(*row), &input, None).await.unwrap();
-        assert_eq!(saved_row, *row);
+        let (saved_row, _) = app.app.save_line(&bd, id, Some(row), &input, None).await.unwrap();
+        assert_eq!(saved_row, row);
         assert_eq!(keys(&app, id).await["1.1"], first["1.1"]);
 
         // Submitted and returned: the new draft's lines are new rows with the same keys.
@@ -61,11 +61,11 @@ backend_tests! {
         // Renumbered 5.2 → 5.9: still the same line, shown as changed, not removed and added.
         let last = first.keys().max_by_key(|n| n.parse::<lcpf_domain::proposal::LineNumber>().unwrap()).unwrap().clone();
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
-        let (row, line) = view.lines.iter().find(|(_, l)| l.number.to_string() == last).unwrap();
+        let (row, line) = view.lines.iter().map(|s| (s.id, &s.line)).find(|(_, l)| l.number.to_string() == last).unwrap();
         let mut input = LineInput::from_line(line);
         let section = last.split('.').next().unwrap();
         input.number = format!("{section}.9");
-        app.app.save_line(&bd, id, Some(*row), &input, None).await.unwrap();
+        app.app.save_line(&bd, id, Some(row), &input, None).await.unwrap();
         let third = keys(&app, id).await;
         assert_eq!(third[&format!("{section}.9")].1, first[&last].1);
         let (_, _, rows) = app.app.compare_versions(&bd, id, Some(1), Some(2)).await.unwrap().unwrap();
@@ -83,14 +83,14 @@ backend_tests! {
         let bd = app.actor(BD_OFFICER).await;
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
         let org = view.proposal.organisation_id;
-        let themed = view.lines.iter().find(|(_, l)| !l.themes.is_empty()).map(|(_, l)| l.clone()).expect("a line with a local theme");
+        let themed = view.lines.iter().map(|s| &s.line).find(|l| !l.themes.is_empty()).cloned().expect("a line with a local theme");
         let theme = themed.themes[0].clone();
         let mut themes = view.themes.clone();
         let at = themes.iter().position(|t| *t == theme).unwrap();
         themes[at] = format!("{theme} (renamed)");
         app.app.set_local_themes(&bd, org, &themes.join("\n")).await.unwrap();
         let after = app.app.proposal(&Actor::System, id, None).await.unwrap();
-        let line = after.lines.iter().find(|(_, l)| l.key == themed.key).unwrap();
+        let line = after.lines.iter().map(|s| (s.id, &s.line)).find(|(_, l)| l.key == themed.key).unwrap();
         assert!(line.1.themes.contains(&format!("{theme} (renamed)")), "{:?}", line.1.themes);
         assert!(after.problems.iter().all(|p| !p.message.contains("theme")), "{:?}", after.problems);
 
@@ -106,8 +106,8 @@ backend_tests! {
             .unwrap();
         drop(conn);
         let after = app.app.proposal(&Actor::System, id, None).await.unwrap();
-        let moved: Vec<_> = after.lines.iter().filter(|(_, l)| l.priority == format!("{priority} (renamed)")).collect();
-        let before: Vec<_> = view.lines.iter().filter(|(_, l)| l.priority == priority).collect();
+        let moved: Vec<_> = after.lines.iter().map(|s| &s.line).filter(|l| l.priority == format!("{priority} (renamed)")).collect();
+        let before: Vec<_> = view.lines.iter().map(|s| &s.line).filter(|l| l.priority == priority).collect();
         assert_eq!(moved.len(), before.len());
         assert!(!moved.is_empty());
         assert!(after.problems.is_empty(), "{:?}", after.problems);

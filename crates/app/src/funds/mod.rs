@@ -39,6 +39,13 @@ pub struct PeriodView {
     pub allocations: Vec<Allocation>,
 }
 
+/// An indicator dataset held: its name and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorDatasetSummary {
+    pub dataset: String,
+    pub source: String,
+}
+
 impl App {
     pub async fn list_funds(&self, actor: &Actor) -> AppResult<Vec<Fund>> {
         authorise(actor, Permission::ViewReferenceData)?;
@@ -94,10 +101,17 @@ impl App {
     }
 
     /// Indicator datasets held (name, source), for choosing a scenario's inputs.
-    pub async fn indicator_datasets(&self, actor: &Actor) -> AppResult<Vec<(String, String)>> {
+    pub async fn indicator_datasets(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<IndicatorDatasetSummary>> {
         authorise(actor, Permission::ModelAllocations)?;
         let mut conn = self.db().pool().acquire().await?;
-        Ok(q::datasets(&mut conn).await?)
+        Ok(q::datasets(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(dataset, source)| IndicatorDatasetSummary { dataset, source })
+            .collect())
     }
 }
 

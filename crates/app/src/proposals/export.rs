@@ -108,7 +108,7 @@ pub fn workbook(view: &ProposalView, blank: bool) -> AppResult<Vec<u8>> {
     let lines: Vec<&ProposalLine> = if blank {
         Vec::new()
     } else {
-        view.lines.iter().map(|(_, l)| l).collect()
+        view.lines.iter().map(|s| &s.line).collect()
     };
     let title = format!(
         "{} — {} proposal, {}–{}{}",
@@ -244,7 +244,7 @@ pub fn lines_csv(view: &ProposalView) -> AppResult<Vec<u8>> {
     let rows: Vec<Vec<Cell>> = view
         .lines
         .iter()
-        .map(|(_, l)| line_cells(l, &view.years))
+        .map(|s| line_cells(&s.line, &view.years))
         .collect();
     exports::csv(&header, &rows)
 }

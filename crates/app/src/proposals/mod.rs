@@ -56,8 +56,8 @@ pub struct ProposalView {
     pub versions: Vec<Version>,
     /// The version shown; none when a funder looks at a proposal not yet submitted.
     pub version: Option<Version>,
-    /// The shown version's lines with their ids, in line-number order.
-    pub lines: Vec<(i64, ProposalLine)>,
+    /// The shown version's lines, in line-number order.
+    pub lines: Vec<ShownLine>,
     pub totals: Totals,
     pub problems: Vec<Problem>,
     pub comments: Vec<Comment>,
@@ -75,6 +75,14 @@ pub struct ProposalView {
     /// Which change this view shows (the API's ETag; forms send it back): a change made
     /// from an older revision is refused with what changed since.
     pub revision: i64,
+}
+
+/// A line of the version shown: its row id (this version's) and the line itself, which
+/// carries its stable key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownLine {
+    pub id: i64,
+    pub line: ProposalLine,
 }
 
 impl ProposalView {
@@ -290,7 +298,7 @@ impl App {
         let from = from.unwrap_or_else(|| numbers.iter().rev().nth(1).copied().unwrap_or(last));
         let a = self.proposal(actor, proposal_id, Some(from)).await?;
         let b = self.proposal(actor, proposal_id, Some(to)).await?;
-        let lines = |v: &ProposalView| v.lines.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
+        let lines = |v: &ProposalView| v.lines.iter().map(|s| s.line.clone()).collect::<Vec<_>>();
         let rows = rules::compare(&lines(&a), &lines(&b));
         Ok(Some((a, b, rows)))
     }
@@ -489,12 +497,15 @@ async fn view(
         None => versions.last().cloned(),
     };
     let (fund, period, rules) = rules_for(conn, &proposal).await?;
-    let mut lines = match &version {
+    let mut lines: Vec<ShownLine> = match &version {
         Some(v) => q::lines(conn, v.id).await?,
         None => Vec::new(),
-    };
-    lines.sort_by_key(|(_, l)| l.number);
-    let plain: Vec<ProposalLine> = lines.iter().map(|(_, l)| l.clone()).collect();
+    }
+    .into_iter()
+    .map(|(id, line)| ShownLine { id, line })
+    .collect();
+    lines.sort_by_key(|s| s.line.number);
+    let plain: Vec<ProposalLine> = lines.iter().map(|s| s.line.clone()).collect();
     let totals = rules::totals(&plain, &rules);
     let problems = if version.is_some() {
         rules::check(&plain, &rules)

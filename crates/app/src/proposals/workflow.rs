@@ -149,7 +149,7 @@ impl App {
         let line = match line_number.trim() {
             "" => None,
             n => {
-                if !shown.lines.iter().any(|(_, l)| l.number.to_string() == n) {
+                if !shown.lines.iter().any(|s| s.line.number.to_string() == n) {
                     return Err(AppError::invalid(
                         "line_number",
                         format!(

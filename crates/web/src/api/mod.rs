@@ -614,7 +614,10 @@ pub async fn indicator_datasets(
     let list = state.app.indicator_datasets(&auth.actor).await?;
     Ok(Json(
         list.into_iter()
-            .map(|(dataset, source)| IndicatorDataset { dataset, source })
+            .map(|d| IndicatorDataset {
+                dataset: d.dataset,
+                source: d.source,
+            })
             .collect(),
     ))
 }

@@ -106,7 +106,10 @@ impl From<ProposalView> for ProposalDetail {
             lines: v
                 .lines
                 .into_iter()
-                .map(|(id, line)| LineDetail { id, line })
+                .map(|s| LineDetail {
+                    id: s.id,
+                    line: s.line,
+                })
                 .collect(),
             totals: v.totals,
             problems: v.problems,

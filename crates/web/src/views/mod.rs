@@ -17,6 +17,14 @@ use lcpf_domain::FieldErrors;
 use crate::auth::Auth;
 use crate::error::PageError;
 
+/// One option of a radio group or select: the value sent and the words shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone)]
 pub struct NavItem {
     pub href: String,
     pub label: &'static str,

@@ -9,15 +9,18 @@ use lcpf_app::{Area, Organisation, Plan, Priority, ProjectCategory, User};
 use lcpf_domain::{FieldErrors, OrganisationKind};
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
+use super::{field_errors, render, render_invalid, Choice, Layout};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
-fn kinds() -> Vec<(&'static str, &'static str)> {
+fn kinds() -> Vec<Choice> {
     OrganisationKind::ALL
         .iter()
-        .map(|k| (k.code(), k.label()))
+        .map(|k| Choice {
+            value: k.code(),
+            label: k.label(),
+        })
         .collect()
 }
 
@@ -26,7 +29,7 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
 struct OrganisationsPage {
     layout: Layout,
     organisations: Vec<Organisation>,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<Choice>,
     kind: String,
     can_add: bool,
 }
@@ -97,7 +100,7 @@ struct OrganisationFormPage {
     layout: Layout,
     action: String,
     form: OrganisationInput,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<Choice>,
     errors: FieldErrors,
 }
 
@@ -272,8 +275,16 @@ struct AreaPage {
     org: Option<Organisation>,
     map_svg: Option<String>,
     can_edit: bool,
-    /// Decided allocations over time: (year, amount, decision reference).
-    allocations: Vec<(String, String, String)>,
+    /// Decided allocations over time.
+    allocations: Vec<AllocationRow>,
+}
+
+/// A decided allocation as the area page lists it.
+struct AllocationRow {
+    year: String,
+    amount: String,
+    /// The decision's reference, e.g. PCD 79.
+    reference: String,
 }
 
 pub async fn area(
@@ -290,12 +301,10 @@ pub async fn area(
         .area_allocations(&auth.actor, &area.ons_code)
         .await?
         .into_iter()
-        .map(|a| {
-            (
-                a.year,
-                lcpf_domain::Money::from_pence(a.amount_pence).to_string(),
-                a.reference,
-            )
+        .map(|a| AllocationRow {
+            year: a.year,
+            amount: lcpf_domain::Money::from_pence(a.amount_pence).to_string(),
+            reference: a.reference,
         })
         .collect();
     render(&AreaPage {

@@ -9,7 +9,7 @@ use lcpf_app::{Organisation, User};
 use lcpf_domain::{FieldErrors, Role};
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
+use super::{field_errors, render, render_invalid, Choice, Layout};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
@@ -48,13 +48,19 @@ pub struct UserForm {
 struct UserFormPage {
     layout: Layout,
     form: UserForm,
-    roles: Vec<(&'static str, &'static str)>,
+    roles: Vec<Choice>,
     organisations: Vec<Organisation>,
     errors: FieldErrors,
 }
 
-fn roles() -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|r| (r.code(), r.label())).collect()
+fn roles() -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code(),
+            label: r.label(),
+        })
+        .collect()
 }
 
 pub async fn new_form(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {

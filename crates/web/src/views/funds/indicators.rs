@@ -16,7 +16,7 @@ use crate::AppState;
 #[template(path = "funds/indicators.html")]
 struct IndicatorsPage {
     layout: Layout,
-    datasets: Vec<(String, String)>,
+    datasets: Vec<lcpf_app::funds::IndicatorDatasetSummary>,
     imported: String,
     dataset: String,
     source: String,
@@ -77,7 +77,14 @@ struct PreviewPage {
     dataset: String,
     source: String,
     csv: String,
-    rows: Vec<(String, String, String)>,
+    rows: Vec<PreviewRow>,
+}
+
+/// One borough's value as the import would record it.
+struct PreviewRow {
+    code: String,
+    name: String,
+    value: String,
 }
 
 /// Step 1: the upload, read but not saved.
@@ -113,12 +120,10 @@ pub async fn preview(
             let rows = p
                 .rows
                 .iter()
-                .map(|(code, v)| {
-                    (
-                        code.clone(),
-                        names.get(code).cloned().unwrap_or_default(),
-                        v.to_string(),
-                    )
+                .map(|(code, v)| PreviewRow {
+                    code: code.clone(),
+                    name: names.get(code).cloned().unwrap_or_default(),
+                    value: v.to_string(),
                 })
                 .collect();
             render(&PreviewPage {

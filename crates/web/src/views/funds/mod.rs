@@ -126,6 +126,15 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
     })
 }
 
+/// A named stream of the period's money, as the period page lists it.
+struct StreamRow {
+    year: String,
+    name: String,
+    amount: String,
+    recipient: String,
+    note: String,
+}
+
 #[derive(Template)]
 #[template(path = "funds/period.html")]
 struct PeriodPage {
@@ -137,7 +146,7 @@ struct PeriodPage {
     can_model: bool,
     can_set_budget: bool,
     /// Year, name, amount, recipient, note.
-    streams: Vec<(String, String, String, String, String)>,
+    streams: Vec<StreamRow>,
     stream_form: lcpf_app::funds::StreamInput,
     errors: FieldErrors,
     /// Every year of the period, budgeted or not.
@@ -279,14 +288,12 @@ async fn period(
         .streams(&auth.actor, id)
         .await?
         .into_iter()
-        .map(|st| {
-            (
-                st.year,
-                st.name,
-                money(st.amount_pence),
-                st.recipient,
-                st.note,
-            )
+        .map(|st| StreamRow {
+            year: st.year,
+            name: st.name,
+            amount: money(st.amount_pence),
+            recipient: st.recipient,
+            note: st.note,
         })
         .collect();
     render(&PeriodPage {

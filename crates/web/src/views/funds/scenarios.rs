@@ -117,7 +117,7 @@ async fn scenario_form_page(
         .indicator_datasets(&auth.actor)
         .await?
         .into_iter()
-        .map(|d| d.0)
+        .map(|d| d.dataset)
         .rev()
         .collect();
     Ok(ScenarioFormPage {
@@ -356,8 +356,16 @@ struct ComparePage {
     losers: usize,
     unchanged: usize,
     comparison: Comparison,
-    rows: Vec<(String, String, Vec<String>, String)>,
+    rows: Vec<CompareRow>,
     totals: Vec<String>,
+}
+
+/// One area's amounts under each scenario compared, and the last minus the first.
+struct CompareRow {
+    area_code: String,
+    area_name: String,
+    amounts: Vec<String>,
+    difference: String,
 }
 
 pub async fn compare(
@@ -376,13 +384,11 @@ pub async fn compare(
     let rows = comparison
         .rows
         .iter()
-        .map(|r| {
-            (
-                r.area_code.clone(),
-                r.area_name.clone(),
-                r.amounts.iter().map(|a| money(*a)).collect(),
-                money(r.difference),
-            )
+        .map(|r| CompareRow {
+            area_code: r.area_code.clone(),
+            area_name: r.area_name.clone(),
+            amounts: r.amounts.iter().map(|a| money(*a)).collect(),
+            difference: money(r.difference),
         })
         .collect();
     let totals = comparison.totals.iter().map(|t| money(*t)).collect();

@@ -90,8 +90,8 @@ async fn form_page(
             let line = view
                 .lines
                 .iter()
-                .find(|(i, _)| *i == id)
-                .map(|(_, l)| l)
+                .find(|s| s.id == id)
+                .map(|s| &s.line)
                 .ok_or_else(|| PageError::App(lcpf_app::AppError::NotFound("The line".into())))?;
             LineInput::from_line(line)
         }

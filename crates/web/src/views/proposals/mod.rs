@@ -183,9 +183,9 @@ pub fn sections(view: &ProposalView) -> Vec<Section> {
             total: *total,
         })
         .collect();
-    for (id, l) in &view.lines {
-        if let Some(s) = out.iter_mut().find(|s| s.name == l.priority) {
-            s.lines.push(line_row(view, *id, l));
+    for shown in &view.lines {
+        if let Some(s) = out.iter_mut().find(|s| s.name == shown.line.priority) {
+            s.lines.push(line_row(view, shown.id, &shown.line));
         }
     }
     out
@@ -266,7 +266,7 @@ async fn proposal_page(
     let line_numbers = view
         .lines
         .iter()
-        .map(|(_, l)| l.number.to_string())
+        .map(|s| s.line.number.to_string())
         .collect();
     let title = format!(
         "{}: proposal for {}–{}",
