@@ -368,6 +368,8 @@ pub mod proposals {
 
     #[derive(Deserialize)]
     pub struct DemoProposal {
+        /// The borough whose proposal it is, by its council's name.
+        pub borough: String,
         pub themes: Vec<String>,
         pub assumptions: Vec<String>,
         pub lines: Vec<ProposalLine>,
@@ -382,9 +384,10 @@ pub mod proposals {
             let system = Actor::System;
             let demo: DemoProposal = super::files::read(file)?;
             let mut conn = self.db().pool().acquire().await?;
-            let org = lcpf_store::queries::organisations::for_area(&mut conn, "E09000002")
+            let org = lcpf_store::queries::organisations::find_by_name(&mut conn, &demo.borough)
                 .await?
-                .ok_or_else(|| AppError::NotFound("Barking and Dagenham's council".into()))?;
+                .filter(|o| o.area_code.is_some())
+                .ok_or_else(|| AppError::NotFound(format!("{}'s council", demo.borough)))?;
             drop(conn);
             self.set_local_themes(&system, org.id, &demo.themes.join("\n"))
                 .await?;

@@ -14,6 +14,7 @@ pub mod percentage;
 pub mod proposal;
 pub mod reconciliation;
 pub mod role;
+pub mod words;
 
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};
 pub use field::{FieldError, FieldErrors};

@@ -13,7 +13,7 @@ mod exports;
 mod scenarios;
 
 pub use decisions::{AmendmentInput, DecidedRow, DecisionInput, DecisionPreview};
-pub use scenarios::{Comparison, ComparisonRow, ScenarioIndicator, ScenarioInput};
+pub use scenarios::{Comparison, ComparisonRow, ScenarioIndicator, ScenarioInput, ScenarioYear};
 
 use lcpf_domain::field::required_text;
 use lcpf_domain::{FieldErrors, FinancialYear, FundingPeriod as Period, Money, Percentage};
@@ -115,7 +115,6 @@ impl App {
     }
 }
 
-/// The years a stored funding period spans.
 /// One year of a period's budget as pages and exports show it: the pot split by the
 /// co-commissioning top-slice (`top_slice_split`), and whether the year is decided. A year
 /// with no budget set has no figures.

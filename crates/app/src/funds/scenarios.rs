@@ -8,7 +8,7 @@ use lcpf_domain::allocation::{
 };
 use lcpf_domain::field::required_text;
 use lcpf_domain::{FieldErrors, FinancialYear, Money, Percentage};
-use lcpf_store::queries::funds::{self as q, Scenario, ScenarioAllocation};
+use lcpf_store::queries::funds::{self as q, Decision, Scenario, ScenarioAllocation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -56,6 +56,23 @@ pub struct ScenarioIndicator {
     pub weight: String,
 }
 
+/// A year of a period as the scenario form offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScenarioYear {
+    /// e.g. 2018/19
+    pub year: String,
+    /// Why no scenario can be modelled for it (decided, or no budget); none when one can.
+    pub why_not: Option<String>,
+}
+
+/// A decided year's allocations change only by amendment, never by a new scenario.
+fn decided_year_refusal(d: &Decision) -> String {
+    format!(
+        "{} is decided ({}): its allocations change only by an amendment, not a new scenario",
+        d.year, d.reference
+    )
+}
+
 /// Scenarios side by side: each area's amount under each, and the totals.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -86,6 +103,36 @@ pub const MAX_COMPARED: usize = 10;
 
 impl App {
     /// Builds a scenario from its inputs, runs the allocation engine and stores the result.
+    /// The years of a period a scenario can be modelled for, and why each other year cannot.
+    pub async fn scenario_years(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<Vec<ScenarioYear>> {
+        authorise(actor, Permission::ModelAllocations)?;
+        let mut conn = self.db().pool().acquire().await?;
+        let period = q::period(&mut conn, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let budgets = q::budgets(&mut conn, period_id).await?;
+        let decisions = q::decisions(&mut conn, period_id).await?;
+        Ok(span_of(&period)?
+            .years()
+            .into_iter()
+            .map(|y| {
+                let year = y.to_string();
+                let why_not = match decisions.iter().find(|d| d.year == year) {
+                    Some(d) => Some(decided_year_refusal(d)),
+                    None if !budgets.iter().any(|b| b.year == year) => {
+                        Some(format!("{year} has no budget set yet: set its pot first"))
+                    }
+                    None => None,
+                };
+                ScenarioYear { year, why_not }
+            })
+            .collect())
+    }
+
     pub async fn create_scenario(
         &self,
         actor: &Actor,
@@ -106,6 +153,10 @@ impl App {
             required_text(&input.name, "a name for the scenario", 100),
         );
         let year = year_in_period(&mut errors, "year", &input.year, span);
+        let decisions = q::decisions(&mut tx, period_id).await?;
+        if let Some(d) = year.and_then(|y| decisions.iter().find(|d| d.year == y.to_string())) {
+            errors.add("year", decided_year_refusal(d));
+        }
         let budget = year.and_then(|y| budgets.iter().find(|b| b.year == y.to_string()));
         let pot = match input.pot.trim() {
             "" => match budget {
@@ -343,6 +394,18 @@ impl App {
                     .or_insert_with(|| vec![0; ids.len()])[k] = r.amount_pence;
             }
             scenarios.push(s);
+        }
+        let mut years: Vec<&str> = scenarios.iter().map(|s| s.year.as_str()).collect();
+        years.sort_unstable();
+        years.dedup();
+        if years.len() > 1 {
+            return Err(AppError::invalid(
+                "scenario",
+                format!(
+                    "Choose scenarios of one year: these are for {}, whose pots and previous allocations differ",
+                    lcpf_domain::words::and_list(&years)
+                ),
+            ));
         }
         let rows: Vec<ComparisonRow> = by_area
             .into_iter()

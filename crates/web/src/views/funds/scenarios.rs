@@ -23,7 +23,10 @@ use crate::AppState;
 struct ScenarioFormPage {
     layout: Layout,
     period: FundingPeriod,
+    /// Years a scenario can be modelled for.
     years: Vec<String>,
+    /// Years it cannot, each with why.
+    closed_years: Vec<String>,
     datasets: Vec<String>,
     form: ScenarioForm,
     errors: FieldErrors,
@@ -120,9 +123,16 @@ async fn scenario_form_page(
         .map(|d| d.dataset)
         .rev()
         .collect();
+    let (open, closed): (Vec<_>, Vec<_>) = state
+        .app
+        .scenario_years(&auth.actor, period_id)
+        .await?
+        .into_iter()
+        .partition(|y| y.why_not.is_none());
     Ok(ScenarioFormPage {
         layout: Layout::new(auth, "New allocation scenario", "funds"),
-        years: view.budgets.iter().map(|b| b.year.clone()).collect(),
+        years: open.into_iter().map(|y| y.year).collect(),
+        closed_years: closed.into_iter().filter_map(|y| y.why_not).collect(),
         period: view.period,
         datasets,
         form,
