@@ -62,7 +62,12 @@ backend_tests! {
         assert!(all.contains("loaded 33 areas"));
         let bad = client.get(app.url("/audit?from=yesterday")).send().await.unwrap();
         assert_eq!(bad.status(), 400);
-        assert!(bad.text().await.unwrap().contains("is not a date"));
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains("is not a date"));
+        // On the filter form itself: the error summary links to the field, which keeps what was typed.
+        assert!(bad.contains("govuk-error-summary") && bad.contains("href=\"#from\"") && bad.contains("id=\"from-error\""), "{bad}");
+        assert!(bad.contains("value=\"yesterday\"") && bad.contains("action=\"/audit\""));
+        assert!(!bad.contains("loaded 33 areas"), "no records under a filter that cannot be read");
 
         let r = client.get(app.url("/audit.csv?action=user.add")).send().await.unwrap();
         assert_eq!(r.status(), 200);

@@ -86,6 +86,37 @@ backend_tests! {
         assert!(!stored.iter().any(|h| h == token), "tokens are stored hashed");
     }
 
+    async fn the_server_logs_each_request_at_the_default_level(app: TestApp) {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lcpf"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("LCPF_DATABASE_URL", &app.database_url)
+            .env_remove("LCPF_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run lcpf serve");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let address = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "lcpf serve stopped before saying where it runs");
+            if let Some(rest) = line.trim().strip_prefix("LCPF is running at ") {
+                break rest.trim_end_matches('/').to_string();
+            }
+        };
+        let r = reqwest::get(format!("{address}/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = reqwest::get(format!("{address}/favicon.ico")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let log = text(&out.stderr);
+        let request = log.lines().find(|l| l.contains("/healthz")).unwrap_or_else(|| panic!("no request line for /healthz in:\n{log}"));
+        assert!(request.contains("GET") && request.contains("status=200") && request.contains("latency="), "{request}");
+        assert!(!log.contains("lcpf_session") && !log.to_lowercase().contains("authorization"), "no cookies or tokens in the log");
+    }
+
     async fn migrate_is_idempotent(app: TestApp) {
         for _ in 0..2 {
             let out = lcpf(&app, &["migrate"], None, None);

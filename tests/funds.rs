@@ -93,6 +93,12 @@ backend_tests! {
         assert!(compare.contains("boroughs get more") && compare.contains("get less"));
         let one = client.get(app.url(&format!("/scenarios/compare?id={first}"))).send().await.unwrap();
         assert_eq!(one.status(), 400);
+        // From the period page's form, the refusal is shown on that form.
+        let one = client.get(app.url(&format!("/scenarios/compare?period={period}&id={first}"))).send().await.unwrap();
+        assert_eq!(one.status(), 400);
+        let page = one.text().await.unwrap();
+        assert!(page.contains("govuk-error-summary") && page.contains("href=\"#scenario\"") && page.contains("Choose at least two scenarios to compare"), "error summary on the period page");
+        assert!(page.contains("action=\"/scenarios/compare\"") && page.contains("Funding period"), "the period page, not an error page");
 
         let csv = client.get(app.url(&format!("/scenarios/{first}/allocations.csv"))).send().await.unwrap().bytes().await.unwrap();
         let mut reader = csv::Reader::from_reader(&csv[3..]);
@@ -114,6 +120,8 @@ backend_tests! {
         let later = periods.iter().find(|(p, _)| p.first_year == "2019/20").unwrap().0.id;
         let r = build(&app, &client, &csrf, later, &[("name", "2019/20 by crime"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2018/19")]).await;
         let id: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let r = build(&app, &client, &csrf, later, &[("name", "Second thoughts"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2017/18")]).await;
+        let other: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
         let r = client.post(app.url(&format!("/scenarios/{id}/decide")))
             .form(&[("csrf_token", csrf.as_str()), ("reference", ""), ("decided_on", "31/03/2019"), ("decision_maker", "Deputy Mayor for Policing and Crime"), ("summary", "LCPF 2019/20 allocations")])
             .send().await.unwrap();
@@ -139,15 +147,34 @@ backend_tests! {
         let envelopes = app.app.area_allocations(&Actor::System, "E09000003").await.unwrap();
         assert!(envelopes.iter().any(|a| a.year == "2019/20" && a.reference == "PCD 79" && a.amount_pence > 0));
 
-        // Locked: the same year cannot be decided again, by any scenario.
-        let r = build(&app, &client, &csrf, later, &[("name", "Second thoughts"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2017/18")]).await;
-        let other: i64 = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        // Locked: the same year cannot be decided again, by any scenario, nor modelled anew.
         let before = app.audit_count().await;
+        let r = build(&app, &client, &csrf, later, &[("name", "Third thoughts"), ("year", "2019/20"), ("dataset_1", "Recorded crime 2017/18")]).await;
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("2019/20 is decided (PCD 79): its allocations change only by an amendment"), "the refusal names the decision");
+        let form = client.get(app.url(&format!("/periods/{later}/scenarios/new"))).send().await.unwrap().text().await.unwrap();
+        assert!(!form.contains("<option value=\"2019/20\""), "a decided year is not offered");
+        assert!(form.contains("<option value=\"2020/21\"") && form.contains("2019/20 is decided (PCD 79)"), "the open year is offered and the other explained");
         let r = client.post(app.url(&format!("/scenarios/{other}/decide")))
             .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 80"), ("decided_on", "2019-04-01"), ("decision_maker", "DMPC"), ("summary", "again")])
             .send().await.unwrap();
         assert_eq!(r.status(), 403);
         assert!(r.text().await.unwrap().contains("are locked"));
+        // A refusal leads back to the page the person was on.
+        let from = app.url(&format!("/scenarios/{other}"));
+        let r = client.post(app.url(&format!("/scenarios/{other}/decide")))
+            .header("referer", from)
+            .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 80"), ("decided_on", "2019-04-01"), ("decision_maker", "DMPC"), ("summary", "again")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&format!("href=\"/scenarios/{other}\" id=\"back\"")), "a way back: {body}");
+        let r = client.post(app.url(&format!("/scenarios/{other}/decide")))
+            .header("referer", "https://elsewhere.example/phish")
+            .form(&[("csrf_token", csrf.as_str()), ("reference", "PCD 80"), ("decided_on", "2019-04-01"), ("decision_maker", "DMPC"), ("summary", "again")])
+            .send().await.unwrap();
+        assert!(!r.text().await.unwrap().contains("elsewhere.example"), "never a link off the site");
         assert_eq!(app.audit_count().await, before);
         let decided = app.app.audit_log(&Actor::System, &lcpf_app::AuditFilter { action: Some("allocation.decide".into()), ..Default::default() }, None).await.unwrap();
         assert!(decided.records.iter().any(|r| r.summary.starts_with("PCD 79: £12,600,000 allocated to 32 boroughs")));
@@ -334,7 +361,7 @@ mod one_way_to_build_inputs {
             // 2016/17 was decided for Barking and Dagenham only: a floor cannot hold for the others.
             let input = lcpf_app::funds::ScenarioInput {
                 name: "Floor on 2016/17".into(),
-                year: "2017/18".into(),
+                year: "2018/19".into(),
                 indicators: vec![lcpf_app::funds::ScenarioIndicator { dataset: "Recorded crime 2016/17".into(), weight: "100".into() }],
                 previous_year: "2016/17".into(),
                 floor: "90".into(),

@@ -269,8 +269,9 @@ pub mod funds {
 
     impl App {
         /// The demo's funds from `data/demo/funds.json`: every fund with its periods and
-        /// budgets first, then the recorded decisions, the other streams, the illustrative
-        /// scenarios and the proposals, in that order.
+        /// budgets first, then the illustrative scenarios (modelled before the year was
+        /// decided, as a scenario cannot be after), the recorded decisions, the other streams
+        /// and the proposals, in that order.
         pub async fn load_demo_funds(&self) -> AppResult<()> {
             let system = Actor::System;
             if self
@@ -317,21 +318,6 @@ pub mod funds {
                 }
             }
             for (period, p) in &created {
-                for d in &p.decisions {
-                    let mut amounts = Vec::new();
-                    for a in &d.allocations {
-                        amounts.push((a.area.clone(), money(&a.amount)?));
-                    }
-                    self.record_allocations(&system, *period, &d.year, &d.decision, &amounts)
-                        .await?;
-                }
-            }
-            for (period, p) in &created {
-                for stream in &p.streams {
-                    self.add_stream(&system, *period, stream).await?;
-                }
-            }
-            for (period, p) in &created {
                 for sc in &p.scenarios {
                     let input = ScenarioInput {
                         name: sc.name.clone(),
@@ -344,6 +330,21 @@ pub mod funds {
                         ..Default::default()
                     };
                     self.create_scenario(&system, *period, &input).await?;
+                }
+            }
+            for (period, p) in &created {
+                for d in &p.decisions {
+                    let mut amounts = Vec::new();
+                    for a in &d.allocations {
+                        amounts.push((a.area.clone(), money(&a.amount)?));
+                    }
+                    self.record_allocations(&system, *period, &d.year, &d.decision, &amounts)
+                        .await?;
+                }
+            }
+            for (period, p) in &created {
+                for stream in &p.streams {
+                    self.add_stream(&system, *period, stream).await?;
                 }
             }
             for (period, p) in &created {

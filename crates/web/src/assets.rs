@@ -22,6 +22,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.css"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/favicon.svg"),
+    ),
+    (
+        "favicon.ico",
+        "image/x-icon",
+        include_bytes!("../assets/favicon.ico"),
+    ),
+    (
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/app.js"),
@@ -40,4 +50,9 @@ pub async fn asset(Path(name): Path<String>) -> Response {
             .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+}
+
+/// `/favicon.ico`, which browsers ask for whatever the page links.
+pub async fn favicon() -> Response {
+    asset(Path("favicon.ico".to_string())).await
 }

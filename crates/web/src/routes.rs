@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 use crate::views::{audit, funds, pages, proposals, reference, users};
 use crate::{api, assets, AppState};
@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/accessibility", Public, get(pages::accessibility))
     .add("GET", "/healthz", Public, get(pages::healthz))
     .add("GET", "/assets/{name}", Public, get(assets::asset))
+    .add("GET", "/favicon.ico", Public, get(assets::favicon))
     .add(
         "GET",
         "/organisations",
@@ -670,7 +671,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
             state.clone(),
             crate::views::with_actor,
         ))
-        .layer(TraceLayer::new_for_http())
+        // One line per request at the default level: method, address, status, time taken.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(CatchPanicLayer::custom(crate::error::panicked))
         // Outermost, so refusals, errors and even a caught panic carry the headers.
         .layer(axum::middleware::from_fn_with_state(

@@ -5,9 +5,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use lcpf_app::audit::AuditPage;
 use lcpf_app::{AppError, AuditFilter};
+use lcpf_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 
-use super::{render, Layout};
+use super::{field_errors, render, render_invalid, Layout};
 use crate::auth::Auth;
 use crate::error::PageError;
 use crate::AppState;
@@ -66,6 +67,8 @@ struct AuditLogPage {
     page: AuditPage,
     q: AuditQuery,
     query_string: String,
+    /// A filter that cannot be read is shown on the form, not on a page of its own.
+    errors: FieldErrors,
 }
 
 pub async fn browse(
@@ -73,16 +76,34 @@ pub async fn browse(
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let filter = q.filter()?;
+    let (filter, errors) = match q.filter() {
+        Ok(filter) => (filter, FieldErrors::new()),
+        // The choices of the form still come from the log; no records are listed.
+        Err(e) => (AuditFilter::default(), field_errors(e)?),
+    };
     let before = q.before.as_deref().and_then(|p| p.parse().ok());
-    let page = state.app.audit_log(&auth.actor, &filter, before).await?;
+    let mut page = state.app.audit_log(&auth.actor, &filter, before).await?;
     let query_string = serde_urlencoded::to_string(&q).unwrap_or_default();
-    render(&AuditLogPage {
-        layout: Layout::new(&auth, "Audit log", "audit"),
-        page,
-        q,
-        query_string,
-    })
+    let layout = Layout::new(&auth, "Audit log", "audit");
+    if errors.is_empty() {
+        render(&AuditLogPage {
+            layout,
+            page,
+            q,
+            query_string,
+            errors,
+        })
+    } else {
+        page.records.clear();
+        page.next_before = None;
+        render_invalid(&AuditLogPage {
+            layout,
+            page,
+            q,
+            query_string,
+            errors,
+        })
+    }
 }
 
 pub async fn export(

@@ -108,6 +108,8 @@ struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     message: &'a str,
+    /// The page the person came from, on this site, to go back to.
+    back: Option<&'a str>,
 }
 
 /// What an error page says, kept on the response so it can be drawn in the user's frame.
@@ -118,7 +120,7 @@ pub struct ErrorPageContent {
 }
 
 pub fn render_error_page(status: StatusCode, heading: &str, message: &str) -> Response {
-    render_error_page_for(None, status, heading, message)
+    render_error_page_for(None, status, heading, message, None)
 }
 
 pub fn render_error_page_for(
@@ -126,6 +128,7 @@ pub fn render_error_page_for(
     status: StatusCode,
     heading: &str,
     message: &str,
+    back: Option<&str>,
 ) -> Response {
     let layout = match auth {
         Some(auth) => Layout::new(auth, heading, ""),
@@ -135,6 +138,7 @@ pub fn render_error_page_for(
         layout,
         heading,
         message,
+        back,
     };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -195,6 +199,7 @@ pub async fn with_actor(
     }
     parts.extensions.insert(auth.clone());
     let is_api = parts.uri.path().starts_with("/api/");
+    let back = page_came_from(&parts);
     let response = next
         .run(axum::extract::Request::from_parts(parts, body))
         .await;
@@ -210,8 +215,13 @@ pub async fn with_actor(
     ) {
         (Some(content), Some(_)) => {
             let status = response.status();
-            let mut redrawn =
-                render_error_page_for(Some(&auth), status, &content.heading, &content.message);
+            let mut redrawn = render_error_page_for(
+                Some(&auth),
+                status,
+                &content.heading,
+                &content.message,
+                back.as_deref(),
+            );
             for (name, value) in response.headers() {
                 if name != axum::http::header::CONTENT_LENGTH
                     && name != axum::http::header::CONTENT_TYPE
@@ -223,6 +233,23 @@ pub async fn with_actor(
         }
         _ => response,
     }
+}
+
+/// The page on this site a request came from (its `Referer`, when it names this host and
+/// is not the page asked for), so that a refusal can lead back there.
+fn page_came_from(parts: &axum::http::request::Parts) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    let here = parts.uri.path_and_query().map(|pq| pq.as_str());
+    (authority.eq_ignore_ascii_case(host)
+        && !path.starts_with("//")
+        && Some(path) != here
+        && path.len() <= 2000)
+        .then(|| path.to_string())
 }
 
 /// A response from an extractor's rejection: plain text, not one of our pages or problems.

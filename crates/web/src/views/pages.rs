@@ -20,7 +20,57 @@ use crate::AppState;
 #[template(path = "start.html")]
 struct StartPage {
     layout: Layout,
+    stages: &'static [Stage],
 }
+
+/// A stage of the fund's lifecycle as the start page tells visitors about it.
+pub struct Stage {
+    /// What a person can do in it, e.g. "prepare borough proposals…".
+    pub words: &'static str,
+    /// Where its pages live; a stage is available once a page there is routed.
+    pub pages: &'static str,
+    pub available: bool,
+}
+
+/// The lifecycle, in order. `tests/sign_in.rs` checks `available` against the route table,
+/// so the start page stays true as stages land.
+pub const STAGES: &[Stage] = &[
+    Stage {
+        words: "find the 32 LCPF boroughs, providers and the police, with their ONS codes and org-ids",
+        pages: "/areas",
+        available: true,
+    },
+    Stage {
+        words: "read the Police and Crime Plan's priority areas and objectives that every project links to",
+        pages: "/plans",
+        available: true,
+    },
+    Stage {
+        words: "model each borough's allocation from need and demand, compare scenarios and record the decision",
+        pages: "/funds",
+        available: true,
+    },
+    Stage {
+        words: "prepare a borough's proposal line by line, submit it, and have the funder return or approve it",
+        pages: "/proposals",
+        available: true,
+    },
+    Stage {
+        words: "open co-commissioning calls, bid as a consortium, assess and award bids",
+        pages: "/calls",
+        available: false,
+    },
+    Stage {
+        words: "turn decisions into grants, claim and pay them, and close a period",
+        pages: "/grants",
+        available: false,
+    },
+    Stage {
+        words: "report quarterly performance and publish the fund's grants as open data",
+        pages: "/returns",
+        available: false,
+    },
+];
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -36,6 +86,7 @@ pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response
     let Actor::User(user) = &auth.actor else {
         return render(&StartPage {
             layout: Layout::anonymous(""),
+            stages: STAGES,
         });
     };
     let mut tasks: Vec<(String, String, String)> = Vec::new();

@@ -149,6 +149,8 @@ struct PeriodPage {
     streams: Vec<StreamRow>,
     stream_form: lcpf_app::funds::StreamInput,
     errors: FieldErrors,
+    /// The scenario comparison's refusal, shown on its form.
+    compare_errors: FieldErrors,
     /// Every year of the period, budgeted or not.
     budgets: Vec<BudgetYear>,
     sort: String,
@@ -182,7 +184,7 @@ struct AmendmentRow {
     at: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct SortQuery {
     #[serde(default)]
     sort: String,
@@ -194,7 +196,32 @@ pub async fn period_page(
     Path(id): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Result<Response, PageError> {
-    period(State(state), auth, Path(id), Query(q), None).await
+    period(State(state), auth, Path(id), Query(q), Refused::Nothing).await
+}
+
+/// A form on the period page that was refused, drawn again on the page with its errors.
+pub enum Refused {
+    Nothing,
+    Stream(lcpf_app::funds::StreamInput, FieldErrors),
+    Compare(FieldErrors),
+}
+
+/// The period page with the scenario comparison's errors on its form (400).
+pub async fn period_with_compare_errors(
+    state: AppState,
+    auth: Auth,
+    id: i64,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    let page = period(
+        State(state),
+        auth,
+        Path(id.to_string()),
+        Query(SortQuery::default()),
+        Refused::Compare(errors),
+    )
+    .await?;
+    Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
 }
 
 async fn period(
@@ -202,8 +229,13 @@ async fn period(
     auth: Auth,
     Path(id): Path<String>,
     Query(q): Query<SortQuery>,
-    stream_errors: Option<(lcpf_app::funds::StreamInput, FieldErrors)>,
+    refused: Refused,
 ) -> Result<Response, PageError> {
+    let (stream_errors, compare_errors) = match refused {
+        Refused::Nothing => (None, FieldErrors::new()),
+        Refused::Stream(form, errors) => (Some((form, errors)), FieldErrors::new()),
+        Refused::Compare(errors) => (None, errors),
+    };
     let id = parse_id(&id, "The funding period")?;
     let view = state.app.period(&auth.actor, id).await?;
     // Every year of the period, budgeted or not, so a new period's budgets can be set.
@@ -313,6 +345,7 @@ async fn period(
             .map(|f| f.0.clone())
             .unwrap_or_default(),
         errors: stream_errors.map(|f| f.1).unwrap_or_default(),
+        compare_errors,
         budgets,
         fund: view.fund,
         period: view.period,
@@ -496,10 +529,8 @@ pub async fn add_stream(
                 State(state),
                 auth,
                 Path(id.to_string()),
-                Query(SortQuery {
-                    sort: String::new(),
-                }),
-                Some((form, errors)),
+                Query(SortQuery::default()),
+                Refused::Stream(form, errors),
             )
             .await?;
             Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())

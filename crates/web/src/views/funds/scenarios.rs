@@ -390,7 +390,21 @@ pub async fn compare(
         .filter(|(k, _)| k == "id")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let comparison = state.app.compare_scenarios(&auth.actor, &ids).await?;
+    // The period page's form says which period it is on, so a refusal is shown there.
+    let period: Option<i64> = pairs
+        .iter()
+        .find(|(k, _)| k == "period")
+        .and_then(|(_, v)| v.parse().ok());
+    let comparison = match state.app.compare_scenarios(&auth.actor, &ids).await {
+        Ok(c) => c,
+        Err(lcpf_app::AppError::Invalid(errors)) => match period {
+            Some(period) => {
+                return super::period_with_compare_errors(state, auth, period, errors).await;
+            }
+            None => return Err(lcpf_app::AppError::Invalid(errors).into()),
+        },
+        Err(e) => return Err(e.into()),
+    };
     let rows = comparison
         .rows
         .iter()
