@@ -92,6 +92,13 @@ backend_tests! {
         let (status, html) = page(&client, &app, &format!("/proposals/{id}")).await;
         assert_eq!(status, 200);
         assert!(html.contains("has not submitted this proposal yet") && !html.contains("Victim Support Project Worker"));
+        // One status, said as the overview says it; no headroom worked out from lines it cannot see.
+        assert!(html.contains(">Draft</strong>") && !html.contains("Not started"), "the funder sees the draft's status");
+        assert!(!html.contains("Headroom") && !html.contains("Total costs"), "no figures for a draft the funder cannot read");
+        let period = app.period_id("2017/18").await;
+        let (_, overview) = page(&client, &app, &format!("/periods/{period}/proposals")).await;
+        let bd_row = overview.split("Barking and Dagenham").nth(1).unwrap_or_default();
+        assert!(bd_row.split("</tr>").next().unwrap_or_default().contains("Draft"), "the overview says Draft too");
         let token = app.token(FUNDER_OFFICER).await;
         let api: serde_json::Value = client.get(app.url(&format!("/api/v1/proposals/{id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
         assert!(api["version"].is_null() && api["lines"].as_array().unwrap().is_empty(), "{api}");

@@ -72,6 +72,8 @@ pub struct ProposalView {
     pub can_edit: bool,
     pub can_review: bool,
     pub can_vary: bool,
+    /// The proposal's status in words (see `status_label`).
+    pub status: String,
     /// Which change this view shows (the API's ETag; forms send it back): a change made
     /// from an older revision is refused with what changed since.
     pub revision: i64,
@@ -86,10 +88,11 @@ pub struct ShownLine {
 }
 
 impl ProposalView {
-    /// The proposal's status in words: the shown version's state, and whether a variation is
-    /// being drafted.
+    /// The proposal's status in words, said the same way on every page and in the
+    /// overview: from all its versions, so the funder sees "Draft" for a draft it may not
+    /// yet read, never "Not started".
     pub fn status(&self) -> String {
-        status_label(&self.versions)
+        self.status.clone()
     }
 
     pub fn is_draft(&self) -> bool {
@@ -534,6 +537,7 @@ async fn view(
     let revision = revision::revision(conn, proposal.id).await?;
     Ok(ProposalView {
         revision,
+        status: status_label(&all),
         proposal,
         eligibility: fund.eligibility.clone(),
         max_lines: fund.max_lines_per_proposal,
