@@ -104,6 +104,34 @@ backend_tests! {
         assert!(api["version"].is_null() && api["lines"].as_array().unwrap().is_empty(), "{api}");
     }
 
+    async fn each_problem_belongs_to_its_own_line_even_when_two_share_a_number(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let bd = app.actor(BD_OFFICER).await;
+        let view = app.app.proposal(&bd, id, None).await.unwrap();
+        // Give line 1.2 the number 1.1 and make it pay for police officers.
+        let second = view.lines.iter().find(|s| s.line.number.to_string() == "1.2").unwrap().clone();
+        let first_key = view.lines.iter().find(|s| s.line.number.to_string() == "1.1").unwrap().line.key.unwrap();
+        let mut input = lcpf_app::proposals::LineInput::from_line(&second.line);
+        input.number = "1.1".into();
+        input.police_posts = true;
+        app.app.save_line(&bd, id, Some(second.id), &input, None).await.unwrap();
+        let (client, _) = app.signed_in(BD_OFFICER).await;
+        let (_, html) = page(&client, &app, &format!("/proposals/{id}")).await;
+        let police = "this line is not eligible";
+        let same = "another line has the same number";
+        // Once in the summary, once on the line; the number problem once each for two lines.
+        assert_eq!(html.matches(police).count(), 2, "the eligibility problem is the police line's only");
+        assert_eq!(html.matches(same).count(), 4, "each line has its own duplicate-number problem");
+        let row = |key: String| html.split(&format!("id=\"line-{key}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_string();
+        assert!(row(second.line.key.unwrap().to_string()).contains(police));
+        assert!(!row(first_key.to_string()).contains(police), "the other 1.1 does not show the police line's error");
+        assert!(html.contains(&format!("href=\"#line-{}\"", second.line.key.unwrap())), "the summary links to the line by its key");
+        let token = app.token(BD_OFFICER).await;
+        let api: serde_json::Value = client.get(app.url(&format!("/api/v1/proposals/{id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let keyed: Vec<i64> = api["problems"].as_array().unwrap().iter().filter(|p| p["message"].as_str().unwrap().contains(police)).map(|p| p["key"].as_i64().unwrap()).collect();
+        assert_eq!(keyed, [second.line.key.unwrap().0], "the API says which line by its key");
+    }
+
     async fn a_proposal_goes_from_draft_to_approval_with_each_role_in_its_place(app: TestApp) {
         let id = bd_proposal(&app).await;
         let (bd, bd_csrf) = app.signed_in(BD_OFFICER).await;

@@ -291,7 +291,15 @@ impl ProposalRules {
 /// One broken rule: the line (if any), the field, and what is wrong and allowed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
+    /// The line's number, as people refer to it (two lines may share one by mistake).
     pub line: Option<LineNumber>,
+    /// The line's stable key, which a problem belongs to (none for a line not yet saved, and
+    /// for a problem of the whole proposal).
+    pub key: Option<LineKey>,
+    /// Which line of those checked, counted from 0: the problem's line even when numbers
+    /// repeat and keys are not yet given.
+    #[serde(skip)]
+    pub position: Option<usize>,
     pub field: String,
     pub message: String,
 }
@@ -360,10 +368,12 @@ pub fn check(lines: &[ProposalLine], rules: &ProposalRules) -> Vec<Problem> {
     }
     let by_number: HashMap<LineNumber, &ProposalLine> =
         lines.iter().map(|l| (l.number, l)).collect();
-    for line in lines {
+    for (position, line) in lines.iter().enumerate() {
         let mut say = |field: &str, message: String| {
             problems.push(Problem {
                 line: Some(line.number),
+                key: line.key,
+                position: Some(position),
                 field: field.to_string(),
                 message: format!("Line {}: {message}", line.number),
             })
@@ -587,6 +597,8 @@ pub fn check(lines: &[ProposalLine], rules: &ProposalRules) -> Vec<Problem> {
     let mut whole = |field: &str, message: String| {
         problems.push(Problem {
             line: None,
+            key: None,
+            position: None,
             field: field.to_string(),
             message,
         })

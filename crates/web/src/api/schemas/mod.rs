@@ -106,7 +106,10 @@ pub struct TotalsSchema {
 #[derive(ToSchema)]
 #[schema(as = RuleProblem)]
 pub struct RuleProblemSchema {
+    /// The line's number, e.g. 2.3.
     line: Option<String>,
+    /// The stable key of the line the problem belongs to.
+    key: Option<i64>,
     field: String,
     message: String,
 }

@@ -25,6 +25,9 @@ use crate::AppState;
 /// One line as the document shows it.
 pub struct LineRow {
     pub id: i64,
+    /// The row's id on the page, from the line's stable key: unique even when two lines
+    /// share a number by mistake.
+    pub anchor: String,
     pub number: String,
     pub title: String,
     pub outcome: String,
@@ -47,7 +50,9 @@ pub struct Section {
     pub total: Money,
 }
 
-fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
+/// A line as the proposal page shows it; `position` is its place among the shown lines, which
+/// its problems name.
+fn line_row(view: &ProposalView, position: usize, id: i64, l: &ProposalLine) -> LineRow {
     let mut notes = Vec::new();
     if let Some(total) = l.contract_total {
         notes.push(format!(
@@ -122,6 +127,10 @@ fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
         notes.push("Declares police officer posts or MPS spending".into());
     }
     LineRow {
+        anchor: match l.key {
+            Some(key) => format!("line-{key}"),
+            None => format!("row-{id}"),
+        },
         id,
         number: l.number.to_string(),
         title: l.title.clone(),
@@ -157,7 +166,7 @@ fn line_row(view: &ProposalView, id: i64, l: &ProposalLine) -> LineRow {
         problems: view
             .problems
             .iter()
-            .filter(|p| p.line == Some(l.number))
+            .filter(|p| p.position == Some(position))
             .map(|p| p.message.clone())
             .collect(),
         comments: view
@@ -183,9 +192,10 @@ pub fn sections(view: &ProposalView) -> Vec<Section> {
             total: *total,
         })
         .collect();
-    for shown in &view.lines {
+    for (position, shown) in view.lines.iter().enumerate() {
         if let Some(s) = out.iter_mut().find(|s| s.name == shown.line.priority) {
-            s.lines.push(line_row(view, shown.id, &shown.line));
+            s.lines
+                .push(line_row(view, position, shown.id, &shown.line));
         }
     }
     out
