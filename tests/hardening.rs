@@ -376,7 +376,7 @@ backend_tests! {
         let page = r.text().await.unwrap();
         assert!(page.contains("Someone else changed this first") && page.contains("Replaced through the API"), "{page}");
         let r = bd.post(app.url(&format!("/proposals/{id}/lines/{line_id}/delete")))
-            .form(&[("csrf_token", csrf.as_str()), ("revision", revision.as_str())]).send().await.unwrap();
+            .form(&[("csrf_token", csrf.as_str()), ("revision", revision.as_str()), ("confirm", "yes")]).send().await.unwrap();
         assert_eq!(r.status(), 409);
         let after = app.app.proposal(&lcpf_app::Actor::System, id, None).await.unwrap();
         assert_eq!(after.lines.len(), 1);

@@ -159,17 +159,25 @@ backend_tests! {
         // Another borough's officer can neither see nor touch it.
         assert_eq!(page(&barnet, &app, &format!("/proposals/{id}")).await.0, 403);
         let line = line_id(&app, id, "1.3").await;
-        assert_eq!(post(&barnet, &app, &format!("/proposals/{id}/lines/{line}/delete"), &barnet_csrf, &[]).await.0, 403);
+        assert_eq!(post(&barnet, &app, &format!("/proposals/{id}/lines/{line}/delete"), &barnet_csrf, &[("confirm", "yes")]).await.0, 403);
         assert_eq!(post(&barnet, &app, &format!("/proposals/{id}/submit"), &barnet_csrf, &[]).await.0, 403);
         // The funder cannot edit a borough's draft either.
         assert_eq!(page(&funder, &app, &format!("/proposals/{id}/lines/new")).await.0, 403);
 
-        // Fixed: removed, then submitted.
-        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{line}/delete"), &bd_csrf, &[]).await.0, 303);
+        // Fixed: removed (after saying yes), then submitted.
+        let before = app.audit_count().await;
+        let (_, question) = page(&bd, &app, &format!("/proposals/{id}/lines/{line}/delete")).await;
+        assert!(question.contains("Are you sure you want to remove line 1.3?") && question.contains("name=\"confirm\" value=\"yes\"") && question.contains("No, keep it"), "{question}");
+        let (status, asked) = post(&bd, &app, &format!("/proposals/{id}/lines/{line}/delete"), &bd_csrf, &[]).await;
+        assert_eq!(status, 200, "without the answer, the question is asked");
+        assert!(asked.contains("Are you sure you want to remove line 1.3?"));
+        assert_eq!(app.audit_count().await, before, "nothing removed before the yes");
+        assert_eq!(line_id(&app, id, "1.3").await, line);
+        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{line}/delete"), &bd_csrf, &[("confirm", "yes")]).await.0, 303);
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/submit"), &bd_csrf, &[]).await, (303, format!("/proposals/{id}?saved=submitted")));
         // Submitted is frozen for the borough.
         let first = line_id(&app, id, "1.1").await;
-        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{first}/delete"), &bd_csrf, &[]).await.0, 403);
+        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{first}/delete"), &bd_csrf, &[("confirm", "yes")]).await.0, 403);
         // Only funder staff review; a return needs a comment.
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/approve"), &bd_csrf, &[]).await.0, 403);
         let (status, html) = post(&funder, &app, &format!("/proposals/{id}/return"), &funder_csrf, &[("comment", " ")]).await;
@@ -196,13 +204,13 @@ backend_tests! {
 
         // Approved is locked; a variation needs a reason and goes through review again.
         let first = line_id(&app, id, "1.1").await;
-        let (status, html) = post(&bd, &app, &format!("/proposals/{id}/lines/{first}/delete"), &bd_csrf, &[]).await;
+        let (status, html) = post(&bd, &app, &format!("/proposals/{id}/lines/{first}/delete"), &bd_csrf, &[("confirm", "yes")]).await;
         assert_eq!(status, 403);
         assert!(html.contains("start a variation"));
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/variation"), &bd_csrf, &[("reason", "")]).await.0, 400);
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/variation"), &bd_csrf, &[("reason", "Raised Voices has closed")]).await.0, 303);
         let raised = line_id(&app, id, "3.4").await;
-        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{raised}/delete"), &bd_csrf, &[]).await.0, 303);
+        assert_eq!(post(&bd, &app, &format!("/proposals/{id}/lines/{raised}/delete"), &bd_csrf, &[("confirm", "yes")]).await.0, 303);
         let view = app.app.proposal(&Actor::System, id, None).await.unwrap();
         assert_eq!(view.status(), "Approved; variation in draft");
         assert_eq!(view.versions.iter().map(|v| v.state.as_str()).collect::<Vec<_>>(), ["returned", "approved", "draft"]);

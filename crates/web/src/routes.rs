@@ -428,6 +428,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         post(proposals::lines::update),
     )
     .add(
+        "GET",
+        "/proposals/{id}/lines/{line}/delete",
+        OwnBorough,
+        get(proposals::lines::confirm_delete),
+    )
+    .add(
         "POST",
         "/proposals/{id}/lines/{line}/delete",
         OwnBorough,

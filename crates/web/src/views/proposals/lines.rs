@@ -280,6 +280,57 @@ pub async fn update(
     save(&state, &auth, id, Some(line), pairs).await
 }
 
+#[derive(Template)]
+#[template(path = "proposals/remove_line.html")]
+struct RemoveLinePage {
+    layout: Layout,
+    view: ProposalView,
+    line_id: i64,
+    number: String,
+    title: String,
+    cost: String,
+}
+
+/// `GET …/lines/{line}/delete`: asks before a line is removed.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, line)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The proposal")?;
+    let line = parse_id(&line, "The line")?;
+    render(&remove_line_page(&state, &auth, id, line).await?)
+}
+
+async fn remove_line_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    line_id: i64,
+) -> Result<RemoveLinePage, PageError> {
+    let view = state.app.proposal_to_edit(&auth.actor, id).await?;
+    let shown = view
+        .lines
+        .iter()
+        .find(|s| s.id == line_id)
+        .ok_or_else(|| PageError::App(lcpf_app::AppError::NotFound("The line".into())))?;
+    let (number, title, cost) = (
+        shown.line.number.to_string(),
+        shown.line.title.clone(),
+        shown.line.cost().to_string(),
+    );
+    Ok(RemoveLinePage {
+        layout: Layout::new(auth, &format!("Remove line {number}"), "proposals"),
+        view,
+        line_id,
+        number,
+        title,
+        cost,
+    })
+}
+
+/// `POST …/lines/{line}/delete`: removes the line once the person has said yes on the
+/// confirmation page; without that answer, the question is asked.
 pub async fn delete(
     State(state): State<AppState>,
     auth: Auth,
@@ -288,6 +339,9 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The proposal")?;
     let line = parse_id(&line, "The line")?;
+    if !pairs.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+        return render(&remove_line_page(&state, &auth, id, line).await?);
+    }
     state
         .app
         .delete_line(&auth.actor, id, line, revision_in(&pairs))
