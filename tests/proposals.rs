@@ -132,6 +132,33 @@ backend_tests! {
         assert_eq!(keyed, [second.line.key.unwrap().0], "the API says which line by its key");
     }
 
+    async fn approving_money_in_a_year_not_yet_allocated_is_warned_of(app: TestApp) {
+        let id = bd_proposal(&app).await;
+        let bd = app.actor(BD_OFFICER).await;
+        let view = app.app.proposal(&bd, id, None).await.unwrap();
+        assert!(view.unallocated.is_empty(), "the demo draft asks for 2017/18 only, which is decided");
+        // £4,000 (the headroom) in 2018/19, which has no decided allocation yet.
+        let shown = view.lines.iter().find(|s| s.line.number.to_string() == "1.1").unwrap().clone();
+        let mut input = lcpf_app::proposals::LineInput::from_line(&shown.line);
+        input.years.iter_mut().find(|y| y.year == "2018/19").unwrap().cost = "4000".into();
+        app.app.save_line(&bd, id, Some(shown.id), &input, None).await.unwrap();
+        let view = app.app.proposal(&bd, id, None).await.unwrap();
+        assert_eq!(view.unallocated.iter().map(|u| (u.year.to_string(), u.asked.pence())).collect::<Vec<_>>(), [("2018/19".to_string(), 400_000)]);
+        // The police line is what stands between the demo draft and submission.
+        let police = view.lines.iter().find(|s| s.line.police_posts).map(|s| s.id);
+        if let Some(line) = police {
+            app.app.delete_line(&bd, id, line, None).await.unwrap();
+        }
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let (status, _) = post(&client, &app, &format!("/proposals/{id}/submit"), &csrf, &[]).await;
+        assert_eq!(status, 303);
+        let (funder, _) = app.signed_in(FUNDER_OFFICER).await;
+        let (_, html) = page(&funder, &app, &format!("/proposals/{id}")).await;
+        let warning = html.split("id=\"unallocated\"").nth(1).expect("a warning above Approve").split("</div>").next().unwrap().to_string();
+        assert!(warning.contains("asks for £4,000 in 2018/19") && warning.contains("no allocation to Barking and Dagenham has been decided for 2018/19"), "{warning}");
+        assert!(html.find("id=\"unallocated\"").unwrap() < html.find("Approve this version").unwrap());
+    }
+
     async fn a_proposal_goes_from_draft_to_approval_with_each_role_in_its_place(app: TestApp) {
         let id = bd_proposal(&app).await;
         let (bd, bd_csrf) = app.signed_in(BD_OFFICER).await;

@@ -318,6 +318,27 @@ pub struct Totals {
     pub headroom: Option<Money>,
 }
 
+/// Money a proposal asks for in a year the borough has no decided allocation for yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnallocatedAsk {
+    pub year: FinancialYear,
+    pub asked: Money,
+}
+
+/// The years a proposal asks for money that is not yet allocated to the borough: approving
+/// it would commit money nobody has decided it gets.
+pub fn unallocated_asks(totals: &Totals, allocated: &[FinancialYear]) -> Vec<UnallocatedAsk> {
+    totals
+        .by_year
+        .iter()
+        .filter(|(year, asked)| asked.pence() > 0 && !allocated.contains(year))
+        .map(|(year, asked)| UnallocatedAsk {
+            year: *year,
+            asked: *asked,
+        })
+        .collect()
+}
+
 pub fn totals(lines: &[ProposalLine], rules: &ProposalRules) -> Totals {
     let mut by_priority: Vec<(String, Money)> = rules
         .priorities

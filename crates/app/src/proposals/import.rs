@@ -389,7 +389,7 @@ impl App {
         let mut conn = self.db().pool().acquire().await?;
         // Only the borough's own officers, and only into a draft.
         let (proposal, _) = draft_for_change(&mut conn, actor, id).await?;
-        let (_, _, rules) = rules_for(&mut conn, &proposal).await?;
+        let (_, _, rules, _) = rules_for(&mut conn, &proposal).await?;
         drop(conn);
         let years = rules.years.clone();
         let read = self

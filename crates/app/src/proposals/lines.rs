@@ -9,7 +9,7 @@ use lcpf_domain::proposal::{LineKey, ProposalEvent};
 /// Refuses a draft that would hold more lines than any proposal may (the domain's
 /// [`ProposalRules::line_limit`](lcpf_domain::proposal::ProposalRules::line_limit)).
 async fn line_limit(conn: &mut AnyConnection, proposal: &Proposal, lines: usize) -> AppResult<()> {
-    let (_, _, rules) = rules_for(conn, proposal).await?;
+    let (_, _, rules, _) = rules_for(conn, proposal).await?;
     let limit = rules.line_limit();
     if lines > limit {
         return Err(AppError::invalid(
@@ -196,7 +196,7 @@ pub(super) async fn check_version(
     proposal: &Proposal,
     version_id: i64,
 ) -> AppResult<Vec<Problem>> {
-    let (_, _, rules) = rules_for(conn, proposal).await?;
+    let (_, _, rules, _) = rules_for(conn, proposal).await?;
     let lines: Vec<ProposalLine> = q::lines(conn, version_id)
         .await?
         .into_iter()

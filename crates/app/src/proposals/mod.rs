@@ -15,7 +15,7 @@ mod settings;
 mod workflow;
 
 use lcpf_domain::proposal::{
-    self as rules, LineComparison, Problem, ProposalLine, ProposalRules, Totals,
+    self as rules, LineComparison, Problem, ProposalLine, ProposalRules, Totals, UnallocatedAsk,
 };
 use lcpf_domain::proposal::{ProposalEvent, VersionState};
 use lcpf_domain::{FieldErrors, FinancialYear, Money};
@@ -72,6 +72,8 @@ pub struct ProposalView {
     pub can_edit: bool,
     pub can_review: bool,
     pub can_vary: bool,
+    /// Money asked in years with no decided allocation for the borough yet.
+    pub unallocated: Vec<UnallocatedAsk>,
     /// The proposal's status in words (see `status_label`).
     pub status: String,
     /// Which change this view shows (the API's ETag; forms send it back): a change made
@@ -434,10 +436,12 @@ async fn priorities_of(conn: &mut AnyConnection, period: &FundingPeriod) -> AppR
 }
 
 /// Everything the rules need for one proposal.
+/// The fund, the period and the rules a proposal is checked against, and the years of the
+/// period whose allocation to the borough is decided.
 async fn rules_for(
     conn: &mut AnyConnection,
     proposal: &Proposal,
-) -> AppResult<(Fund, FundingPeriod, ProposalRules)> {
+) -> AppResult<(Fund, FundingPeriod, ProposalRules, Vec<FinancialYear>)> {
     let period = period_of(conn, proposal).await?;
     let fund = fq::list_funds(conn)
         .await?
@@ -452,6 +456,11 @@ async fn rules_for(
             .map(|a| Money::from_pence(a.amount_pence)),
     )
     .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let allocated: Vec<FinancialYear> = allocations
+        .iter()
+        .filter(|a| a.area_code == proposal.area_code)
+        .filter_map(|a| FinancialYear::parse(&a.year).ok())
+        .collect();
     let rules = ProposalRules {
         priorities: priorities_of(conn, &period).await?,
         categories: lcpf_store::queries::plans::categories(conn)
@@ -467,7 +476,7 @@ async fn rules_for(
         years: years_of(&period)?,
         envelope,
     };
-    Ok((fund, period, rules))
+    Ok((fund, period, rules, allocated))
 }
 
 async fn view(
@@ -499,7 +508,7 @@ async fn view(
         ),
         None => versions.last().cloned(),
     };
-    let (fund, period, rules) = rules_for(conn, &proposal).await?;
+    let (fund, period, rules, allocated) = rules_for(conn, &proposal).await?;
     let mut lines: Vec<ShownLine> = match &version {
         Some(v) => q::lines(conn, v.id).await?,
         None => Vec::new(),
@@ -538,6 +547,7 @@ async fn view(
     Ok(ProposalView {
         revision,
         status: status_label(&all),
+        unallocated: rules::unallocated_asks(&totals, &allocated),
         proposal,
         eligibility: fund.eligibility.clone(),
         max_lines: fund.max_lines_per_proposal,

@@ -317,3 +317,23 @@ fn the_envelope_is_the_sum_of_the_decided_years_or_none() {
         "nothing decided is no envelope, not £0"
     );
 }
+
+#[test]
+fn money_asked_in_a_year_without_an_allocation_is_named() {
+    let mut lines = barking_and_dagenham();
+    let rules = rules();
+    let totals_of = |lines: &[ProposalLine]| totals(lines, &rules);
+    // The seed asks for 2017/18 only, which is allocated: nothing to warn of.
+    assert!(unallocated_asks(&totals_of(&lines), &[y("2017/18")]).is_empty());
+    // £4,000 in 2018/19 with only 2017/18 decided is named with its year and amount.
+    lines[0].years[1].cost = Money::from_pounds(4_000);
+    let asks = unallocated_asks(&totals_of(&lines), &[y("2017/18")]);
+    assert_eq!(
+        asks,
+        [UnallocatedAsk {
+            year: y("2018/19"),
+            asked: Money::from_pounds(4_000)
+        }]
+    );
+    assert!(unallocated_asks(&totals_of(&lines), &[y("2017/18"), y("2018/19")]).is_empty());
+}
