@@ -31,6 +31,11 @@ backend_tests! {
         assert_eq!(r.status(), 303);
         let page = client.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Lewisham Officer") && page.contains("Lewisham"));
+        assert!(page.contains("Borough officer") && !page.contains(">borough_officer<"), "the role in words");
+        let year = chrono::Utc::now().format("%Y").to_string();
+        assert!(page.contains(&format!(" {year} at ")), "added on a date said the GOV.UK way");
+        let list = client.get(app.url("/users")).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("Funder officer") && !list.contains(">funder_officer<"), "roles in words in the list");
         let (officer, _) = {
             let c = app.client();
             let p = c.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();

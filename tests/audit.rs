@@ -60,6 +60,9 @@ backend_tests! {
         assert!(!page.contains("reference_data.load</td>") && !page.contains("loaded 33 areas"), "filtered out");
         let all = client.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
         assert!(all.contains("loaded 33 areas"));
+        assert!(all.contains("LCPF (system)") && !all.contains("(UTC)"), "who by name, when in London time");
+        let year = chrono::Utc::now().format("%Y").to_string();
+        assert!(all.contains(&format!(" {year} at ")) && !all.contains(&format!(">{year}-")), "dates the GOV.UK way");
         let bad = client.get(app.url("/audit?from=yesterday")).send().await.unwrap();
         assert_eq!(bad.status(), 400);
         let bad = bad.text().await.unwrap();

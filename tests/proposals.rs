@@ -221,6 +221,16 @@ backend_tests! {
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/comments"), &bd_csrf, &[("line_number", "1.1"), ("comment", "Now 120 victims a year.")]).await.0, 303);
         assert_eq!(post(&bd, &app, &format!("/proposals/{id}/submit"), &bd_csrf, &[]).await.0, 303);
         assert_eq!(post(&funder, &app, &format!("/proposals/{id}/approve"), &funder_csrf, &[]).await.0, 303);
+        // Who and when, said the GOV.UK way: people by name with their organisation, London time.
+        let (_, html) = page(&bd, &app, &format!("/proposals/{id}")).await;
+        let today = lcpf_domain::calendar::london_date_time(chrono::Utc::now());
+        let today = today.split(" at ").next().unwrap();
+        assert!(html.contains(&format!("submitted {today} at ")), "submitted on {today}: {html}");
+        assert!(html.contains("by Barking and Dagenham Community Safety Officer (Barking and Dagenham)"), "the submitter by name");
+        assert!(html.contains("by MOPAC Grants Officer"), "the approver by name");
+        assert!(html.contains("<strong>Barking and Dagenham Community Safety Officer (Barking and Dagenham)</strong>, "), "a comment's author by name");
+        assert!(!html.contains(BD_OFFICER) && !html.contains(FUNDER_OFFICER), "no e-mail addresses for people");
+        assert!(!html.contains("Z (version") && !html.contains("+00:00"), "no raw timestamps");
 
         // Versions 1 and 2 compared: only line 1.1 changed, its cost highlighted.
         let (status, html) = page(&funder, &app, &format!("/proposals/{id}/compare?from=1&to=2")).await;

@@ -67,6 +67,8 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
     pub actions: Vec<String>,
     pub entity_types: Vec<String>,
+    /// Who acted, by name.
+    pub people: crate::people::People,
 }
 
 impl App {
@@ -87,7 +89,9 @@ impl App {
             None
         };
         let (actions, entity_types) = q::facets(&mut conn).await?;
+        let people = crate::people::people(&mut conn).await?;
         Ok(AuditPage {
+            people,
             records,
             before,
             next_before,

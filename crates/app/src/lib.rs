@@ -16,6 +16,7 @@ pub mod exports;
 pub mod funds;
 pub mod indicators;
 pub mod organisations;
+pub mod people;
 pub mod plans;
 pub mod proposals;
 pub mod reference;

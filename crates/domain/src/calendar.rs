@@ -268,6 +268,13 @@ pub fn london_date_time_text(stored: &str) -> String {
         .unwrap_or_else(|_| stored.to_string())
 }
 
+/// A stored date (`2016-11-30`) the GOV.UK way: `30 November 2016`; other text as it is.
+pub fn date_text(stored: &str) -> String {
+    NaiveDate::parse_from_str(stored.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| stored.to_string())
+}
+
 /// The time of day the GOV.UK way: `6:14am`, `midday`, `11:30pm`.
 fn clock_time(t: chrono::NaiveTime) -> String {
     use chrono::Timelike;
@@ -410,6 +417,22 @@ mod tests {
         assert_eq!(
             london_date_time(utc("2026-01-01T00:05:00Z")),
             "1 January 2026 at 12:05am"
+        );
+    }
+
+    #[test]
+    fn dates_are_said_the_govuk_way() {
+        assert_eq!(date_text("2016-11-30"), "30 November 2016");
+        assert_eq!(date_text("2019-03-01"), "1 March 2019");
+        assert_eq!(date_text("not a date"), "not a date");
+        assert_eq!(
+            london_date_time_text("2026-12-02T06:14:45.568268Z"),
+            "2 December 2026 at 6:14am"
+        );
+        assert_eq!(
+            london_date_time_text("2026-07-02T11:00:00Z"),
+            "2 July 2026 at midday",
+            "BST in summer"
         );
     }
 }

@@ -19,6 +19,6 @@ pub mod words;
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};
 pub use field::{FieldError, FieldErrors};
 pub use identifiers::{EmailAddress, OnsCode, OrgId, OrganisationKind};
-pub use money::{ArithmeticError, Money, MoneyError};
+pub use money::{ArithmeticError, Money, MoneyColumn, MoneyError};
 pub use percentage::Percentage;
 pub use role::Role;

@@ -243,6 +243,40 @@ impl fmt::Display for Money {
     }
 }
 
+impl Money {
+    /// Always with pence: `£345,461.00`.
+    pub fn with_pence(self) -> String {
+        if self.0 % 100 == 0 {
+            format!("{self}.00")
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+/// How a column of amounts is written so that they line up: all in whole pounds when none
+/// has pence, otherwise every one with pence (`£345,461.00` beside `£347,473.72`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoneyColumn {
+    pence: bool,
+}
+
+impl MoneyColumn {
+    pub fn of(amounts: impl IntoIterator<Item = Money>) -> MoneyColumn {
+        MoneyColumn {
+            pence: amounts.into_iter().any(|m| m.0 % 100 != 0),
+        }
+    }
+
+    pub fn show(self, m: Money) -> String {
+        if self.pence {
+            m.with_pence()
+        } else {
+            m.to_string()
+        }
+    }
+}
+
 impl FromStr for Money {
     type Err = MoneyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -390,5 +424,17 @@ mod tests {
         fn parse_never_panics(s in "\\PC{0,30}") {
             let _ = Money::parse(&s);
         }
+    }
+
+    #[test]
+    fn a_column_of_amounts_lines_up() {
+        let whole = [Money::from_pence(34_546_100), Money::from_pence(100)];
+        assert_eq!(MoneyColumn::of(whole).show(whole[0]), "£345,461");
+        let mixed = [Money::from_pence(34_546_100), Money::from_pence(34_747_372)];
+        let column = MoneyColumn::of(mixed);
+        assert_eq!(column.show(mixed[0]), "£345,461.00");
+        assert_eq!(column.show(mixed[1]), "£347,473.72");
+        assert_eq!(column.show(Money::from_pence(-5)), "-£0.05");
+        assert_eq!(Money::from_pence(-500).with_pence(), "-£5.00");
     }
 }

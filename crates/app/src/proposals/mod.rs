@@ -72,6 +72,8 @@ pub struct ProposalView {
     pub can_edit: bool,
     pub can_review: bool,
     pub can_vary: bool,
+    /// Who drafted, submitted, decided and commented, by name.
+    pub people: crate::people::People,
     /// Money asked in years with no decided allocation for the borough yet.
     pub unallocated: Vec<UnallocatedAsk>,
     /// The proposal's status in words (see `status_label`).
@@ -509,6 +511,7 @@ async fn view(
         None => versions.last().cloned(),
     };
     let (fund, period, rules, allocated) = rules_for(conn, &proposal).await?;
+    let people = crate::people::people(conn).await?;
     let mut lines: Vec<ShownLine> = match &version {
         Some(v) => q::lines(conn, v.id).await?,
         None => Vec::new(),
@@ -548,6 +551,7 @@ async fn view(
         revision,
         status: status_label(&all),
         unallocated: rules::unallocated_asks(&totals, &allocated),
+        people,
         proposal,
         eligibility: fund.eligibility.clone(),
         max_lines: fund.max_lines_per_proposal,

@@ -8,7 +8,7 @@ use lcpf_app::{AppError, AuditFilter};
 use lcpf_domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 
-use super::{field_errors, render, render_invalid, Layout};
+use super::{field_errors, filters, render, render_invalid, Layout};
 use crate::auth::Auth;
 use crate::error::PageError;
 use crate::AppState;

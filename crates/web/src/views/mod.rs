@@ -17,6 +17,31 @@ use lcpf_domain::FieldErrors;
 use crate::auth::Auth;
 use crate::error::PageError;
 
+/// Template filters every page may use; a view module brings them in with
+/// `use crate::views::filters;`.
+pub mod filters {
+    /// `{{ at|london }}`: a stored UTC timestamp in London time, the GOV.UK way
+    /// (`2 December 2026 at 6:14am`).
+    pub fn london<T: std::fmt::Display>(at: T, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(lcpf_domain::calendar::london_date_time_text(
+            &at.to_string(),
+        ))
+    }
+
+    /// `{{ d.decided_on|date }}`: a stored date the GOV.UK way (`30 November 2016`).
+    pub fn date<T: std::fmt::Display>(on: T, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(lcpf_domain::calendar::date_text(&on.to_string()))
+    }
+
+    /// `{{ user.role|role }}`: a role by its words ("Funder officer"), not its code.
+    pub fn role<T: std::fmt::Display>(code: T, _: &dyn askama::Values) -> askama::Result<String> {
+        let code = code.to_string();
+        Ok(lcpf_domain::Role::parse(&code)
+            .map(|r| r.label().to_string())
+            .unwrap_or(code))
+    }
+}
+
 /// One option of a radio group or select: the value sent and the words shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Choice {

@@ -9,7 +9,7 @@ use lcpf_app::{Area, Organisation, Plan, Priority, ProjectCategory, User};
 use lcpf_domain::{FieldErrors, OrganisationKind};
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Choice, Layout};
+use super::{field_errors, filters, render, render_invalid, Choice, Layout};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;

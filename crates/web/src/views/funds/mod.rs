@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::access::{may, Permission};
 
 use lcpf_app::Actor;
-use lcpf_domain::{FieldErrors, Money};
+use lcpf_domain::{FieldErrors, Money, MoneyColumn};
 use lcpf_store::queries::funds::{Decision, Fund, FundingPeriod, Scenario};
 use serde::Deserialize;
 
-use super::{download, field_errors, render, render_invalid, Layout, XLSX};
+use super::{download, field_errors, filters, render, render_invalid, Layout, XLSX};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::map::{london_svg, MapArea};
@@ -241,6 +241,7 @@ async fn period(
     // Every year of the period, budgeted or not, so a new period's budgets can be set.
     let decided: Vec<String> = view.decisions.iter().map(|d| d.year.clone()).collect();
     let budgets = lcpf_app::funds::budget_years(&view.period, &view.budgets, &decided)?;
+    let people = state.app.people(&auth.actor).await?;
     let amendments = state.app.amendments(&auth.actor, id).await?;
     // Read once for every year's map, so the page's queries do not grow with its years.
     let boundaries = state.app.area_boundaries(&auth.actor).await?;
@@ -249,14 +250,19 @@ async fn period(
     let mut years = Vec::new();
     for b in &view.budgets {
         let decision = view.decisions.iter().find(|d| d.year == b.year).cloned();
-        let mut rows: Vec<AllocationRow> = view
-            .allocations
-            .iter()
-            .filter(|a| a.year == b.year)
+        let of_year = || view.allocations.iter().filter(|a| a.year == b.year);
+        let total_pence: i64 = of_year().map(|a| a.amount_pence).sum();
+        let column = MoneyColumn::of(
+            of_year()
+                .map(|a| a.amount_pence)
+                .chain([total_pence])
+                .map(Money::from_pence),
+        );
+        let mut rows: Vec<AllocationRow> = of_year()
             .map(|a| AllocationRow {
                 code: a.area_code.clone(),
                 name: a.area_name.clone(),
-                amount: money(a.amount_pence),
+                amount: column.show(Money::from_pence(a.amount_pence)),
                 amount_pence: a.amount_pence,
                 share: String::new(),
                 previous: String::new(),
@@ -267,8 +273,7 @@ async fn period(
         if q.sort == "amount" {
             rows.sort_by_key(|r| std::cmp::Reverse(r.amount_pence));
         }
-        let total_pence: i64 = rows.iter().map(|r| r.amount_pence).sum();
-        let total = money(total_pence);
+        let total = column.show(Money::from_pence(total_pence));
         // The decision's own total, beside its rows' sum (amendments included).
         let mismatch = decision.as_ref().and_then(|d| {
             lcpf_domain::reconciliation::Reconciliation {
@@ -285,7 +290,7 @@ async fn period(
                 before: a.before_pence.map(money).unwrap_or_else(|| "None".into()),
                 after: money(a.after_pence),
                 reason: a.reason.clone(),
-                by: a.recorded_by.clone(),
+                by: people.of(&a.recorded_by),
                 at: lcpf_domain::calendar::london_date_time_text(&a.recorded_at),
             })
             .collect();

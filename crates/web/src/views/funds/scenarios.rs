@@ -8,13 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::access::{may, Permission};
 use lcpf_app::funds::{Comparison, DecisionInput, ScenarioIndicator, ScenarioInput};
-use lcpf_domain::FieldErrors;
+use lcpf_domain::{FieldErrors, Money, MoneyColumn};
 use lcpf_store::queries::funds::{Decision, FundingPeriod, Scenario};
 use serde::Deserialize;
 
 use super::{map_of, money, pct, AllocationRow};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
+use crate::views::filters;
 use crate::views::{download, field_errors, render, render_invalid, Layout, XLSX};
 use crate::AppState;
 
@@ -185,10 +186,13 @@ pub async fn create_scenario(
 struct ScenarioPage {
     layout: Layout,
     scenario: Scenario,
+    people: lcpf_app::people::People,
     pot: String,
     top_slice: String,
     extra_cost: String,
     total: String,
+    /// The total as the allocations table writes it (with pence when its rows have them).
+    table_total: String,
     rows: Vec<AllocationRow>,
     map: String,
     decision: Option<Decision>,
@@ -231,15 +235,23 @@ async fn scenario_page(
         .collect();
     let has_previous = !changes.is_empty();
     let by_change = view_as.colour == "change" && has_previous;
+    // One way of writing every amount in the table, so that they line up.
+    let column = MoneyColumn::of(rows.iter().flat_map(|r| {
+        [Some(r.amount_pence), r.previous_pence]
+            .into_iter()
+            .flatten()
+            .map(Money::from_pence)
+    }));
+    let show = |pence: i64| column.show(Money::from_pence(pence));
     let mut rows: Vec<AllocationRow> = rows
         .into_iter()
         .map(|r| AllocationRow {
-            amount: money(r.amount_pence),
+            amount: show(r.amount_pence),
             share: pct(r.formula_share_millionths),
-            previous: r.previous_pence.map(money).unwrap_or_default(),
+            previous: r.previous_pence.map(show).unwrap_or_default(),
             change: r
                 .previous_pence
-                .map(|p| money(r.amount_pence - p))
+                .map(|p| show(r.amount_pence - p))
                 .unwrap_or_default(),
             amount_pence: r.amount_pence,
             code: r.area_code,
@@ -277,11 +289,13 @@ async fn scenario_page(
     )
     .await?;
     Ok(ScenarioPage {
+        people: state.app.people(&auth.actor).await?,
         layout: Layout::new(auth, &scenario.name, "funds"),
         pot: money(scenario.pot_pence),
         top_slice: money(scenario.top_slice_pence),
         extra_cost: money(scenario.extra_cost_pence),
         total: money(scenario.total_pence),
+        table_total: show(scenario.total_pence),
         can_decide: may(&auth.actor, Permission::DecideAllocations) && decision.is_none(),
         scenario,
         rows,
@@ -405,17 +419,26 @@ pub async fn compare(
         },
         Err(e) => return Err(e.into()),
     };
+    let column = MoneyColumn::of(
+        comparison
+            .rows
+            .iter()
+            .flat_map(|r| r.amounts.iter().copied())
+            .chain(comparison.totals.iter().copied())
+            .map(Money::from_pence),
+    );
+    let show = |pence: i64| column.show(Money::from_pence(pence));
     let rows = comparison
         .rows
         .iter()
         .map(|r| CompareRow {
             area_code: r.area_code.clone(),
             area_name: r.area_name.clone(),
-            amounts: r.amounts.iter().map(|a| money(*a)).collect(),
-            difference: money(r.difference),
+            amounts: r.amounts.iter().map(|a| show(*a)).collect(),
+            difference: show(r.difference),
         })
         .collect();
-    let totals = comparison.totals.iter().map(|t| money(*t)).collect();
+    let totals = comparison.totals.iter().map(|t| show(*t)).collect();
     let winners = comparison.rows.iter().filter(|r| r.difference > 0).count();
     let losers = comparison.rows.iter().filter(|r| r.difference < 0).count();
     let unchanged = comparison.rows.len() - winners - losers;

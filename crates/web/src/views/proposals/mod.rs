@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::access::{may, Permission};
 use lcpf_app::proposals::{ProposalView, StepInput};
 use lcpf_domain::proposal::{ProposalEvent, ProposalLine};
-use lcpf_domain::{FieldErrors, Money};
+use lcpf_domain::{FieldErrors, Money, MoneyColumn};
 use lcpf_store::queries::proposals::{Comment, Proposal};
 use serde::Deserialize;
 
-use super::{field_errors, render, render_invalid, Layout};
+use super::{field_errors, filters, render, render_invalid, Layout};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
@@ -216,9 +216,14 @@ struct ProposalPage {
     comment: String,
     reason: String,
     notice: String,
+    /// How the page's tables write money, so that their amounts line up.
+    column: MoneyColumn,
 }
 
 impl ProposalPage {
+    fn money(&self, m: &Money) -> String {
+        self.column.show(*m)
+    }
     /// The comment box's id: the return form's box takes `comment` when it is shown.
     fn comment_id(&self) -> &'static str {
         if self.view.can_review {
@@ -237,8 +242,10 @@ impl ProposalPage {
     }
     fn headroom(&self) -> String {
         match self.view.totals.headroom {
-            Some(h) if h.is_negative() => format!("{} over", Money::from_pence(-h.pence())),
-            Some(h) => h.to_string(),
+            Some(h) if h.is_negative() => {
+                format!("{} over", self.column.show(Money::from_pence(-h.pence())))
+            }
+            Some(h) => self.column.show(h),
             None => "Not known until the allocation is decided".into(),
         }
     }
@@ -282,8 +289,19 @@ async fn proposal_page(
         "{}: proposal for {}–{}",
         view.proposal.organisation_name, view.period.first_year, view.period.last_year
     );
+    let t = &view.totals;
+    let column = MoneyColumn::of(
+        view.lines
+            .iter()
+            .map(|s| s.line.cost())
+            .chain(t.by_priority.iter().map(|(_, m)| *m))
+            .chain([t.total])
+            .chain(t.envelope)
+            .chain(t.headroom),
+    );
     Ok(ProposalPage {
         layout: Layout::new(auth, &title, "proposals"),
+        column,
         sections: sections(&view),
         view,
         status,

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use lcpf_app::proposals::{Overview, ProposalView};
 use lcpf_domain::proposal::{LineChange, LineComparison};
-use lcpf_domain::Money;
+use lcpf_domain::{Money, MoneyColumn};
 use serde::Deserialize;
 
 use crate::auth::Auth;
@@ -18,16 +18,18 @@ use crate::AppState;
 struct OverviewPage {
     layout: Layout,
     overview: Overview,
+    /// One way of writing the page's amounts, so that they line up.
+    column: MoneyColumn,
 }
 
 impl OverviewPage {
     fn money(&self, pence: &Option<i64>) -> String {
         pence
-            .map(|p| Money::from_pence(p).to_string())
+            .map(|p| self.column.show(Money::from_pence(p)))
             .unwrap_or_else(|| "–".into())
     }
     fn pounds(&self, pence: &i64) -> String {
-        Money::from_pence(*pence).to_string()
+        self.column.show(Money::from_pence(*pence))
     }
 }
 
@@ -38,8 +40,19 @@ pub async fn overview(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The funding period")?;
     let overview = state.app.proposals_overview(&auth.actor, id).await?;
+    let o = &overview;
+    let column = MoneyColumn::of(
+        o.rows
+            .iter()
+            .flat_map(|r| [r.total_pence, r.envelope_pence, r.headroom_pence])
+            .flatten()
+            .chain(o.by_priority.iter().map(|(_, p)| *p))
+            .chain([o.total_pence, o.envelope_pence])
+            .map(Money::from_pence),
+    );
     render(&OverviewPage {
         layout: Layout::new(&auth, "Proposals across London", "proposals"),
+        column,
         overview,
     })
 }
