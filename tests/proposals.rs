@@ -330,6 +330,11 @@ backend_tests! {
         for (c, v) in row.iter().enumerate() {
             sheet.write(1, c as u16, *v).unwrap();
         }
+        // A second line reads cleanly but breaks a rule of the fund: reported at the same time.
+        let ruled = ["1.2", "Outreach", "Gardening", "Fewer victims", "", "Outreach", "", "", "100", "0", "0", "0", "", "", "", "", "", "No"];
+        for (c, v) in ruled.iter().enumerate() {
+            sheet.write(2, c as u16, *v).unwrap();
+        }
         let providers = wb.add_worksheet().set_name("Providers").unwrap();
         for (c, h) in ["Line", "Provider", "Voluntary sector", "Amount 2017/18"].iter().enumerate() {
             providers.write(0, c as u16, *h).unwrap();
@@ -340,7 +345,7 @@ backend_tests! {
         let r = bd.post(app.url(&format!("/proposals/{id}/import/preview"))).multipart(upload(bad)).send().await.unwrap();
         assert_eq!(r.status(), 400);
         let html = r.text().await.unwrap();
-        for text in ["Lines sheet, row 2, column “Police officer posts or MPS”: “maybe” is not Yes or No", "Lines sheet, row 2, column “Cost 2017/18”", "Providers sheet, row 2, column “Line”: “7.7” is not a line on the Lines sheet", "Nothing has been saved"] {
+        for text in ["Lines sheet, row 2, column “Police officer posts or MPS”: “maybe” is not Yes or No", "Lines sheet, row 2, column “Cost 2017/18”", "Providers sheet, row 2, column “Line”: “7.7” is not a line on the Lines sheet", "Nothing has been saved", "Lines sheet, row 3: Line 1.2: “Gardening” is not a priority of the plan"] {
             assert!(html.contains(text), "missing {text}: {html}");
         }
         let not_a_workbook = app.audit_count().await;

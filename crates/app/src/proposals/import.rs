@@ -23,7 +23,11 @@ pub struct ImportPreview {
     pub lines: Vec<LineInput>,
     pub parsed: Vec<ProposalLine>,
     /// The fund's rules the imported lines would break (they may still be saved as a draft).
+    /// Worked out for the lines that could be read even when others have errors, so every
+    /// problem in the workbook is reported at once.
     pub problems: Vec<Problem>,
+    /// The same problems, each placed on the Lines sheet by its Excel row.
+    pub problems_located: Vec<String>,
     pub totals: Option<Totals>,
     /// Where the workbook's Totals sheet states a figure the lines do not add up to: both
     /// figures, in words. The lines are what is imported; nothing is adjusted.
@@ -32,6 +36,15 @@ pub struct ImportPreview {
 
 /// A figure the Totals sheet states: its Excel row, its label and its amount as written.
 type StatedTotal = (usize, String, String);
+
+/// A workbook read back: its lines with their Excel rows, the totals it states, and every
+/// mistake in its cells (none: it can be imported).
+struct Reading {
+    inputs: Vec<LineInput>,
+    rows: Vec<usize>,
+    stated: Vec<StatedTotal>,
+    errors: Vec<String>,
+}
 
 /// One sheet read back: its header and its non-empty rows with their Excel row numbers.
 struct Table {
@@ -86,7 +99,6 @@ fn yes(text: &str) -> Option<bool> {
 /// Reads one row of a Providers, Partners or SMART outcomes sheet into its line.
 type RowReader<'a> = dyn FnMut(&mut LineInput, &Table, &[String], &[Option<usize>]) + 'a;
 
-/// Reads every sheet into line inputs. Errors name the sheet, row and column.
 /// The Totals sheet's rows under its `Priority` header, if the workbook has the sheet.
 fn read_stated_totals(book: &mut Workbook) -> Vec<StatedTotal> {
     if !book.sheet_names().iter().any(|n| n == "Totals") {
@@ -110,10 +122,10 @@ fn read_stated_totals(book: &mut Workbook) -> Vec<StatedTotal> {
     out
 }
 
-fn read_workbook(
-    bytes: Vec<u8>,
-    years: &[FinancialYear],
-) -> Result<(Vec<LineInput>, Vec<StatedTotal>), Vec<String>> {
+/// Reads every sheet into line inputs. Errors name the sheet, row and column. Only a file
+/// that is not a workbook, or a Lines sheet without the template's columns, stops the reading;
+/// every other mistake is collected so that all are reported at once.
+fn read_workbook(bytes: Vec<u8>, years: &[FinancialYear]) -> Result<Reading, Vec<String>> {
     let mut book = Workbook::open(bytes, Limits::default()).map_err(|e| vec![e])?;
     let stated = read_stated_totals(&mut book);
     let lines = read_sheet(&mut book, "Lines").map_err(|e| vec![e])?;
@@ -152,19 +164,22 @@ fn read_workbook(
         .collect();
     // The other sheets may be left out; one that is there but unreadable is an error.
     let names = book.sheet_names();
-    let mut optional = |name: &str| -> Result<Option<Table>, Vec<String>> {
-        if names.iter().any(|n| n == name) {
-            read_sheet(&mut book, name).map(Some).map_err(|e| vec![e])
-        } else {
-            Ok(None)
+    let mut sheet_errors = Vec::new();
+    let mut optional = |name: &str| -> Option<Table> {
+        if !names.iter().any(|n| n == name) {
+            return None;
         }
+        read_sheet(&mut book, name)
+            .map_err(|e| sheet_errors.push(e))
+            .ok()
     };
     let (providers, partners, outcomes) = (
-        optional("Providers")?,
-        optional("Partners")?,
-        optional("SMART outcomes")?,
+        optional("Providers"),
+        optional("Partners"),
+        optional("SMART outcomes"),
     );
     if !errors.is_empty() {
+        errors.extend(sheet_errors);
         return Err(errors);
     }
     // Exported workbooks carry each line's key, so a line renumbered in Excel stays the same
@@ -238,7 +253,6 @@ fn read_workbook(
             .filter(|(_, a)| !a.is_empty())
             .collect()
     };
-    let mut sheet_errors = Vec::new();
     attach(
         &providers,
         "Providers",
@@ -303,11 +317,12 @@ fn read_workbook(
         errors
             .push("The Lines sheet has no lines: fill in one row per line under the header".into());
     }
-    if errors.is_empty() {
-        Ok((inputs, stated))
-    } else {
-        Err(errors)
-    }
+    Ok(Reading {
+        rows: lines.rows.iter().map(|(r, _)| *r).collect(),
+        inputs,
+        stated,
+        errors,
+    })
 }
 
 /// Compares what the Totals sheet states with what the lines add up to: by priority, the
@@ -395,30 +410,50 @@ impl App {
         let read = self
             .read_upload(move || read_workbook(bytes, &years))
             .await?;
-        Ok(match read {
-            Err(errors) => ImportPreview {
-                errors,
-                lines: Vec::new(),
-                parsed: Vec::new(),
-                problems: Vec::new(),
-                totals: None,
-                totals_mismatches: Vec::new(),
-            },
-            Ok((lines, stated)) => {
-                let parsed: Vec<ProposalLine> = lines
-                    .iter()
-                    .filter_map(|l| l.parse(&rules.years).ok())
-                    .collect();
-                let totals = rules::totals(&parsed, &rules);
-                ImportPreview {
-                    errors: Vec::new(),
-                    problems: rules::check(&parsed, &rules),
-                    totals_mismatches: totals_mismatches(&stated, &totals),
-                    totals: Some(totals),
-                    lines,
-                    parsed,
-                }
+        let reading = match read {
+            Err(errors) => {
+                return Ok(ImportPreview {
+                    errors,
+                    lines: Vec::new(),
+                    parsed: Vec::new(),
+                    problems: Vec::new(),
+                    problems_located: Vec::new(),
+                    totals: None,
+                    totals_mismatches: Vec::new(),
+                })
             }
+            Ok(reading) => reading,
+        };
+        // The fund's rules are run on the lines that could be read, so a workbook with a bad
+        // cell still hears about every rule its other lines break.
+        let (parsed, rows): (Vec<ProposalLine>, Vec<usize>) = reading
+            .inputs
+            .iter()
+            .zip(&reading.rows)
+            .filter_map(|(l, row)| l.parse(&rules.years).ok().map(|p| (p, *row)))
+            .unzip();
+        let problems = rules::check(&parsed, &rules);
+        let problems_located = problems
+            .iter()
+            .map(|p| match p.position.and_then(|i| rows.get(i)) {
+                Some(row) => format!("Lines sheet, row {row}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect();
+        let totals = rules::totals(&parsed, &rules);
+        let clean = reading.errors.is_empty();
+        Ok(ImportPreview {
+            totals_mismatches: if clean {
+                totals_mismatches(&reading.stated, &totals)
+            } else {
+                Vec::new()
+            },
+            totals: clean.then_some(totals),
+            errors: reading.errors,
+            problems,
+            problems_located,
+            lines: reading.inputs,
+            parsed,
         })
     }
 }

@@ -61,6 +61,8 @@ struct ImportPage {
     /// The previewed lines, as JSON, carried to the confirmation.
     lines_json: String,
     file_errors: Vec<String>,
+    /// With file errors: the fund's rules the readable lines break, reported at the same time.
+    rule_problems: Vec<String>,
 }
 
 async fn import_page(
@@ -81,6 +83,7 @@ async fn import_page(
         preview,
         lines_json,
         file_errors,
+        rule_problems: Vec::new(),
     })
 }
 
@@ -137,8 +140,9 @@ pub async fn import_preview(
     if preview.errors.is_empty() {
         render(&import_page(&state, &auth, id, Some(preview), Vec::new()).await?)
     } else {
-        let errors = preview.errors.clone();
-        render_invalid(&import_page(&state, &auth, id, None, errors).await?)
+        let mut page = import_page(&state, &auth, id, None, preview.errors).await?;
+        page.rule_problems = preview.problems_located;
+        render_invalid(&page)
     }
 }
 
