@@ -1,0 +1,106 @@
+//! In a real headless Chromium, what issue 11 changed about what people see: at 320 px wide
+//! (a phone held upright, WCAG 1.4.10 reflow) no page scrolls sideways — wide tables scroll in
+//! their own focusable box — and every page visited has no axe-core WCAG 2.2 AA violations.
+//!
+//! Needs `chromium` and `chromedriver` (`.ci/run` installs them); without them the test says
+//! so and stops, unless `CI` or `LCPF_REQUIRE_BROWSER` is set, when it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
+
+mod common;
+use common::browser::*;
+use common::*;
+use fantoccini::{Client, Locator};
+
+/// How far the page is wider than the window, in CSS pixels (0: no sideways scrolling).
+async fn overflow(client: &Client) -> i64 {
+    let v = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_i64().unwrap()
+}
+
+/// Visits a page, and checks it neither overflows at the window's width nor breaks WCAG.
+async fn fits(client: &Client, app: &TestApp, path: &str) {
+    client.goto(&app.url(path)).await.unwrap();
+    let wider = overflow(client).await;
+    if wider > 0 {
+        // Name the elements that stick out, to say what to fix.
+        let culprits = client
+            .execute(
+                r#"const w = document.documentElement.clientWidth;
+                   return [...document.querySelectorAll('body *')]
+                     .filter(e => !e.closest('.lcpf-table-scroll') && e.getBoundingClientRect().right > w + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > w + 1))
+                     .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.id || '') + ': ' + (e.textContent || '').trim().slice(0, 40));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("{path} scrolls sideways by {wider}px at 320px wide: {culprits}");
+    }
+    assert_accessible(client, path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_320_pixels_wide_no_page_scrolls_sideways() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    sign_in(&client, &app, ADMIN).await;
+    client.set_window_size(320, 900).await.unwrap();
+    let width = client
+        .execute("return document.documentElement.clientWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_i64().unwrap() <= 320,
+        "the window is {width}px wide, not 320"
+    );
+
+    let period = app.period_id("2017/18").await;
+    let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+    let bd = app.organisation_id("Barking and Dagenham").await;
+    let mut conn = app.app.db().pool().acquire().await.unwrap();
+    let scenario: i64 = sqlx::query_scalar("SELECT MIN(id) FROM scenarios")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    for path in [
+        "/".to_string(),
+        "/areas".into(),
+        "/areas/E09000002".into(),
+        "/funds".into(),
+        format!("/periods/{period}"),
+        format!("/scenarios/{scenario}"),
+        format!("/periods/{period}/proposals"),
+        format!("/proposals/{proposal}"),
+        "/audit".into(),
+        "/users".into(),
+        "/organisations".into(),
+        format!("/organisations/{bd}/people"),
+    ] {
+        fits(&client, &app, &path).await;
+    }
+    // The table boxes are named regions a keyboard can reach.
+    client
+        .goto(&app.url(&format!("/periods/{period}")))
+        .await
+        .unwrap();
+    let region = client
+        .find(Locator::Css(
+            ".lcpf-table-scroll[role=region][tabindex='0'][aria-label]",
+        ))
+        .await;
+    assert!(
+        region.is_ok(),
+        "the period's tables are not in a focusable region"
+    );
+
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
