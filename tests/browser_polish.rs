@@ -104,3 +104,77 @@ async fn at_320_pixels_wide_no_page_scrolls_sideways() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// Prints the current page to PDF as Chromium would (WebDriver's Print command, A4).
+async fn print_pdf(client: &Client) -> Vec<u8> {
+    use webdriver::command::{
+        PrintPage, PrintParameters, VoidWebDriverExtensionCommand, WebDriverCommand,
+    };
+    let params = PrintParameters {
+        page: PrintPage {
+            width: 21.0,
+            height: 29.7,
+        },
+        ..PrintParameters::default()
+    };
+    let pdf = client
+        .issue_cmd(WebDriverCommand::<VoidWebDriverExtensionCommand>::Print(
+            params,
+        ))
+        .await
+        .unwrap();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(pdf.as_str().unwrap())
+        .unwrap()
+}
+
+/// The pages of a PDF: the size of each (width, height in points).
+fn pdf_pages(pdf: &[u8]) -> Vec<(f64, f64)> {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/MediaBox [")
+        .map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            let nums: Vec<f64> = rest[..rest.find(']').unwrap()]
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            (nums[2] - nums[0], nums[3] - nums[1])
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printable_proposal_is_a_landscape_document_of_few_pages() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    sign_in(&client, &app, BD_OFFICER).await;
+    let id = app.proposal_id("2017/18", "E09000002").await.unwrap();
+    client
+        .goto(&app.url(&format!("/proposals/{id}/print")))
+        .await
+        .unwrap();
+    assert_accessible(&client, "printable proposal").await;
+    let lines = client
+        .find_all(Locator::Css(".lcpf-proposal-table tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(lines >= 18, "the demo proposal has {lines} lines");
+    let pdf = print_pdf(&client).await;
+    let pages = pdf_pages(&pdf);
+    assert!(!pages.is_empty(), "no pages in the PDF");
+    assert!(
+        pages.iter().all(|(w, h)| w > h),
+        "the pages are not landscape: {pages:?}"
+    );
+    assert!(
+        pages.len() <= 6,
+        "{lines} lines print on {} pages",
+        pages.len()
+    );
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
