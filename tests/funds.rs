@@ -358,21 +358,119 @@ mod one_way_to_build_inputs {
         async fn a_floor_without_a_previous_allocation_is_refused_naming_the_borough(app: TestApp) {
             let period = app.period_id("2017/18").await;
             let admin = app.actor(ADMIN).await;
-            // 2016/17 was decided for Barking and Dagenham only: a floor cannot hold for the others.
+            // 2013/14 was decided for Bexley only (the sources give no other borough's figure):
+            // a floor cannot hold for the others.
             let input = lcpf_app::funds::ScenarioInput {
-                name: "Floor on 2016/17".into(),
+                name: "Floor on 2013/14".into(),
                 year: "2018/19".into(),
                 indicators: vec![lcpf_app::funds::ScenarioIndicator { dataset: "Recorded crime 2016/17".into(), weight: "100".into() }],
-                previous_year: "2016/17".into(),
+                previous_year: "2013/14".into(),
                 floor: "90".into(),
                 ..Default::default()
             };
             let before = app.audit_count().await;
             let e = app.app.create_scenario(&admin, period, &input).await.unwrap_err().to_string();
             assert!(e.contains("has no previous allocation, which the floor needs"), "{e}");
-            assert!(e.contains("E09000003 (Barnet) has no previous allocation"), "the borough is named: {e}");
-            assert!(!e.contains("E09000002 (Barking and Dagenham) has no previous"), "Barking and Dagenham has one: {e}");
+            assert!(e.contains("E09000002 (Barking and Dagenham) has no previous allocation"), "the borough is named: {e}");
+            assert!(!e.contains("E09000004 (Bexley) has no previous"), "Bexley has one: {e}");
             assert_eq!(app.audit_count().await, before);
+        }
+    }
+}
+
+mod periods_say_what_they_hold {
+    use super::*;
+    backend_tests! {
+        async fn every_borough_has_a_2016_17_allocation_adding_up_to_the_budget(app: TestApp) {
+            let first = app.period_id("2013/14").await;
+            let view = app.app.period(&Actor::System, first).await.unwrap();
+            let of_2016: Vec<_> = view.allocations.iter().filter(|a| a.year == "2016/17").collect();
+            assert_eq!(of_2016.len(), 32, "every borough taking part");
+            let total: i64 = of_2016.iter().map(|a| a.amount_pence).sum();
+            let budget = view.budgets.iter().find(|b| b.year == "2016/17").unwrap();
+            assert_eq!(total, budget.pot_pence, "the allocations share the whole 2016/17 budget");
+            assert_eq!(total, 1_790_000_000, "£17.9m (DMPCD 2016 16)");
+            let bd = of_2016.iter().find(|a| a.area_code == "E09000002").unwrap();
+            assert_eq!((bd.amount_pence, bd.illustrative), (40_300_000, false), "Barking and Dagenham's real figure");
+            assert!(of_2016.iter().filter(|a| a.area_code != "E09000002").all(|a| a.illustrative), "the rest are labelled illustrative");
+            // The page labels them, and a borough's own page says so too.
+            let (client, _) = app.signed_in(BD_OFFICER).await;
+            let html = client.get(app.url(&format!("/periods/{first}"))).send().await.unwrap().text().await.unwrap();
+            assert_eq!(html.matches("govuk-tag--yellow\">Illustrative").count(), 31, "31 rows labelled");
+            let barnet = client.get(app.url("/areas/E09000003")).send().await.unwrap().text().await.unwrap();
+            assert!(barnet.contains("Illustrative") && barnet.contains("2016/17"), "{barnet}");
+        }
+
+        async fn a_decided_year_shows_its_change_on_the_year_before(app: TestApp) {
+            let period = app.period_id("2017/18").await;
+            let (client, _) = app.signed_in(FUNDER_OFFICER).await;
+            let html = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+            // 2017/18's first year is compared with the previous period's 2016/17.
+            let year = html.split("<h3 class=\"govuk-heading-s\">2017/18</h3>").nth(1).unwrap();
+            let table = year.split("</table>").next().unwrap();
+            assert!(table.contains(">2016/17</th>") && table.contains(">Change</th>"), "{table}");
+            let body = table.split("<tbody").nth(1).unwrap();
+            let bd = body.split("Barking and Dagenham").nth(1).unwrap().split("</tr>").next().unwrap();
+            assert!(bd.contains("£644,000") && bd.contains("£403,000") && bd.contains("£241,000 (+59.80%)"), "{bd}");
+            assert!(year.contains("recorded from the published decision"), "which decision: {year}");
+        }
+
+        async fn deciding_a_scenario_that_cuts_boroughs_hard_warns_first_and_the_period_names_it(app: TestApp) {
+            let period = app.period_id("2017/18").await;
+            let admin = app.actor(ADMIN).await;
+            // 2018/19 shares 70% of £18m after the co-commissioning top-slice, against 2016/17's
+            // £17.9m: most boroughs lose more than a tenth.
+            let input = lcpf_app::funds::ScenarioInput {
+                name: "By crime, against 2016/17".into(),
+                year: "2018/19".into(),
+                indicators: vec![lcpf_app::funds::ScenarioIndicator { dataset: "Recorded crime 2016/17".into(), weight: "100".into() }],
+                previous_year: "2016/17".into(),
+                ..Default::default()
+            };
+            let scenario = app.app.create_scenario(&admin, period, &input).await.unwrap();
+            let (_, rows) = app.app.scenario(&admin, scenario.id).await.unwrap();
+            let cut: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.previous_pence.is_some_and(|p| (r.amount_pence - p) * 10 < -p))
+                .map(|r| r.area_name.as_str())
+                .collect();
+            assert!(!cut.is_empty(), "the scenario cuts someone");
+            let (client, csrf) = app.signed_in(ADMIN).await;
+            let html = client.get(app.url(&format!("/scenarios/{}", scenario.id))).send().await.unwrap().text().await.unwrap();
+            let warning = html.split("id=\"large-cuts\"").nth(1).expect("a warning above the decide form");
+            let listed = warning.split("</ul>").next().unwrap();
+            assert_eq!(listed.matches("<li>").count(), cut.len(), "{listed}");
+            for name in &cut {
+                assert!(listed.contains(name), "{name} is not named: {listed}");
+            }
+            // Decided, the period's table says which scenario it came from.
+            let form = [("csrf_token", csrf.as_str()), ("reference", "PCD 999"), ("decided_on", "2018-03-01"), ("decision_maker", "Deputy Mayor for Policing and Crime"), ("summary", "Test")];
+            let r = client.post(app.url(&format!("/scenarios/{}/decide", scenario.id))).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            let html = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+            let year = html.split("<h3 class=\"govuk-heading-s\">2018/19</h3>").nth(1).unwrap();
+            assert!(year.contains(&format!("from the scenario <a class=\"govuk-link\" href=\"/scenarios/{}\">By crime, against 2016/17</a>", scenario.id)), "{year}");
+        }
+
+        async fn a_period_of_streams_offers_no_scenario_and_says_why(app: TestApp) {
+            let funds = app.app.list_funds(&Actor::System).await.unwrap();
+            let dip = funds.iter().find(|f| f.name.starts_with("Drug Interventions")).unwrap();
+            let (_, periods) = app.app.fund(&Actor::System, dip.id).await.unwrap();
+            let period = periods[0].0.id;
+            let (client, _) = app.signed_in(ADMIN).await;
+            let html = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+            assert!(!html.contains("New scenario"), "no scenario without a budget");
+            assert!(html.contains("id=\"no-budget\"") && html.contains("its money is in the streams above"), "{html}");
+            assert!(!html.contains("Sort by amount") && !html.contains("allocations.xlsx"), "no sort or download of nothing");
+            let funds_page = client.get(app.url("/funds")).send().await.unwrap().text().await.unwrap();
+            let dip_part = funds_page.split_once("Drug Interventions").unwrap().1;
+            assert!(dip_part.contains("£7,800,000") && dip_part.contains("£4,900,000"), "the DIP's streams on the funds page: {dip_part}");
+            // A period whose every budgeted year is decided offers no new scenario either.
+            let first = app.period_id("2013/14").await;
+            let view = app.app.period(&Actor::System, first).await.unwrap();
+            let html = client.get(app.url(&format!("/periods/{first}"))).send().await.unwrap().text().await.unwrap();
+            let undecided = view.budgets.iter().any(|b| !view.decisions.iter().any(|d| d.year == b.year));
+            assert_eq!(html.contains("New scenario"), undecided);
         }
     }
 }

@@ -647,3 +647,92 @@ fn share_within_bounds(
 
 #[cfg(test)]
 mod tests;
+
+/// A cut on the previous year larger than this, in basis points (10%), is called out before a
+/// scenario is decided: a borough losing a tenth of its money will ask why.
+pub const LARGE_CUT_BASIS_POINTS: i64 = 1_000;
+
+/// How one area's allocation moves from one year to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YearOnYear {
+    pub previous: Money,
+    pub now: Money,
+}
+
+impl YearOnYear {
+    /// The change in money (negative: a cut).
+    pub fn change(&self) -> Money {
+        Money::from_pence(self.now.pence().saturating_sub(self.previous.pence()))
+    }
+
+    /// The change as a share of the previous year, in basis points rounded toward zero; none
+    /// when the previous year was nothing.
+    pub fn basis_points(&self) -> Option<i64> {
+        let previous = i128::from(self.previous.pence());
+        (previous > 0).then(|| {
+            (i128::from(self.change().pence()) * 10_000 / previous)
+                .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+        })
+    }
+
+    /// The change as a percentage with two decimals and its sign, e.g. `-55.00%`.
+    pub fn percent_text(&self) -> String {
+        match self.basis_points() {
+            None => "new".into(),
+            Some(b) => format!(
+                "{}{}.{:02}%",
+                if b < 0 {
+                    "-"
+                } else if b > 0 {
+                    "+"
+                } else {
+                    ""
+                },
+                b.unsigned_abs() / 100,
+                b.unsigned_abs() % 100
+            ),
+        }
+    }
+
+    /// A cut larger than [`LARGE_CUT_BASIS_POINTS`].
+    /// Worked out exactly, not from the rounded percentage.
+    pub fn is_large_cut(&self) -> bool {
+        let previous = i128::from(self.previous.pence());
+        previous > 0
+            && i128::from(self.change().pence()) * 10_000
+                < -i128::from(LARGE_CUT_BASIS_POINTS) * previous
+    }
+}
+
+#[cfg(test)]
+mod year_on_year_tests {
+    use super::*;
+
+    fn yoy(previous: i64, now: i64) -> YearOnYear {
+        YearOnYear {
+            previous: Money::from_pence(previous),
+            now: Money::from_pence(now),
+        }
+    }
+
+    #[test]
+    fn a_cut_of_more_than_a_tenth_is_large_and_a_tenth_is_not() {
+        assert!(yoy(100_000, 45_000).is_large_cut());
+        assert_eq!(yoy(100_000, 45_000).percent_text(), "-55.00%");
+        assert!(!yoy(100_000, 90_000).is_large_cut());
+        assert!(yoy(100_000, 89_999).is_large_cut());
+        assert!(!yoy(100_000, 150_000).is_large_cut());
+    }
+
+    #[test]
+    fn the_change_reads_with_its_sign() {
+        assert_eq!(yoy(40_300_000, 64_400_000).percent_text(), "+59.80%");
+        assert_eq!(
+            yoy(40_300_000, 64_400_000).change(),
+            Money::from_pence(24_100_000)
+        );
+        assert_eq!(yoy(100, 100).percent_text(), "0.00%");
+        assert_eq!(yoy(0, 100).percent_text(), "new");
+        assert_eq!(yoy(0, 100).basis_points(), None);
+    }
+}

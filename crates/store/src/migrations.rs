@@ -78,6 +78,20 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "illustrative allocations: figures not from the decision's source, labelled",
+        sql: include_str!("../migrations/0009_illustrative_allocations.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 10,
+        name: "the proposals window of a funding period",
+        sql: include_str!("../migrations/0010_proposals_window.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

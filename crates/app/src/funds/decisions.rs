@@ -29,6 +29,10 @@ pub struct DecisionInput {
     /// The total the published table states, if it states one (e.g. £72,000,000): kept and
     /// compared with the sum of its rows, never adjusted.
     pub stated_total: String,
+    /// Areas whose figures are illustrative, not from the decision's source (the demo's data
+    /// where the sources are silent): kept apart and labelled wherever shown.
+    #[serde(default)]
+    pub illustrative_areas: Vec<String>,
 }
 
 /// One borough's row of a decision's table.
@@ -549,7 +553,17 @@ async fn insert_decision(
     };
     decision.id = q::insert_decision(&mut *tx, &decision).await?;
     for (code, amount) in amounts {
-        q::insert_allocation(&mut *tx, period_id, year, code, amount.pence(), decision.id).await?;
+        let illustrative = input.illustrative_areas.contains(code);
+        q::insert_allocation(
+            &mut *tx,
+            period_id,
+            year,
+            code,
+            amount.pence(),
+            decision.id,
+            illustrative,
+        )
+        .await?;
     }
     let total = Money::checked_sum(amounts.iter().map(|a| a.1)).map_err(anyhow::Error::from)?;
     record::<(), Decision>(

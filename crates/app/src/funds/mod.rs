@@ -37,6 +37,20 @@ pub struct PeriodView {
     pub scenarios: Vec<Scenario>,
     pub decisions: Vec<Decision>,
     pub allocations: Vec<Allocation>,
+    /// The fund's decided allocations for the year before the period's first year, so the
+    /// first year's change can be shown too (none when that year was not decided).
+    pub before_first_year: Vec<Allocation>,
+    /// The scenario each decided year was decided from (years recorded from a published
+    /// decision have none).
+    pub decided_from: Vec<DecidedFrom>,
+}
+
+/// The scenario a year's allocations were decided from, as the period page names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecidedFrom {
+    pub year: String,
+    pub scenario_id: i64,
+    pub scenario_name: String,
 }
 
 /// An indicator dataset held: its name and where it came from.
@@ -85,14 +99,34 @@ impl App {
             .into_iter()
             .find(|f| f.id == period.fund_id)
             .ok_or_else(|| AppError::NotFound("The fund".into()))?;
+        let all_scenarios = q::scenarios(&mut conn, id).await?;
+        let decisions = q::decisions(&mut conn, id).await?;
+        // Which scenario was decided is public once decided; the others only for modellers.
+        let decided_from = decisions
+            .iter()
+            .filter_map(|d| {
+                let s = all_scenarios.iter().find(|s| Some(s.id) == d.scenario_id)?;
+                Some(DecidedFrom {
+                    year: d.year.clone(),
+                    scenario_id: s.id,
+                    scenario_name: s.name.clone(),
+                })
+            })
+            .collect();
         let scenarios = if may(actor, Permission::ModelAllocations) {
-            q::scenarios(&mut conn, id).await?
+            all_scenarios
         } else {
             Vec::new()
         };
+        let year_before = FinancialYear::parse(&period.first_year)
+            .map(|y| FinancialYear::starting(y.start_year() - 1).to_string())
+            .unwrap_or_default();
         Ok(PeriodView {
+            before_first_year: q::allocations_in_fund_year(&mut conn, fund.id, &year_before)
+                .await?,
+            decided_from,
             budgets: q::budgets(&mut conn, id).await?,
-            decisions: q::decisions(&mut conn, id).await?,
+            decisions,
             allocations: q::allocations_for_period(&mut conn, id).await?,
             scenarios,
             fund,

@@ -115,6 +115,8 @@ pub struct Allocation {
     pub amount_pence: i64,
     pub decision_id: i64,
     pub reference: String,
+    /// Not from the decision's source (demo data): labelled wherever shown.
+    pub illustrative: bool,
 }
 
 fn lines(text: String) -> Vec<String> {
@@ -493,13 +495,15 @@ pub async fn insert_allocation(
     area_code: &str,
     amount_pence: i64,
     decision_id: i64,
+    illustrative: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO allocations (period_id, year, area_code, amount_pence, decision_id) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO allocations (period_id, year, area_code, amount_pence, decision_id, illustrative) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(period_id)
         .bind(year)
         .bind(area_code)
         .bind(amount_pence)
         .bind(decision_id)
+        .bind(i64::from(illustrative))
         .execute(conn)
         .await?;
     Ok(())
@@ -515,7 +519,8 @@ pub async fn set_allocation(
     amount_pence: i64,
     decision_id: i64,
 ) -> sqlx::Result<()> {
-    let changed = sqlx::query("UPDATE allocations SET amount_pence = $1 WHERE period_id = $2 AND year = $3 AND area_code = $4")
+    // An amended figure is the funder's own: no longer illustrative.
+    let changed = sqlx::query("UPDATE allocations SET amount_pence = $1, illustrative = 0 WHERE period_id = $2 AND year = $3 AND area_code = $4")
         .bind(amount_pence)
         .bind(period_id)
         .bind(year)
@@ -524,7 +529,16 @@ pub async fn set_allocation(
         .await?
         .rows_affected();
     if changed == 0 {
-        insert_allocation(conn, period_id, year, area_code, amount_pence, decision_id).await?;
+        insert_allocation(
+            conn,
+            period_id,
+            year,
+            area_code,
+            amount_pence,
+            decision_id,
+            false,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -569,7 +583,7 @@ pub async fn amendments(conn: &mut AnyConnection, period_id: i64) -> sqlx::Resul
         .collect()
 }
 
-const ALLOCATION_SELECT: &str = "SELECT l.period_id, l.year, l.area_code, a.name AS area_name, l.amount_pence, l.decision_id, d.reference \
+const ALLOCATION_SELECT: &str = "SELECT l.period_id, l.year, l.area_code, a.name AS area_name, l.amount_pence, l.decision_id, d.reference, l.illustrative \
      FROM allocations l JOIN areas a ON a.ons_code = l.area_code JOIN decisions d ON d.id = l.decision_id";
 
 fn map_allocation(r: AnyRow) -> sqlx::Result<Allocation> {
@@ -581,6 +595,7 @@ fn map_allocation(r: AnyRow) -> sqlx::Result<Allocation> {
         amount_pence: r.try_get("amount_pence")?,
         decision_id: r.try_get("decision_id")?,
         reference: r.try_get("reference")?,
+        illustrative: flag(&r, "illustrative")?,
     })
 }
 
@@ -606,6 +621,23 @@ pub async fn allocations_for_area(
         "{ALLOCATION_SELECT} WHERE l.area_code = $1 ORDER BY l.year"
     ))
     .bind(area_code)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_allocation).collect()
+}
+
+/// Decided allocations of one fund in one financial year, by area: what a period's first
+/// year is compared with.
+pub async fn allocations_in_fund_year(
+    conn: &mut AnyConnection,
+    fund_id: i64,
+    year: &str,
+) -> sqlx::Result<Vec<Allocation>> {
+    let rows = sqlx::query(&format!(
+        "{ALLOCATION_SELECT} JOIN funding_periods fp ON fp.id = l.period_id WHERE fp.fund_id = $1 AND l.year = $2 ORDER BY a.name"
+    ))
+    .bind(fund_id)
+    .bind(year)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(map_allocation).collect()

@@ -110,6 +110,8 @@ pub async fn record_decision(
         decision_maker: input.decision_maker.clone(),
         summary: input.summary.clone(),
         stated_total: input.stated_total.clone(),
+        // Figures recorded here are from the decision itself.
+        illustrative_areas: Vec::new(),
     };
     let d = state
         .app

@@ -285,6 +285,8 @@ struct AllocationRow {
     amount: String,
     /// The decision's reference, e.g. PCD 79.
     reference: String,
+    /// Not from the decision's source (demo data): labelled.
+    illustrative: bool,
 }
 
 pub async fn area(
@@ -305,6 +307,7 @@ pub async fn area(
             year: a.year,
             amount: lcpf_domain::Money::from_pence(a.amount_pence).to_string(),
             reference: a.reference,
+            illustrative: a.illustrative,
         })
         .collect();
     render(&AreaPage {

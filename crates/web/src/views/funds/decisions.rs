@@ -48,6 +48,8 @@ impl RecordForm {
             decision_maker: self.decision_maker.clone(),
             summary: self.summary.clone(),
             stated_total: self.stated_total.clone(),
+            // Figures recorded here are from the decision itself.
+            illustrative_areas: Vec::new(),
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct AllocationRow {
     pub previous: String,
     pub change: String,
     pub bound_by: String,
+    /// Not from the decision's source (demo data): labelled.
+    pub illustrative: bool,
 }
 
 pub(super) async fn map_of(
@@ -94,6 +96,8 @@ struct FundSummary {
 struct PeriodSummary {
     period: FundingPeriod,
     years: Vec<BudgetYear>,
+    /// Money that is not allocated by formula (e.g. the DIP's passported grants).
+    streams: Vec<StreamRow>,
 }
 
 /// A sum of money for a table cell; an empty cell is a dash.
@@ -112,7 +116,18 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
                 .into_iter()
                 .filter(|y| y.pot.is_some())
                 .collect();
-            summaries.push(PeriodSummary { period, years });
+            let streams = state
+                .app
+                .streams(&auth.actor, period.id)
+                .await?
+                .into_iter()
+                .map(StreamRow::from)
+                .collect();
+            summaries.push(PeriodSummary {
+                period,
+                years,
+                streams,
+            });
         }
         out.push(FundSummary {
             fund,
@@ -126,13 +141,25 @@ pub async fn funds(State(state): State<AppState>, auth: Auth) -> Result<Response
     })
 }
 
-/// A named stream of the period's money, as the period page lists it.
+/// A named stream of the period's money, as the period and funds pages list it.
 struct StreamRow {
     year: String,
     name: String,
     amount: String,
     recipient: String,
     note: String,
+}
+
+impl From<lcpf_store::queries::funds::Stream> for StreamRow {
+    fn from(st: lcpf_store::queries::funds::Stream) -> StreamRow {
+        StreamRow {
+            year: st.year,
+            name: st.name,
+            amount: money(st.amount_pence),
+            recipient: st.recipient,
+            note: st.note,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -161,11 +188,19 @@ struct PeriodPage {
     /// How many years of the period are decided, of how many.
     decided_years: usize,
     all_years: usize,
+    /// Some year of the period has a budget (a DIP-like period of streams has none).
+    has_budget: bool,
+    /// Some budgeted year is not decided yet, so a scenario can be modelled for it.
+    can_start_scenario: bool,
 }
 
 struct YearAllocations {
     year: String,
     decision: Option<Decision>,
+    /// The scenario the year was decided from, if it was.
+    decided_from: Option<lcpf_app::funds::DecidedFrom>,
+    /// The year before, whose decided allocations the change is against (if any).
+    previous_year: Option<String>,
     rows: Vec<AllocationRow>,
     total: String,
     map: String,
@@ -258,16 +293,49 @@ async fn period(
                 .chain([total_pence])
                 .map(Money::from_pence),
         );
+        // The year before: in this period, or the fund's previous period for the first year.
+        let year_before = lcpf_domain::FinancialYear::parse(&b.year)
+            .map(|y| lcpf_domain::FinancialYear::starting(y.start_year() - 1).to_string())
+            .unwrap_or_default();
+        let before: HashMap<&str, i64> = view
+            .allocations
+            .iter()
+            .chain(&view.before_first_year)
+            .filter(|a| a.year == year_before)
+            .map(|a| (a.area_code.as_str(), a.amount_pence))
+            .collect();
+        let previous_column = MoneyColumn::of(before.values().copied().map(Money::from_pence));
+        let change_column = MoneyColumn::of(of_year().filter_map(|a| {
+            before
+                .get(a.area_code.as_str())
+                .map(|p| Money::from_pence(a.amount_pence - p))
+        }));
         let mut rows: Vec<AllocationRow> = of_year()
-            .map(|a| AllocationRow {
-                code: a.area_code.clone(),
-                name: a.area_name.clone(),
-                amount: column.show(Money::from_pence(a.amount_pence)),
-                amount_pence: a.amount_pence,
-                share: String::new(),
-                previous: String::new(),
-                change: String::new(),
-                bound_by: String::new(),
+            .map(|a| {
+                let change =
+                    before
+                        .get(a.area_code.as_str())
+                        .map(|p| lcpf_domain::allocation::YearOnYear {
+                            previous: Money::from_pence(*p),
+                            now: Money::from_pence(a.amount_pence),
+                        });
+                AllocationRow {
+                    code: a.area_code.clone(),
+                    name: a.area_name.clone(),
+                    amount: column.show(Money::from_pence(a.amount_pence)),
+                    amount_pence: a.amount_pence,
+                    share: String::new(),
+                    previous: change
+                        .map(|c| previous_column.show(c.previous))
+                        .unwrap_or_default(),
+                    change: change
+                        .map(|c| {
+                            format!("{} ({})", change_column.show(c.change()), c.percent_text())
+                        })
+                        .unwrap_or_default(),
+                    bound_by: String::new(),
+                    illustrative: a.illustrative,
+                }
             })
             .collect();
         if q.sort == "amount" {
@@ -311,6 +379,8 @@ async fn period(
             period_total += total_pence;
         }
         years.push(YearAllocations {
+            previous_year: (!before.is_empty()).then(|| year_before.clone()),
+            decided_from: view.decided_from.iter().find(|d| d.year == b.year).cloned(),
             year: b.year.clone(),
             decision,
             rows,
@@ -325,14 +395,10 @@ async fn period(
         .streams(&auth.actor, id)
         .await?
         .into_iter()
-        .map(|st| StreamRow {
-            year: st.year,
-            name: st.name,
-            amount: money(st.amount_pence),
-            recipient: st.recipient,
-            note: st.note,
-        })
+        .map(StreamRow::from)
         .collect();
+    let has_budget = budgets.iter().any(|b| b.pot.is_some());
+    let can_start_scenario = budgets.iter().any(|b| b.pot.is_some() && !b.decided);
     render(&PeriodPage {
         layout: Layout::new(
             &auth,
@@ -357,6 +423,8 @@ async fn period(
         can_decide: may(&auth.actor, Permission::DecideAllocations),
         period_total: money(period_total),
         decided_years: view.decisions.len(),
+        has_budget,
+        can_start_scenario,
         all_years: budgets_count,
         years,
         scenarios: view.scenarios,

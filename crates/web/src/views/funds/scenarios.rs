@@ -204,6 +204,18 @@ struct ScenarioPage {
     /// What shades the map: amount or change.
     colour: String,
     has_previous: bool,
+    /// Boroughs this scenario would cut by more than the fund calls large, largest cut first:
+    /// said above the decide form.
+    large_cuts: Vec<LargeCut>,
+}
+
+/// A borough that would lose more than a tenth of its money on the previous year.
+struct LargeCut {
+    code: String,
+    name: String,
+    previous: String,
+    now: String,
+    percent: String,
 }
 
 /// How a scenario's page is shown: `?sort=amount&colour=change`.
@@ -234,6 +246,29 @@ async fn scenario_page(
         })
         .collect();
     let has_previous = !changes.is_empty();
+    let mut cuts: Vec<(i64, LargeCut)> = rows
+        .iter()
+        .filter_map(|r| {
+            let y = lcpf_domain::allocation::YearOnYear {
+                previous: Money::from_pence(r.previous_pence?),
+                now: Money::from_pence(r.amount_pence),
+            };
+            y.is_large_cut().then(|| {
+                (
+                    y.basis_points().unwrap_or_default(),
+                    LargeCut {
+                        code: r.area_code.clone(),
+                        name: r.area_name.clone(),
+                        previous: y.previous.to_string(),
+                        now: y.now.to_string(),
+                        percent: y.percent_text(),
+                    },
+                )
+            })
+        })
+        .collect();
+    cuts.sort_by_key(|(bp, _)| *bp);
+    let large_cuts = cuts.into_iter().map(|(_, c)| c).collect();
     let by_change = view_as.colour == "change" && has_previous;
     // One way of writing every amount in the table, so that they line up.
     let column = MoneyColumn::of(rows.iter().flat_map(|r| {
@@ -257,6 +292,7 @@ async fn scenario_page(
             code: r.area_code,
             name: r.area_name,
             bound_by: r.bound_by,
+            illustrative: false,
         })
         .collect();
     let change_of = |code: &str| changes.get(code).copied().unwrap_or(0);
@@ -306,6 +342,7 @@ async fn scenario_page(
         sort: view_as.sort,
         colour: if by_change { "change" } else { "amount" }.to_string(),
         has_previous,
+        large_cuts,
     })
 }
 
