@@ -449,6 +449,63 @@ backend_tests! {
         assert!(app.audit_count().await > audit);
     }
 
+    async fn proposals_are_started_and_submitted_only_while_the_window_is_open(app: TestApp) {
+        let (barnet, csrf) = app.signed_in(BARNET_OFFICER).await;
+        let (_, html) = page(&barnet, &app, "/proposals").await;
+        let offered = html.split("<select").nth(1).unwrap().split("</select>").next().unwrap();
+        // Only the 2017–19 period is open in the demo: not the past round, the next, or the DIP.
+        assert_eq!(offered.matches("<option").count(), 1, "{offered}");
+        assert!(offered.contains("2017/18 to 2018/19") && offered.contains("Open for proposals"), "{offered}");
+        let not_open = html.split("id=\"not-open\"").nth(1).unwrap();
+        assert!(not_open.contains("2019/20 to 2020/21: Not open for proposals") && not_open.contains("Drug Interventions"), "{not_open}");
+        // Starting one for a period that is not open is refused on the form, and changes nothing.
+        let later = app.period_id("2019/20").await;
+        let org = app.organisation_id("Barnet").await;
+        let audit = app.audit_count().await;
+        let (status, html) = post(&barnet, &app, &format!("/organisations/{org}/proposals"), &csrf, &[("period_id", &later.to_string())]).await;
+        assert_eq!(status, 400, "{html}");
+        assert!(html.contains("This funding period is not open for proposals"), "{html}");
+        assert_eq!(app.audit_count().await, audit);
+
+        // The funder admin opens it; a bad window is refused naming the field.
+        let (admin, admin_csrf) = app.signed_in(ADMIN).await;
+        let audit = app.audit_count().await;
+        let (status, html) = post(&admin, &app, &format!("/periods/{later}/proposals-window"), &admin_csrf, &[("opens_on", "2019-02-01"), ("closes_on", "2019-01-01")]).await;
+        assert_eq!(status, 400);
+        assert!(html.contains("closes on 1 January 2019 before it opens on 1 February 2019"), "{html}");
+        let (status, html) = post(&admin, &app, &format!("/periods/{later}/proposals-window"), &admin_csrf, &[("opens_on", "1st Feb"), ("closes_on", "")]).await;
+        assert_eq!(status, 400);
+        assert!(html.contains("“1st Feb” is not a date"), "{html}");
+        assert_eq!(app.audit_count().await, audit);
+        let today = chrono::Utc::now().date_naive();
+        let (status, _) = post(&admin, &app, &format!("/periods/{later}/proposals-window"), &admin_csrf, &[("opens_on", &(today - chrono::Days::new(1)).to_string()), ("closes_on", "")]).await;
+        assert_eq!(status, 303);
+        assert_eq!(app.audit_count().await, audit + 1, "the change is audited");
+        let (status, _) = post(&barnet, &app, &format!("/organisations/{org}/proposals"), &csrf, &[("period_id", &later.to_string())]).await;
+        assert_eq!(status, 303, "open now");
+
+        // Once the window has closed, a borough's draft can no longer be submitted.
+        let period = app.period_id("2017/18").await;
+        let closed = (today - chrono::Days::new(2)).to_string();
+        let (status, _) = post(&admin, &app, &format!("/periods/{period}/proposals-window"), &admin_csrf, &[("opens_on", "2016-11-30"), ("closes_on", &closed)]).await;
+        assert_eq!(status, 303);
+        let (_, html) = page(&admin, &app, &format!("/periods/{period}")).await;
+        assert!(html.contains("Closed for proposals on"), "the period page says so");
+        let id = bd_proposal(&app).await;
+        let bd = app.actor(BD_OFFICER).await;
+        let e = app.app.proposal_step(&bd, id, lcpf_domain::proposal::ProposalEvent::Submit, &Default::default(), None).await.unwrap_err();
+        assert!(e.to_string().contains("closed on"), "{e}");
+        // The API sets the same window, with the same refusals.
+        let token = app.token(ADMIN).await;
+        let api = app.client();
+        let r = api.put(app.url(&format!("/api/v1/periods/{period}/proposals-window"))).bearer_auth(&token).json(&serde_json::json!({"opens_on": "2016-11-30", "closes_on": "2016-11-01"})).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let r = api.put(app.url(&format!("/api/v1/periods/{period}/proposals-window"))).bearer_auth(&token).json(&serde_json::json!({"opens_on": "2016-11-30", "closes_on": ""})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!((p["proposals_open_on"].as_str(), p["proposals_close_on"].as_str()), (Some("2016-11-30"), None));
+    }
+
     async fn people_who_hold_no_proposal_see_none(app: TestApp) {
         let id = bd_proposal(&app).await;
         for who in [PROVIDER, VIEWER, ASSESSOR] {

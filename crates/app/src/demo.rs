@@ -196,6 +196,9 @@ pub mod funds {
         scenarios: Vec<DemoScenario>,
         #[serde(default)]
         proposals: Option<String>,
+        /// The proposals window, if the period takes proposals.
+        #[serde(default)]
+        proposals_window: Option<crate::proposals::WindowInput>,
     }
 
     #[derive(Deserialize)]
@@ -314,6 +317,10 @@ pub mod funds {
                     let period = self
                         .create_period(&system, fund.id, &p.round, span, plan, &budgets)
                         .await?;
+                    if let Some(window) = &p.proposals_window {
+                        self.set_proposals_window(&system, period.id, window)
+                            .await?;
+                    }
                     created.push((period.id, p));
                 }
             }

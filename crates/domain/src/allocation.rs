@@ -645,9 +645,6 @@ fn share_within_bounds(
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 /// A cut on the previous year larger than this, in basis points (10%), is called out before a
 /// scenario is decided: a borough losing a tenth of its money will ask why.
 pub const LARGE_CUT_BASIS_POINTS: i64 = 1_000;
@@ -736,3 +733,6 @@ mod year_on_year_tests {
         assert_eq!(yoy(0, 100).basis_points(), None);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -289,6 +289,11 @@ fn clock_time(t: chrono::NaiveTime) -> String {
     }
 }
 
+/// The date it is now in London (the day a window opens or closes is a London day).
+pub fn london_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::London).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

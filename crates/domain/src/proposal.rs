@@ -16,6 +16,7 @@ use crate::{FinancialYear, Money};
 
 mod compare;
 pub mod eligibility;
+pub mod window;
 pub mod workflow;
 pub use compare::{compare, LineChange, LineComparison};
 pub use eligibility::{EligibilityRule, Restriction};

@@ -211,6 +211,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     )
     .add(
         "POST",
+        "/periods/{id}/proposals-window",
+        FunderAdmin,
+        post(funds::set_proposals_window),
+    )
+    .add(
+        "POST",
         "/periods/{id}/budgets/{year}",
         FunderAdmin,
         post(funds::set_budget),
@@ -498,6 +504,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         "/api/v1/periods/{id}/budgets/{year}",
         FunderAdmin,
         put(api::set_budget),
+    )
+    .add(
+        "PUT",
+        "/api/v1/periods/{id}/proposals-window",
+        FunderAdmin,
+        put(api::set_proposals_window),
     )
     .add(
         "POST",

@@ -26,6 +26,47 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use import::ImportPreview;
+
+/// The proposals page for one person.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalsList {
+    /// The borough's own proposals.
+    pub own: Vec<OwnProposal>,
+    /// The borough whose proposals the person drafts, if they do.
+    pub organisation_id: Option<i64>,
+    /// Periods open for proposals that the borough has none for yet.
+    pub can_start: Vec<PeriodChoice>,
+    /// The other periods it has none for, each saying why it cannot be started.
+    pub cannot_start: Vec<PeriodChoice>,
+    /// Funder staff: every period, to open its overview.
+    pub periods: Vec<PeriodChoice>,
+}
+
+/// One of the borough's proposals as the list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnProposal {
+    pub proposal: Proposal,
+    pub status: String,
+    /// Its fund and period in words.
+    pub period: String,
+}
+
+/// A funding period as a choice: its name, and its proposals window in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodChoice {
+    pub id: i64,
+    pub label: String,
+    pub window: String,
+    pub open: bool,
+}
+
+/// A funding period's proposals window as typed: days as YYYY-MM-DD, empty for none.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(default)]
+pub struct WindowInput {
+    pub opens_on: String,
+    pub closes_on: String,
+}
 pub use input::{ContributorInput, LineInput, LineYearInput, SmartOutcomeInput};
 pub use workflow::StepInput;
 
@@ -222,6 +263,138 @@ impl App {
         Ok(out)
     }
 
+    /// What the proposals page shows this person: their borough's proposals, the periods
+    /// open for proposals they can start one for (and the others, with why not), and for
+    /// funder staff every period's overview.
+    pub async fn proposals_list(&self, actor: &Actor) -> AppResult<ProposalsList> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let own = self.own_proposals(actor).await?;
+        let organisation_id = actor.user().and_then(|u| u.organisation_id).filter(|o| {
+            may(
+                actor,
+                Permission::DraftProposal {
+                    organisation_id: *o,
+                },
+            )
+        });
+        let today = lcpf_domain::calendar::london_today(chrono::Utc::now());
+        let mut periods: Vec<PeriodChoice> = Vec::new();
+        {
+            let mut conn = self.db().pool().acquire().await?;
+            for fund in fq::list_funds(&mut conn).await? {
+                for p in fq::periods(&mut conn, fund.id).await? {
+                    let window = p.proposals_window();
+                    periods.push(PeriodChoice {
+                        id: p.id,
+                        label: format!("{}: {} to {}", fund.name, p.first_year, p.last_year),
+                        window: window.words(today),
+                        open: window.is_open(today),
+                    });
+                }
+            }
+        }
+        let label_of = |id: i64| {
+            periods
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.label.clone())
+                .unwrap_or_default()
+        };
+        let own: Vec<OwnProposal> = own
+            .into_iter()
+            .map(|(proposal, status)| OwnProposal {
+                period: label_of(proposal.period_id),
+                proposal,
+                status,
+            })
+            .collect();
+        let (open, closed): (Vec<PeriodChoice>, Vec<PeriodChoice>) = if organisation_id.is_some() {
+            periods
+                .iter()
+                .filter(|p| !own.iter().any(|o| o.proposal.period_id == p.id))
+                .cloned()
+                .partition(|p| p.open)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(ProposalsList {
+            own,
+            organisation_id,
+            can_start: open,
+            cannot_start: closed,
+            periods: if may(actor, Permission::ReviewProposals) {
+                periods
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// Sets a funding period's proposals window (funder admins): the first and last days
+    /// boroughs may start and submit proposals, YYYY-MM-DD; both empty closes it.
+    pub async fn set_proposals_window(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        input: &WindowInput,
+    ) -> AppResult<FundingPeriod> {
+        authorise(actor, Permission::ManageReferenceData)?;
+        let mut errors = FieldErrors::new();
+        let mut day = |field: &str, text: &str| -> Option<chrono::NaiveDate> {
+            let t = text.trim();
+            if t.is_empty() {
+                return None;
+            }
+            chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| {
+                    errors.add(
+                        field,
+                        format!("“{t}” is not a date: write it as year-month-day, for example 2016-12-01"),
+                    )
+                })
+                .ok()
+        };
+        let window = lcpf_domain::proposal::window::ProposalsWindow {
+            opens_on: day("opens_on", &input.opens_on),
+            closes_on: day("closes_on", &input.closes_on),
+        };
+        errors.into_result()?;
+        if let Err(e) = window.check() {
+            return Err(AppError::invalid("closes_on", e));
+        }
+        let mut tx = self.db().begin().await?;
+        let before = fq::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let text = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+        let (opens, closes) = (text(window.opens_on), text(window.closes_on));
+        fq::set_proposals_window(&mut tx, period_id, opens.as_deref(), closes.as_deref()).await?;
+        let after = fq::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let today = lcpf_domain::calendar::london_today(chrono::Utc::now());
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "period.proposals_window",
+                entity_type: "funding_period",
+                entity_id: period_id.to_string(),
+                summary: format!(
+                    "Proposals window for {} to {}: {}",
+                    after.first_year,
+                    after.last_year,
+                    window.words(today)
+                ),
+                before: Some(&before),
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// Starts the borough's proposal for a period, with an empty first draft.
     pub async fn start_proposal(
         &self,
@@ -234,9 +407,16 @@ impl App {
             AppError::invalid("period_id", "Choose the funding period the proposal is for")
         })?;
         let mut tx = self.db().begin().await?;
-        fq::period(&mut tx, period_id)
+        let period = fq::period(&mut tx, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let today = lcpf_domain::calendar::london_today(chrono::Utc::now());
+        if let Some(why) = period
+            .proposals_window()
+            .refusal(today, "start a proposal for it")
+        {
+            return Err(AppError::invalid("period_id", why));
+        }
         let organisation = lcpf_store::queries::organisations::get(&mut tx, organisation_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The organisation".into()))?;

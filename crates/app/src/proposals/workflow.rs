@@ -103,6 +103,14 @@ impl App {
             ProposalEvent::Vary => variation_reason(&input.reason)?,
             _ => latest.variation_reason.clone(),
         };
+        if event == ProposalEvent::Submit {
+            // A borough submits only while the period's proposals window is open.
+            let period = super::period_of(&mut tx, &proposal).await?;
+            let today = lcpf_domain::calendar::london_today(chrono::Utc::now());
+            if let Some(why) = period.proposals_window().refusal(today, "submit it") {
+                return Err(AppError::Forbidden(why));
+            }
+        }
         if matches!(event, ProposalEvent::Submit | ProposalEvent::Approve) {
             let problems = check_version(&mut tx, &proposal, latest.id).await?;
             if !problems.is_empty() {

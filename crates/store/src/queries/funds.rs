@@ -30,6 +30,25 @@ pub struct FundingPeriod {
     pub first_year: String,
     pub last_year: String,
     pub plan_id: Option<i64>,
+    /// The proposals window: the first and last London days boroughs may start and submit
+    /// proposals (YYYY-MM-DD); no opening day: not open for proposals.
+    pub proposals_open_on: Option<String>,
+    pub proposals_close_on: Option<String>,
+}
+
+impl FundingPeriod {
+    /// The proposals window as the domain reads it (a stored day that is not a date is
+    /// treated as unset).
+    pub fn proposals_window(&self) -> lcpf_domain::proposal::window::ProposalsWindow {
+        let day = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        };
+        lcpf_domain::proposal::window::ProposalsWindow {
+            opens_on: day(&self.proposals_open_on),
+            closes_on: day(&self.proposals_close_on),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -201,10 +220,31 @@ fn map_period(r: AnyRow) -> sqlx::Result<FundingPeriod> {
         first_year: r.try_get("first_year")?,
         last_year: r.try_get("last_year")?,
         plan_id: r.try_get("plan_id")?,
+        proposals_open_on: r.try_get("proposals_open_on")?,
+        proposals_close_on: r.try_get("proposals_close_on")?,
     })
 }
 
-const PERIOD_COLUMNS: &str = "id, fund_id, round_name, first_year, last_year, plan_id";
+const PERIOD_COLUMNS: &str =
+    "id, fund_id, round_name, first_year, last_year, plan_id, proposals_open_on, proposals_close_on";
+
+/// Sets a period's proposals window (days as YYYY-MM-DD; none to unset).
+pub async fn set_proposals_window(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    opens_on: Option<&str>,
+    closes_on: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE funding_periods SET proposals_open_on = $1, proposals_close_on = $2 WHERE id = $3",
+    )
+    .bind(opens_on)
+    .bind(closes_on)
+    .bind(period_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 pub async fn periods(conn: &mut AnyConnection, fund_id: i64) -> sqlx::Result<Vec<FundingPeriod>> {
     let rows = sqlx::query(&format!(

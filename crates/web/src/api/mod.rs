@@ -34,7 +34,7 @@ pub mod schemas;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "LCPF API", description = "The London Crime Prevention Fund: reference data, funds, allocation scenarios and decisions, borough proposals, users and the audit log.", version = "1"),
-    paths(funds, period, create_period, set_budget, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
+    paths(funds, period, create_period, set_budget, set_proposals_window, add_stream, indicator_datasets, import_indicators, create_scenario, scenario, compare, decide, area_allocations, me, organisations, organisation, create_organisation, people, update_contact, areas, area, plans, plan, create_plan, project_categories, users, create_user, audit),
     components(schemas(IndicatorImport, IndicatorDataset, lcpf_app::funds::StreamInput, schemas::StreamSchema, lcpf_app::funds::PeriodInput, lcpf_app::funds::BudgetInput, PeriodDetail, ScenarioDetail, schemas::FundSchema, schemas::FundingPeriodSchema, schemas::PeriodBudgetSchema, schemas::DecisionSchema, schemas::AllocationSchema, schemas::ScenarioSchema, schemas::ScenarioAllocationSchema, lcpf_app::funds::ScenarioInput, lcpf_app::funds::ScenarioIndicator, lcpf_app::funds::DecisionInput, schemas::ComparisonSchema, lcpf_app::funds::ComparisonRow, lcpf_app::plans::PlanInput, lcpf_app::plans::PriorityInput, CurrentUser, schemas::OrganisationSchema, OrganisationInput, ContactInput, schemas::AreaSchema, AreaDetail, schemas::PlanSchema, PlanDetail, schemas::PrioritySchema, schemas::ObjectiveSchema, schemas::ProjectCategorySchema, schemas::UserSchema, NewUserRequest, schemas::AuditRecordSchema, Problem, ProblemField )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -546,6 +546,26 @@ pub async fn create_period(
         json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
     let p = state.app.add_period(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(p)).into_response())
+}
+
+/// Sets the period's proposals window: the first and last London days boroughs may start and
+/// submit proposals (YYYY-MM-DD; both empty: closed; no last day: open until closed) (funder admin).
+#[utoipa::path(put, path = "/api/v1/periods/{id}/proposals-window", params(("id" = i64, Path)), request_body = lcpf_app::proposals::WindowInput, responses((status = 200, body = schemas::FundingPeriodSchema), (status = 422, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn set_proposals_window(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<lcpf_store::queries::funds::FundingPeriod> {
+    let id = parse_id(&id, "The funding period")?;
+    let input: lcpf_app::proposals::WindowInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageReferenceData)).await?;
+    Ok(Json(
+        state
+            .app
+            .set_proposals_window(&auth.actor, id, &input)
+            .await?,
+    ))
 }
 
 /// Sets a year's pot and co-commissioning share; `year` is the year it starts, e.g. 2021 for 2021/22 (funder admin).

@@ -31,6 +31,11 @@ pub struct FundingPeriodSchema {
     first_year: String,
     last_year: String,
     plan_id: Option<i64>,
+    /// The first London day boroughs may start and submit proposals (YYYY-MM-DD); none:
+    /// not open for proposals.
+    proposals_open_on: Option<String>,
+    /// The last such day; none: open until the funder closes it.
+    proposals_close_on: Option<String>,
 }
 
 /// A year's budget in a period.
@@ -136,6 +141,8 @@ pub struct AllocationSchema {
     decision_id: i64,
     /// The decision's reference.
     reference: String,
+    /// Not from the decision's source (demo data where the sources are silent).
+    illustrative: bool,
 }
 
 /// Another named stream of a period's money.

@@ -178,6 +178,10 @@ struct PeriodPage {
     errors: FieldErrors,
     /// The scenario comparison's refusal, shown on its form.
     compare_errors: FieldErrors,
+    /// The proposals window in words, and its form as typed (with its refusal).
+    window: String,
+    window_form: lcpf_app::proposals::WindowInput,
+    window_errors: FieldErrors,
     /// Every year of the period, budgeted or not.
     budgets: Vec<BudgetYear>,
     sort: String,
@@ -239,6 +243,7 @@ pub enum Refused {
     Nothing,
     Stream(lcpf_app::funds::StreamInput, FieldErrors),
     Compare(FieldErrors),
+    Window(lcpf_app::proposals::WindowInput, FieldErrors),
 }
 
 /// The period page with the scenario comparison's errors on its form (400).
@@ -266,10 +271,15 @@ async fn period(
     Query(q): Query<SortQuery>,
     refused: Refused,
 ) -> Result<Response, PageError> {
+    let mut window_refused = None;
     let (stream_errors, compare_errors) = match refused {
         Refused::Nothing => (None, FieldErrors::new()),
         Refused::Stream(form, errors) => (Some((form, errors)), FieldErrors::new()),
         Refused::Compare(errors) => (None, errors),
+        Refused::Window(form, errors) => {
+            window_refused = Some((form, errors));
+            (None, FieldErrors::new())
+        }
     };
     let id = parse_id(&id, "The funding period")?;
     let view = state.app.period(&auth.actor, id).await?;
@@ -417,6 +427,18 @@ async fn period(
             .unwrap_or_default(),
         errors: stream_errors.map(|f| f.1).unwrap_or_default(),
         compare_errors,
+        window: view
+            .period
+            .proposals_window()
+            .words(lcpf_domain::calendar::london_today(chrono::Utc::now())),
+        window_form: match &window_refused {
+            Some((form, _)) => form.clone(),
+            None => lcpf_app::proposals::WindowInput {
+                opens_on: view.period.proposals_open_on.clone().unwrap_or_default(),
+                closes_on: view.period.proposals_close_on.clone().unwrap_or_default(),
+            },
+        },
+        window_errors: window_refused.map(|w| w.1).unwrap_or_default(),
         budgets,
         fund: view.fund,
         period: view.period,
@@ -582,6 +604,31 @@ pub async fn set_budget(
                 form,
                 errors,
             })
+        }
+    }
+}
+
+/// Sets the period's proposals window from the period page's form; errors redraw the page.
+pub async fn set_proposals_window(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<lcpf_app::proposals::WindowInput>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    match state.app.set_proposals_window(&auth.actor, id, &form).await {
+        Ok(_) => Ok(Redirect::to(&format!("/periods/{id}#proposals-window")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            let response = period(
+                State(state),
+                auth,
+                Path(id.to_string()),
+                Query(SortQuery::default()),
+                Refused::Window(form, errors),
+            )
+            .await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())
         }
     }
 }

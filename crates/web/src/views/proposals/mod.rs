@@ -10,11 +10,10 @@ pub mod reviews;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use lcpf_app::access::{may, Permission};
 use lcpf_app::proposals::{ProposalView, StepInput};
 use lcpf_domain::proposal::{ProposalEvent, ProposalLine};
 use lcpf_domain::{FieldErrors, Money, MoneyColumn};
-use lcpf_store::queries::proposals::{Comment, Proposal};
+use lcpf_store::queries::proposals::Comment;
 use serde::Deserialize;
 
 use super::{field_errors, filters, render, render_invalid, Layout};
@@ -478,13 +477,7 @@ step!(comment, None);
 #[template(path = "proposals/list.html")]
 struct ListPage {
     layout: Layout,
-    /// The borough's proposals: the proposal, its status, its period in words.
-    own: Vec<(Proposal, String, String)>,
-    /// Periods the borough can start a proposal for: (id, label).
-    startable: Vec<(i64, String)>,
-    organisation_id: Option<i64>,
-    /// Funder staff: every period, to open its overview.
-    periods: Vec<(i64, String)>,
+    list: lcpf_app::proposals::ProposalsList,
     errors: FieldErrors,
 }
 
@@ -493,56 +486,9 @@ async fn list_page(
     auth: &Auth,
     errors: FieldErrors,
 ) -> Result<ListPage, PageError> {
-    let actor = &auth.actor;
-    let own = state.app.own_proposals(actor).await?;
-    let organisation_id = actor.user().and_then(|u| u.organisation_id).filter(|o| {
-        may(
-            actor,
-            Permission::DraftProposal {
-                organisation_id: *o,
-            },
-        )
-    });
-    let mut all_periods: Vec<(i64, String)> = Vec::new();
-    for fund in state.app.list_funds(actor).await? {
-        for (p, _) in state.app.fund(actor, fund.id).await?.1 {
-            all_periods.push((
-                p.id,
-                format!("{}: {} to {}", fund.name, p.first_year, p.last_year),
-            ));
-        }
-    }
-    let startable = if organisation_id.is_some() {
-        all_periods
-            .iter()
-            .filter(|(id, _)| !own.iter().any(|(p, _)| p.period_id == *id))
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let own = own
-        .into_iter()
-        .map(|(p, status)| {
-            let label = all_periods
-                .iter()
-                .find(|(id, _)| *id == p.period_id)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_default();
-            (p, status, label)
-        })
-        .collect();
-    let periods = if may(actor, Permission::ReviewProposals) {
-        all_periods
-    } else {
-        Vec::new()
-    };
     Ok(ListPage {
         layout: Layout::new(auth, "Proposals", "proposals"),
-        own,
-        startable,
-        organisation_id,
-        periods,
+        list: state.app.proposals_list(&auth.actor).await?,
         errors,
     })
 }
