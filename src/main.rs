@@ -175,6 +175,16 @@ enum TokenCommand {
         #[arg(long, default_value = "API token")]
         label: String,
     },
+    /// List live API tokens (id, owner, what it is for, created, last used), or one user's.
+    List {
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Revoke an API token by its id (from `lcpf token list`): it stops working at once.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://lcpf.db";
@@ -351,6 +361,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = app.create_token(&Actor::System, &email, &label).await?;
             app.db().close().await;
             println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { email }) => {
+            let app = App::open(&url()).await?;
+            let tokens = app.live_tokens(&Actor::System).await?;
+            app.db().close().await;
+            println!("id\temail\tlabel\tcreated\tlast used");
+            for t in tokens.iter().filter(|t| {
+                email
+                    .as_deref()
+                    .is_none_or(|e| t.email.eq_ignore_ascii_case(e))
+            }) {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.email,
+                    t.label,
+                    lcpf_domain::calendar::london_date_time_text(&t.created_at),
+                    t.last_used_at
+                        .as_deref()
+                        .map(lcpf_domain::calendar::london_date_time_text)
+                        .unwrap_or_else(|| "never".into())
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let app = App::open(&url()).await?;
+            let token = app.revoke_token(&Actor::System, id).await?;
+            app.db().close().await;
+            println!(
+                "revoked API token {} (“{}”) of {}",
+                token.id, token.label, token.email
+            );
             Ok(())
         }
     }

@@ -16,6 +16,7 @@ fn specs(app: &TestApp) -> Vec<RouteSpec> {
         Audience::SignedIn,
         Audience::OwnOrganisation,
         Audience::FunderAdmin,
+        Audience::OwnAccount,
     ];
     for a in audiences {
         assert!(specs.iter().any(|s| s.audience == a), "no route for {a:?}");
@@ -25,6 +26,8 @@ fn specs(app: &TestApp) -> Vec<RouteSpec> {
 
 /// Barnet's draft proposal for 2017/18–2018/19 with one line: (proposal id, line id).
 async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
+    // Barnet's officer's API token too, so that walks which follow make nothing new.
+    barnet_token(app).await;
     let system = lcpf_app::Actor::System;
     let barnet_org = app.organisation_id("Barnet").await;
     if let Some(id) = app.proposal_id("2017/18", BARNET_ONS).await {
@@ -51,12 +54,34 @@ async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
     (p.id, line_id)
 }
 
+/// The id of an API token of Barnet's officer (made once).
+async fn barnet_token(app: &TestApp) -> i64 {
+    let barnet = app.actor(BARNET_OFFICER).await;
+    let mut tokens = app.app.own_tokens(&barnet).await.unwrap();
+    if tokens.is_empty() {
+        app.app
+            .create_own_token(&barnet, "Barnet's reporting")
+            .await
+            .unwrap();
+        tokens = app.app.own_tokens(&barnet).await.unwrap();
+    }
+    tokens[0].id
+}
+
+/// A route that acts only on the caller's own account and names no record: anyone signed in
+/// may use it, for themselves (creating their own API token).
+fn acts_on_own_account(spec: &RouteSpec) -> bool {
+    spec.audience == Audience::OwnAccount && !spec.path.contains('{')
+}
+
 /// Fills a route's parameters with Barnet's records (the "other" borough).
 async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     let barnet_org = app.organisation_id("Barnet").await;
     let barnet_user = app.user_id(BARNET_OFFICER).await;
     let (barnet_proposal, barnet_line) = barnet_proposal(app).await;
-    let id = if spec.path.contains("/users/") {
+    let id = if spec.path.contains("/tokens/") {
+        barnet_token(app).await
+    } else if spec.path.contains("/users/") {
         barnet_user
     } else if spec.path.contains("/proposals/{id}") {
         barnet_proposal
@@ -238,8 +263,8 @@ backend_tests! {
         let barnet_before = app.app.get_organisation(&lcpf_app::Actor::System, app.organisation_id("Barnet").await).await.unwrap();
         let mut refused = 0;
         for spec in specs(&app) {
-            if spec.path == "/sign-out" || spec.path == "/sign-in" {
-                continue;
+            if spec.path == "/sign-out" || spec.path == "/sign-in" || acts_on_own_account(&spec) {
+                continue; // these act on the caller's own session or account (tests/tokens.rs)
             }
             let path = path_for_barnet(&app, &spec).await;
             let r = match (spec.method, spec.is_api()) {
@@ -255,7 +280,7 @@ backend_tests! {
             };
             let status = r.status().as_u16();
             match spec.audience {
-                Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::FunderAdmin | Audience::FunderStaff => {
+                Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::OwnAccount | Audience::FunderAdmin | Audience::FunderStaff => {
                     assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
                     refused += 1;
                 }
@@ -358,7 +383,7 @@ mod input_order {
                     assert_eq!(status, 303, "{} {path}: a signed-out visitor with a bad form", spec.method);
                 }
                 // Signed in as someone who may not: refused, not corrected.
-                if spec.audience != Audience::SignedIn {
+                if spec.audience != Audience::SignedIn && !acts_on_own_account(&spec) {
                     let r = send(&client, spec.is_api().then_some(token.as_str()), &csrf).send().await.unwrap();
                     let status = r.status().as_u16();
                     if !(status == 403 || status == 404) {

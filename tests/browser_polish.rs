@@ -83,6 +83,8 @@ async fn at_320_pixels_wide_no_page_scrolls_sideways() {
         "/users".into(),
         "/organisations".into(),
         format!("/organisations/{bd}/people"),
+        "/account/tokens".into(),
+        "/tokens".into(),
     ] {
         fits(&client, &app, &path).await;
     }

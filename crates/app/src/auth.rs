@@ -346,6 +346,71 @@ impl App {
         }
     }
 
+    /// The signed-in person's own API tokens, newest first (revoked ones too, marked).
+    pub async fn own_tokens(&self, actor: &Actor) -> AppResult<Vec<q::ApiToken>> {
+        let Some(user_id) = actor.user_id() else {
+            return Err(AppError::Unauthenticated);
+        };
+        let mut conn = self.db().pool().acquire().await?;
+        Ok(q::tokens_of(&mut conn, user_id).await?)
+    }
+
+    /// Everyone's live API tokens, newest first (funder admins).
+    pub async fn live_tokens(&self, actor: &Actor) -> AppResult<Vec<q::ApiToken>> {
+        crate::access::authorise(actor, crate::access::Permission::ManageUsers)?;
+        let mut conn = self.db().pool().acquire().await?;
+        Ok(q::live_tokens(&mut conn).await?)
+    }
+
+    /// Creates an API token for the signed-in person, named by what it is for. Returns the
+    /// token, shown this once and never again.
+    pub async fn create_own_token(&self, actor: &Actor, label: &str) -> AppResult<String> {
+        let Some(user) = actor.user() else {
+            return Err(AppError::Unauthenticated);
+        };
+        let label = lcpf_domain::field::required_text(label, "what the token is for", 100)
+            .map_err(|e| AppError::invalid("label", e))?;
+        let email = user.email.to_string();
+        self.create_token(actor, &email, &label).await
+    }
+
+    /// Revokes an API token: its owner, or a funder admin (and the operator's CLI). A revoked
+    /// token stops working at once; revoking it again changes nothing.
+    pub async fn revoke_token(&self, actor: &Actor, id: i64) -> AppResult<q::ApiToken> {
+        let mut tx = self.db().begin().await?;
+        let token = q::token(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The API token".into()))?;
+        if actor.user_id() != Some(token.user_id) {
+            // Someone else's token: only an admin may, and others are not told it exists.
+            if !crate::access::may(actor, crate::access::Permission::ManageUsers) {
+                return Err(AppError::NotFound("The API token".into()));
+            }
+        }
+        if token.revoked_at.is_some() {
+            return Ok(token);
+        }
+        q::revoke_token(&mut tx, id, &lcpf_store::now()).await?;
+        let after = q::token(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The API token".into()))?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "api_token.revoke",
+                entity_type: "api_token",
+                entity_id: id.to_string(),
+                summary: format!("API token “{}” of {} revoked", token.label, token.email),
+                before: Some(&token),
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// Creates an API token for a user and returns it: the only time it is ever shown.
     /// A funder admin (or the operator's CLI) may create one for anyone; users for themselves.
     pub async fn create_token(&self, actor: &Actor, email: &str, label: &str) -> AppResult<String> {

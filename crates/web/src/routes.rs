@@ -10,7 +10,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
-use crate::views::{audit, funds, pages, proposals, reference, users};
+use crate::views::{audit, funds, pages, proposals, reference, tokens, users};
 use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
@@ -45,6 +45,9 @@ pub enum Audience {
     FunderStaff,
     /// Funder admins only.
     FunderAdmin,
+    /// The signed-in person's own account (their API tokens): anyone signed in, for
+    /// themselves only; `{id}` is one of their own records (a funder admin may act on anyone's).
+    OwnAccount,
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +96,15 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/sign-in", Public, get(pages::sign_in_form))
     .add("POST", "/sign-in", Public, post(pages::sign_in))
     .add("POST", "/sign-out", SignedIn, post(pages::sign_out))
+    .add("GET", "/account/tokens", SignedIn, get(tokens::own))
+    .add("POST", "/account/tokens", OwnAccount, post(tokens::create))
+    .add(
+        "POST",
+        "/account/tokens/{id}/revoke",
+        OwnAccount,
+        post(tokens::revoke),
+    )
+    .add("GET", "/tokens", FunderAdmin, get(tokens::all))
     .add("GET", "/accessibility", Public, get(pages::accessibility))
     .add("GET", "/healthz", Public, get(pages::healthz))
     .add("GET", "/assets/{name}", Public, get(assets::asset))

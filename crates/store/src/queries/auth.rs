@@ -184,3 +184,75 @@ pub async fn recent_failures_from_client(
     .fetch_all(conn)
     .await
 }
+
+/// An API token as its owner and admins see it: never the secret, which is kept only hashed.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    /// The owner's sign-in e-mail.
+    pub email: String,
+    pub label: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+const TOKEN_SELECT: &str = "SELECT t.id, t.user_id, u.email, t.label, t.created_at, t.last_used_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+fn map_token(r: sqlx::any::AnyRow) -> sqlx::Result<ApiToken> {
+    use sqlx::Row;
+    Ok(ApiToken {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        email: r.try_get("email")?,
+        label: r.try_get("label")?,
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+/// One user's tokens, newest first, revoked ones included.
+pub async fn tokens_of(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<ApiToken>> {
+    sqlx::query(&format!(
+        "{TOKEN_SELECT} WHERE t.user_id = $1 ORDER BY t.id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(map_token)
+    .collect()
+}
+
+/// Everyone's tokens that are not revoked, newest first (for admins).
+pub async fn live_tokens(conn: &mut AnyConnection) -> sqlx::Result<Vec<ApiToken>> {
+    sqlx::query(&format!(
+        "{TOKEN_SELECT} WHERE t.revoked_at IS NULL ORDER BY t.id DESC"
+    ))
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(map_token)
+    .collect()
+}
+
+pub async fn token(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<ApiToken>> {
+    sqlx::query(&format!("{TOKEN_SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(map_token)
+        .transpose()
+}
+
+/// Revokes a token; a token already revoked keeps its first revocation time.
+pub async fn revoke_token(conn: &mut AnyConnection, id: i64, now: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod funds;
 pub mod pages;
 pub mod proposals;
 pub mod reference;
+pub mod tokens;
 pub mod users;
 
 use askama::Template;
@@ -117,6 +118,7 @@ impl Layout {
             if may(&auth.actor, Permission::ViewAuditLog) {
                 item("/audit".into(), "Audit log", "audit");
             }
+            item("/account/tokens".into(), "API tokens", "tokens");
         }
         Layout {
             title: title.to_string(),
