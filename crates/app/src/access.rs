@@ -30,6 +30,9 @@ pub enum Permission {
     /// See a borough's proposal: funder staff (submitted versions), or the borough's own
     /// officers (every version, drafts included).
     ViewProposal { organisation_id: i64 },
+    /// Read a borough's approved proposals: whoever may see its proposal, and a partnership
+    /// board member (viewer) linked to the borough, who sees approved versions only.
+    ReadApprovedProposal { organisation_id: i64 },
     /// Start, edit, submit or vary a proposal: the borough's own officers only.
     DraftProposal { organisation_id: i64 },
     /// Return or approve a submitted proposal, and see all boroughs': funder staff.
@@ -103,6 +106,11 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
             user.role.is_funder()
                 || (user.role == Role::BoroughOfficer && belongs_to(user, organisation_id))
         }
+        Permission::ReadApprovedProposal { organisation_id } => {
+            user.role.is_funder()
+                || (matches!(user.role, Role::BoroughOfficer | Role::Viewer)
+                    && belongs_to(user, organisation_id))
+        }
         Permission::DraftProposal { organisation_id } => {
             user.role == Role::BoroughOfficer && belongs_to(user, organisation_id)
         }
@@ -146,6 +154,9 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
         }
         Permission::ViewProposal { .. } => {
             "Only funder staff and the borough's own officers can see its proposal".into()
+        }
+        Permission::ReadApprovedProposal { .. } => {
+            "Only funder staff, the borough's own officers and its partnership board members can read its approved proposal".into()
         }
         Permission::DraftProposal { .. } => {
             "Only the borough's own officers can write and submit its proposal".into()

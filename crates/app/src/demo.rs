@@ -63,7 +63,8 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         role: "viewer",
         name: "Partnership Board Member",
         email: "board.member@lcpf.example",
-        organisation: "",
+        // A member of Barking and Dagenham's community safety partnership board.
+        organisation: "Barking and Dagenham",
     },
 ];
 

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod exports;
 pub mod funds;
+pub mod home;
 pub mod indicators;
 pub mod organisations;
 pub mod people;

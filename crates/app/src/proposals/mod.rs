@@ -172,6 +172,10 @@ pub struct OverviewRow {
     pub area_name: String,
     pub proposal_id: Option<i64>,
     pub status: String,
+    /// Submitted and waiting for the funder's review (the latest version is submitted).
+    pub awaiting_review: bool,
+    /// When the version waiting for review was submitted (RFC 3339).
+    pub submitted_at: Option<String>,
     /// The submitted (or approved) version's total, in pence.
     pub total_pence: Option<i64>,
     pub envelope_pence: Option<i64>,
@@ -201,9 +205,11 @@ impl App {
         // One snapshot: a save in between cannot mix a version's before and after.
         let mut conn = self.db().begin_read().await?;
         let proposal = find(&mut conn, id).await?;
+        // Funder staff and the borough's officers see it; a linked board member only what
+        // was approved (see `view`).
         authorise(
             actor,
-            Permission::ViewProposal {
+            Permission::ReadApprovedProposal {
                 organisation_id: proposal.organisation_id,
             },
         )?;
@@ -562,6 +568,13 @@ impl App {
                 area_name: area.name.clone(),
                 proposal_id: proposal.map(|p| p.id),
                 status: status_label(&versions),
+                awaiting_review: versions
+                    .last()
+                    .is_some_and(|v| v.state == VersionState::Submitted),
+                submitted_at: versions
+                    .last()
+                    .filter(|v| v.state == VersionState::Submitted)
+                    .and_then(|v| v.submitted_at.clone()),
                 total_pence: totals.as_ref().map(|t| t.total.pence()),
                 envelope_pence: envelope,
                 headroom_pence: totals.as_ref().and_then(|t| t.headroom).map(pence),
@@ -673,11 +686,21 @@ async fn view(
             organisation_id: proposal.organisation_id,
         },
     );
+    let sees_submitted = may(
+        actor,
+        Permission::ViewProposal {
+            organisation_id: proposal.organisation_id,
+        },
+    );
     let all = q::versions(conn, proposal.id).await?;
-    // The funder sees what was submitted; the borough sees its drafts too.
+    // The funder sees what was submitted; the borough sees its drafts too; a board member
+    // only what was approved.
     let versions: Vec<Version> = all
         .iter()
-        .filter(|v| own || v.state != VersionState::Draft)
+        .filter(|v| {
+            own || (sees_submitted && v.state != VersionState::Draft)
+                || v.state == VersionState::Approved
+        })
         .cloned()
         .collect();
     let version = match version_number {

@@ -1,17 +1,17 @@
-//! Start, sign-in and sign-out, the home page for each role, health and errors.
+//! Start, sign-in and sign-out, each person's home page (the app's `home` model), health
+//! and errors.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use lcpf_app::access::{may, Permission};
 use lcpf_app::auth::Password;
-use lcpf_app::{Actor, AppError};
-use lcpf_domain::{FieldErrors, Role};
+use lcpf_app::AppError;
+use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
-use super::{render, render_invalid, Layout};
+use super::{filters, render, render_invalid, Layout};
 use crate::auth::{anonymous_csrf, cookie, Auth, CsrfForm, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::AppState;
@@ -76,167 +76,20 @@ pub const STAGES: &[Stage] = &[
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    heading: String,
-    tasks: Vec<(String, String, String)>,
-    plan_summary: String,
+    home: lcpf_app::home::Home,
 }
 
-/// `/`: the start page for visitors, the role's home page once signed in.
+/// `/`: the start page for visitors, the person's home page once signed in.
 pub async fn start(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    let Actor::User(user) = &auth.actor else {
+    if auth.actor.user().is_none() {
         return render(&StartPage {
             layout: Layout::anonymous(""),
             stages: STAGES,
         });
-    };
-    let mut tasks: Vec<(String, String, String)> = Vec::new();
-    let mut task = |href: String, title: &str, hint: &str| {
-        tasks.push((href, title.to_string(), hint.to_string()))
-    };
-    let heading = match user.role {
-        Role::FunderAdmin => {
-            task(
-                "/funds".into(),
-                "Funds and allocations",
-                "Funding periods and budgets, allocation scenarios and decisions.",
-            );
-            task(
-                "/proposals".into(),
-                "Borough proposals",
-                "Each borough's proposal: review, return with comments, approve; money by priority across London.",
-            );
-            task(
-                "/users".into(),
-                "Manage users",
-                "Add people, give them roles, disable accounts and reset passwords.",
-            );
-            task(
-                "/organisations".into(),
-                "Organisations",
-                "MOPAC, the 32 boroughs, providers and the police.",
-            );
-            task(
-                "/audit".into(),
-                "Audit log",
-                "Every change: who, when, what, before and after.",
-            );
-            "Fund administration".to_string()
-        }
-        Role::FunderOfficer => {
-            task(
-                "/funds".into(),
-                "Funds and allocations",
-                "Model allocation scenarios and compare them.",
-            );
-            task(
-                "/proposals".into(),
-                "Borough proposals",
-                "Review what each borough proposes against its allocation; return or approve.",
-            );
-            task(
-                "/organisations?kind=borough".into(),
-                "Boroughs",
-                "The 32 LCPF boroughs and their people.",
-            );
-            task(
-                "/organisations?kind=provider".into(),
-                "Providers",
-                "Charities and companies delivering services.",
-            );
-            "Grants and performance".to_string()
-        }
-        Role::BoroughOfficer => {
-            let org = user.organisation_id.unwrap_or_default();
-            task(
-                "/proposals".into(),
-                "Your proposal",
-                "Turn your allocation into funded activities under the plan's priorities, and submit it to MOPAC.",
-            );
-            task(
-                format!("/organisations/{org}"),
-                "Your borough",
-                "Your council's details as MOPAC holds them.",
-            );
-            if may(
-                &auth.actor,
-                Permission::EditOrganisationContact {
-                    organisation_id: org,
-                },
-            ) {
-                task(
-                    format!("/organisations/{org}/contact"),
-                    "Update your contact details",
-                    "Where MOPAC writes to about the fund.",
-                );
-            }
-            task(
-                format!("/organisations/{org}/people"),
-                "Your team",
-                "Who in your borough can sign in.",
-            );
-            if let Some(code) = &user.area_code {
-                task(
-                    format!("/areas/{code}"),
-                    "Your allocations",
-                    "Your borough's LCPF allocations year by year, its ONS code and boundary.",
-                );
-            }
-            format!(
-                "{} community safety",
-                user.organisation_name.clone().unwrap_or_default()
-            )
-        }
-        Role::Provider => {
-            let org = user.organisation_id.unwrap_or_default();
-            task(
-                format!("/organisations/{org}"),
-                "Your organisation",
-                "Your details as MOPAC holds them.",
-            );
-            task(
-                format!("/organisations/{org}/contact"),
-                "Update your contact details",
-                "Where MOPAC writes to about your grants.",
-            );
-            user.organisation_name
-                .clone()
-                .unwrap_or_else(|| "Your organisation".into())
-        }
-        Role::Assessor => {
-            task(
-                "/plans".into(),
-                "Police and Crime Plan",
-                "The priorities bids are scored against.",
-            );
-            "Assessing bids".to_string()
-        }
-        Role::Viewer => {
-            task(
-                "/areas".into(),
-                "London's boroughs",
-                "The 32 LCPF boroughs and the City of London.",
-            );
-            "Reports".to_string()
-        }
-    };
-    task(
-        "/plans".into(),
-        "Police and Crime Plan priorities",
-        "The five priority areas every project links to, and their objectives.",
-    );
-    let plans = state.app.list_plans(&auth.actor).await?;
-    let plan_summary = match plans.last() {
-        Some(p) => format!(
-            "Projects link to the {} ({} to {}).",
-            p.name, p.first_year, p.last_year
-        ),
-        None => "No Police and Crime Plan is set up yet.".to_string(),
-    };
+    }
     render(&HomePage {
+        home: state.app.home(&auth.actor).await?,
         layout: Layout::new(&auth, "Home", "home"),
-        heading,
-        tasks,
-        plan_summary,
     })
 }
 
