@@ -85,6 +85,7 @@ async fn at_320_pixels_wide_no_page_scrolls_sideways() {
         format!("/organisations/{bd}/people"),
         "/account/tokens".into(),
         "/tokens".into(),
+        "/areas/map?year=2016/17".into(),
     ] {
         fits(&client, &app, &path).await;
     }
@@ -177,6 +178,69 @@ async fn the_printable_proposal_is_a_landscape_document_of_few_pages() {
         "{lines} lines print on {} pages",
         pages.len()
     );
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_london_map_shows_where_the_keyboard_is() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    sign_in(&client, &app, VIEWER).await;
+    client
+        .goto(&app.url("/areas/map?year=2016/17"))
+        .await
+        .unwrap();
+    assert_accessible(&client, "the map of London's allocations").await;
+    let fill = |selector: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    &format!(
+                        "return getComputedStyle(document.querySelector(\"{selector}\")).fill;"
+                    ),
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let before = fill(".lcpf-choropleth a[href='/areas/E09000003'] path").await;
+    // Focus the link as tabbing to it would; its shape turns the GOV.UK focus yellow.
+    client
+        .execute(
+            "document.querySelector(\".lcpf-choropleth a[href='/areas/E09000003']\").focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let focused = fill(".lcpf-choropleth a[href='/areas/E09000003'] path").await;
+    assert_ne!(before, focused);
+    assert_eq!(focused, "rgb(255, 221, 0)", "no visible focus on the map");
+    // The legend is in the page's font, not drawn inside the picture.
+    let font = client
+        .execute(
+            "return getComputedStyle(document.querySelector('.lcpf-map-legend li')).fontFamily;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let body = client
+        .execute(
+            "return getComputedStyle(document.querySelector('.govuk-body')).fontFamily;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(font, body);
+    client.goto(&app.url("/areas/E09000002")).await.unwrap();
+    assert_accessible(&client, "a borough in London").await;
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }

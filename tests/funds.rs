@@ -529,3 +529,37 @@ mod money_columns {
         }
     }
 }
+
+mod london_map {
+    use super::*;
+    backend_tests! {
+        async fn londons_allocations_are_mapped_beside_the_same_figures(app: TestApp) {
+            let (client, _) = app.signed_in(VIEWER).await;
+            let html = client.get(app.url("/areas/map?year=2016/17")).send().await.unwrap().text().await.unwrap();
+            let london = app.app.london_allocations(&Actor::System, Some("2016/17")).await.unwrap();
+            assert_eq!(london.allocations.len(), 32);
+            let table = html.split("id=\"map-table\"").nth(1).unwrap().split("</table>").next().unwrap();
+            assert_eq!(table.matches("<a class=\"govuk-link\" href=\"/areas/").count(), 32);
+            assert!(table.contains("£17,900,000"), "{table}");
+            // Each borough on the map is a link with its figure; the City of London has none.
+            for a in &london.allocations {
+                let amount = lcpf_domain::Money::from_pence(a.amount_pence).to_string();
+                assert!(html.contains(&format!("href=\"/areas/{}\" aria-label=\"{}: {amount}\"", a.area_code, a.area_name.replace('\'', "&#39;"))), "{} on the map", a.area_name);
+            }
+            // The legend names each band's figures, lowest to highest, and the hatching.
+            let legend = html.split("lcpf-map-legend").nth(1).unwrap().split("</ul>").next().unwrap();
+            let lowest = london.allocations.iter().map(|a| a.amount_pence).min().unwrap();
+            let highest = london.allocations.iter().map(|a| a.amount_pence).max().unwrap();
+            assert!(legend.contains(&format!("{} to ", lcpf_domain::Money::from_pence(lowest))), "{legend}");
+            assert!(legend.contains(&format!(" to {}</li>", lcpf_domain::Money::from_pence(highest))), "{legend}");
+            assert!(legend.contains("No figure"), "{legend}");
+            // The latest decided year by default; a year with nothing decided is not found.
+            let latest = client.get(app.url("/areas/map")).send().await.unwrap().text().await.unwrap();
+            assert!(latest.contains(&format!("Allocations {} on a map", london.years.last().unwrap())));
+            assert_eq!(client.get(app.url("/areas/map?year=2030/31")).send().await.unwrap().status(), 404);
+            // A borough's own map shows London around it.
+            let area = client.get(app.url("/areas/E09000002")).send().await.unwrap().text().await.unwrap();
+            assert!(area.contains("Barking and Dagenham in London") && area.contains("href=\"/areas/E09000003\" aria-label=\"Barnet\""), "neighbours drawn");
+        }
+    }
+}

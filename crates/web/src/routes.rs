@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
         get(reference::people),
     )
     .add("GET", "/areas", SignedIn, get(reference::areas))
+    .add("GET", "/areas/map", SignedIn, get(reference::areas_map))
     .add("GET", "/areas/{code}", SignedIn, get(reference::area))
     .add(
         "GET",

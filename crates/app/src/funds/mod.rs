@@ -45,6 +45,16 @@ pub struct PeriodView {
     pub decided_from: Vec<DecidedFrom>,
 }
 
+/// London's decided allocations for one year, for the map of London.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LondonAllocations {
+    /// Every year with decided allocations, oldest first.
+    pub years: Vec<String>,
+    /// The year shown: the one asked for, or the latest decided.
+    pub year: Option<String>,
+    pub allocations: Vec<Allocation>,
+}
+
 /// The scenario a year's allocations were decided from, as the period page names it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecidedFrom {
@@ -131,6 +141,32 @@ impl App {
             scenarios,
             fund,
             period,
+        })
+    }
+
+    /// London's decided allocations for `year` (the latest decided year when none is asked
+    /// for); a year without decided allocations is not found.
+    pub async fn london_allocations(
+        &self,
+        actor: &Actor,
+        year: Option<&str>,
+    ) -> AppResult<LondonAllocations> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut conn = self.db().pool().acquire().await?;
+        let years = q::decided_years(&mut conn).await?;
+        let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
+            Some(y) if years.iter().any(|d| d == y) => Some(y.to_string()),
+            Some(y) => return Err(AppError::NotFound(format!("Decided allocations for {y}"))),
+            None => years.last().cloned(),
+        };
+        let allocations = match &year {
+            Some(y) => q::allocations_in_year(&mut conn, y).await?,
+            None => Vec::new(),
+        };
+        Ok(LondonAllocations {
+            years,
+            year,
+            allocations,
         })
     }
 

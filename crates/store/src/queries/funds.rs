@@ -683,6 +683,13 @@ pub async fn allocations_in_fund_year(
     rows.into_iter().map(map_allocation).collect()
 }
 
+/// The financial years that have decided allocations, oldest first.
+pub async fn decided_years(conn: &mut AnyConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT DISTINCT year FROM allocations ORDER BY year")
+        .fetch_all(conn)
+        .await
+}
+
 /// Decided allocations in one financial year, by area (a round's "previous allocation").
 pub async fn allocations_in_year(
     conn: &mut AnyConnection,

@@ -268,6 +268,80 @@ pub async fn areas(State(state): State<AppState>, auth: Auth) -> Result<Response
 }
 
 #[derive(Template)]
+#[template(path = "areas_map.html")]
+struct AreasMapPage {
+    layout: Layout,
+    london: lcpf_app::funds::LondonAllocations,
+    rows: Vec<MapRow>,
+    total: String,
+    map: String,
+}
+
+/// One borough's allocation beside the map.
+struct MapRow {
+    code: String,
+    name: String,
+    amount: String,
+    illustrative: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct MapQuery {
+    #[serde(default)]
+    year: String,
+}
+
+/// `/areas/map`: London's decided allocations for a year on a map, beside the same figures
+/// as a table (the latest decided year unless another is chosen).
+pub async fn areas_map(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Query(q): axum::extract::Query<MapQuery>,
+) -> Result<Response, PageError> {
+    let london = state
+        .app
+        .london_allocations(&auth.actor, Some(&q.year))
+        .await?;
+    let total_pence: i64 = london.allocations.iter().map(|a| a.amount_pence).sum();
+    let column = lcpf_domain::MoneyColumn::of(
+        london
+            .allocations
+            .iter()
+            .map(|a| a.amount_pence)
+            .chain([total_pence])
+            .map(lcpf_domain::Money::from_pence),
+    );
+    let rows: Vec<MapRow> = london
+        .allocations
+        .iter()
+        .map(|a| MapRow {
+            code: a.area_code.clone(),
+            name: a.area_name.clone(),
+            amount: column.show(lcpf_domain::Money::from_pence(a.amount_pence)),
+            illustrative: a.illustrative,
+        })
+        .collect();
+    let values: std::collections::HashMap<String, (i64, String)> = rows
+        .iter()
+        .zip(&london.allocations)
+        .map(|(r, a)| (r.code.clone(), (a.amount_pence, r.amount.clone())))
+        .collect();
+    let boundaries = state.app.area_boundaries(&auth.actor).await?;
+    let title = match &london.year {
+        Some(y) => format!("LCPF allocations {y} by borough"),
+        None => "LCPF allocations by borough".into(),
+    };
+    let map = crate::views::funds::map_from(&boundaries, &values, &title);
+    render(&AreasMapPage {
+        layout: Layout::new(&auth, "London's allocations on a map", "areas"),
+        total: column.show(lcpf_domain::Money::from_pence(total_pence)),
+        london,
+        rows,
+        map,
+    })
+}
+
+#[derive(Template)]
 #[template(path = "area.html")]
 struct AreaPage {
     layout: Layout,
@@ -294,10 +368,14 @@ pub async fn area(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let (area, org, boundary) = state.app.get_area(&auth.actor, &code).await?;
-    let map_svg = boundary
-        .as_deref()
-        .and_then(|b| crate::map::boundary_svg(b, &format!("Map of {}", area.name)));
+    let (area, org, _) = state.app.get_area(&auth.actor, &code).await?;
+    // The borough among its neighbours, so a reader sees where in London it is.
+    let boundaries = state.app.area_boundaries(&auth.actor).await?;
+    let map_svg = crate::map::borough_in_london(
+        &boundaries,
+        &area.ons_code,
+        &format!("{} in London", area.name),
+    );
     let allocations = state
         .app
         .area_allocations(&auth.actor, &area.ons_code)

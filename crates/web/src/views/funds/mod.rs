@@ -61,7 +61,7 @@ pub(super) async fn map_of(
 }
 
 /// A London map from boundaries already read (a page with several maps reads them once).
-pub(super) fn map_from(
+pub(crate) fn map_from(
     boundaries: &[(String, String, Option<String>)],
     values: &HashMap<String, (i64, String)>,
     title: &str,
