@@ -22,6 +22,9 @@ fn polygons(geometry_json: &str) -> Polygons {
     }
 }
 
+/// A figure on the map: its value, and its text.
+type Figure = (i64, String);
+
 /// One borough on the London map.
 pub struct MapArea<'a> {
     pub code: &'a str,
@@ -121,7 +124,7 @@ pub fn london_svg(areas: &[MapArea], title: &str) -> String {
     );
     let mut missing = false;
     // Each band's lowest and highest figure, as the areas' own texts say them.
-    let mut ranges: Vec<Option<((i64, String), (i64, String))>> = vec![None; SHADES.len()];
+    let mut ranges: Vec<Option<(Figure, Figure)>> = vec![None; SHADES.len()];
     for (area, d) in areas.iter().zip(&projection.paths) {
         let (fill, label) = match &area.value {
             Some((v, text)) => {
