@@ -116,7 +116,7 @@ async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
         &client,
         &app,
         "/areas/E09000002",
-        "Map of Barking and Dagenham",
+        "Barking and Dagenham in London",
     )
     .await;
     check_page(&client, &app, "/plans", "Project categories").await;

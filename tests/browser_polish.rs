@@ -89,6 +89,22 @@ async fn at_320_pixels_wide_no_page_scrolls_sideways() {
     ] {
         fits(&client, &app, &path).await;
     }
+    // A borough officer's pages: the draft with its lines, the line form, the import.
+    client.delete_all_cookies().await.unwrap();
+    client.set_window_size(1280, 1000).await.unwrap();
+    sign_in(&client, &app, BD_OFFICER).await;
+    client.set_window_size(320, 900).await.unwrap();
+    for path in [
+        "/".to_string(),
+        "/proposals".into(),
+        format!("/proposals/{proposal}"),
+        format!("/proposals/{proposal}/lines/new"),
+        format!("/proposals/{proposal}/import"),
+        format!("/proposals/{proposal}/print"),
+        "/areas/E09000002".into(),
+    ] {
+        fits(&client, &app, &path).await;
+    }
     // The table boxes are named regions a keyboard can reach.
     client
         .goto(&app.url(&format!("/periods/{period}")))

@@ -73,7 +73,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
     assert_accessible(&client, "proposals list").await;
     by_id(&client, "period_id")
         .await
-        .select_by_label("London Crime Prevention Fund: 2017/18 to 2018/19")
+        .select_by_label("London Crime Prevention Fund: 2017/18 to 2018/19 (Open for proposals until the funder closes it)")
         .await
         .unwrap();
     press(&client, "Start a proposal").await;
