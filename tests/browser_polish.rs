@@ -260,3 +260,40 @@ async fn the_london_map_shows_where_the_keyboard_is() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_desktop_width_tables_do_not_scroll() {
+    let Some((client, _driver, profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    sign_in(&client, &app, ADMIN).await;
+    let later = app.period_id("2019/20").await;
+    let period = app.period_id("2017/18").await;
+    for path in [
+        format!("/periods/{later}"),
+        format!("/periods/{period}"),
+        "/funds".into(),
+        "/users".into(),
+        "/audit".into(),
+    ] {
+        client.goto(&app.url(&path)).await.unwrap();
+        let wide = client
+            .execute(
+                r#"return [...document.querySelectorAll('.lcpf-table-scroll')]
+                     .filter(e => e.scrollWidth > e.clientWidth)
+                     .map(e => e.getAttribute('aria-label') + ': ' + e.scrollWidth + ' > ' + e.clientWidth + ' ' +
+                        [...e.querySelectorAll('*')].filter(c => c.getBoundingClientRect().right > e.getBoundingClientRect().right + 0.5).map(c => c.tagName + '.' + c.className).slice(0, 4).join(','));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            wide,
+            serde_json::json!([]),
+            "{path}: tables scroll at 1280px"
+        );
+    }
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
