@@ -7,6 +7,7 @@
 
 pub mod allocation;
 pub mod calendar;
+pub mod co_commissioning;
 pub mod field;
 pub mod identifiers;
 pub mod money;
