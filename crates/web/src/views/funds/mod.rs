@@ -253,12 +253,22 @@ pub async fn period_with_compare_errors(
     id: i64,
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
+    period_refused(state, auth, id, Refused::Compare(errors)).await
+}
+
+/// The period page drawn again with one of its forms refused (400).
+async fn period_refused(
+    state: AppState,
+    auth: Auth,
+    id: i64,
+    refused: Refused,
+) -> Result<Response, PageError> {
     let page = period(
         State(state),
         auth,
         Path(id.to_string()),
         Query(SortQuery::default()),
-        Refused::Compare(errors),
+        refused,
     )
     .await?;
     Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
@@ -620,15 +630,7 @@ pub async fn set_proposals_window(
         Ok(_) => Ok(Redirect::to(&format!("/periods/{id}#proposals-window")).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            let response = period(
-                State(state),
-                auth,
-                Path(id.to_string()),
-                Query(SortQuery::default()),
-                Refused::Window(form, errors),
-            )
-            .await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())
+            period_refused(state, auth, id, Refused::Window(form, errors)).await
         }
     }
 }
@@ -645,15 +647,7 @@ pub async fn add_stream(
         Ok(_) => Ok(Redirect::to(&format!("/periods/{id}#streams")).into_response()),
         Err(e) => {
             let errors = field_errors(e)?;
-            let response = period(
-                State(state),
-                auth,
-                Path(id.to_string()),
-                Query(SortQuery::default()),
-                Refused::Stream(form, errors),
-            )
-            .await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, response).into_response())
+            period_refused(state, auth, id, Refused::Stream(form, errors)).await
         }
     }
 }
