@@ -37,6 +37,21 @@ pub enum Permission {
     DraftProposal { organisation_id: i64 },
     /// Return or approve a submitted proposal, and see all boroughs': funder staff.
     ReviewProposals,
+    /// Open, copy and set up co-commissioning calls: funder admin.
+    ManageCalls,
+    /// Start, edit, submit or withdraw a bid led by an organisation: its own providers and
+    /// borough officers.
+    LeadBid { organisation_id: i64 },
+    /// Read a bid: funder staff, its lead's and partners' users, and the assessors assigned to
+    /// it ([`Subject::parties`], [`Subject::assessors`]).
+    ViewBid,
+    /// Declare a conflict and score a bid: an assessor (or funder officer) assigned to it, who
+    /// has not declared a conflict and does not work for its lead or a partner.
+    AssessBid,
+    /// Assign assessors, see every score, moderate and rank: funder staff.
+    ModerateBids,
+    /// Award and decline bids: funder admin.
+    AwardBids,
 }
 
 /// The thing being acted on, as far as permission depends on it: who created or last moved
@@ -49,6 +64,12 @@ pub struct Subject {
     pub submitted_by: Option<String>,
     /// The money the action moves, when it moves money.
     pub amount: Option<lcpf_domain::Money>,
+    /// The organisations party to it (a bid's lead and partners).
+    pub parties: Vec<i64>,
+    /// The users assigned to assess it.
+    pub assessors: Vec<i64>,
+    /// Those of them who declared a conflict of interest.
+    pub conflicted: Vec<i64>,
 }
 
 /// Says whether `actor` may do `permission`; the error explains a refusal.
@@ -78,7 +99,28 @@ pub fn authorise_on(
                 .into(),
         ));
     }
-    Ok(())
+    let own_party = user
+        .organisation_id
+        .is_some_and(|o| subject.parties.contains(&o));
+    match permission {
+        Permission::ViewBid
+            if !user.role.is_funder() && !own_party && !subject.assessors.contains(&user.id) =>
+        {
+            Err(AppError::Forbidden(
+                "Only funder staff, the bid's lead and partners, and the assessors assigned to it can see a bid".into(),
+            ))
+        }
+        Permission::AssessBid if !subject.assessors.contains(&user.id) => Err(AppError::Forbidden(
+            "This bid is not assigned to you: an assessor scores only the bids assigned to them".into(),
+        )),
+        Permission::AssessBid if own_party => Err(AppError::Forbidden(
+            "Nobody can score a bid from their own organisation: it leads or partners this bid".into(),
+        )),
+        Permission::AssessBid if subject.conflicted.contains(&user.id) => Err(AppError::Forbidden(
+            "You declared a conflict of interest with this bid, so you cannot score it".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Permissions that check someone else's work, which its author may never exercise on it.
@@ -115,6 +157,21 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
             user.role == Role::BoroughOfficer && belongs_to(user, organisation_id)
         }
         Permission::ReviewProposals => user.role.is_funder(),
+        Permission::ManageCalls | Permission::AwardBids => user.role == Role::FunderAdmin,
+        Permission::ModerateBids => user.role.is_funder(),
+        Permission::LeadBid { organisation_id } => {
+            matches!(user.role, Role::Provider | Role::BoroughOfficer)
+                && belongs_to(user, organisation_id)
+        }
+        Permission::ViewBid => matches!(
+            user.role,
+            Role::FunderAdmin
+                | Role::FunderOfficer
+                | Role::Provider
+                | Role::BoroughOfficer
+                | Role::Assessor
+        ),
+        Permission::AssessBid => matches!(user.role, Role::Assessor | Role::FunderOfficer),
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -165,6 +222,16 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
         Permission::ViewReferenceData => "You cannot see this".into(),
         Permission::ModelAllocations => "Only funder staff can model allocation scenarios".into(),
         Permission::DecideAllocations => "Only a funder admin can decide an allocation".into(),
+        Permission::ManageCalls => "Only a funder admin can open and set up calls".into(),
+        Permission::LeadBid { .. } => {
+            "Only the lead organisation's own providers and borough officers can write and submit its bid".into()
+        }
+        Permission::ViewBid => {
+            "Only funder staff, the bid's lead and partners, and the assessors assigned to it can see a bid".into()
+        }
+        Permission::AssessBid => "Only an assessor assigned to a bid can score it".into(),
+        Permission::ModerateBids => "Only funder staff can assign assessors, moderate and rank bids".into(),
+        Permission::AwardBids => "Only a funder admin can award or decline bids".into(),
     }
 }
 
@@ -287,6 +354,54 @@ mod tests {
         let officer = user(Role::BoroughOfficer, Some(7));
         let err = authorise_on(&officer, Permission::ReviewProposals, &someone_else).unwrap_err();
         assert_eq!(err.to_string(), "Only funder staff can review proposals");
+    }
+
+    #[test]
+    fn bids_are_seen_by_their_parties_and_scored_by_unconflicted_assigned_assessors() {
+        let mut assessor = user(Role::Assessor, Some(40));
+        if let Actor::User(u) = &mut assessor {
+            u.id = 9;
+        }
+        let bid = Subject {
+            parties: vec![7, 8],
+            assessors: vec![9],
+            ..Default::default()
+        };
+        let lead = user(Role::Provider, Some(7));
+        let stranger = user(Role::Provider, Some(11));
+        assert!(authorise_on(&lead, Permission::ViewBid, &bid).is_ok());
+        assert!(authorise_on(&stranger, Permission::ViewBid, &bid).is_err());
+        assert!(authorise(&stranger, Permission::ViewBid).is_err(), "no subject, no sight");
+        assert!(authorise_on(&assessor, Permission::ViewBid, &bid).is_ok());
+        assert!(authorise_on(&assessor, Permission::AssessBid, &bid).is_ok());
+        let conflicted = Subject {
+            conflicted: vec![9],
+            ..bid.clone()
+        };
+        let err = authorise_on(&assessor, Permission::AssessBid, &conflicted).unwrap_err();
+        assert!(err.to_string().contains("conflict of interest"), "{err}");
+        let unassigned = Subject {
+            assessors: vec![],
+            ..bid.clone()
+        };
+        let err = authorise_on(&assessor, Permission::AssessBid, &unassigned).unwrap_err();
+        assert!(err.to_string().contains("not assigned to you"), "{err}");
+        // An assessor from a partner organisation never scores the bid.
+        let mut partner_assessor = user(Role::Assessor, Some(8));
+        if let Actor::User(u) = &mut partner_assessor {
+            u.id = 9;
+        }
+        let err = authorise_on(&partner_assessor, Permission::AssessBid, &bid).unwrap_err();
+        assert!(err.to_string().contains("own organisation"), "{err}");
+        // A borough officer never scores, even when assigned by mistake.
+        let mut officer = user(Role::BoroughOfficer, Some(30));
+        if let Actor::User(u) = &mut officer {
+            u.id = 9;
+        }
+        assert!(authorise_on(&officer, Permission::AssessBid, &bid).is_err());
+        assert!(may(&lead, Permission::LeadBid { organisation_id: 7 }));
+        assert!(!may(&lead, Permission::LeadBid { organisation_id: 8 }));
+        assert!(!may(&user(Role::FunderOfficer, Some(1)), Permission::AwardBids));
     }
 
     #[test]

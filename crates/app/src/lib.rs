@@ -10,9 +10,11 @@ pub mod actor;
 pub mod allocation_files;
 pub mod audit;
 pub mod auth;
+pub mod co_commissioning;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod files;
 pub mod funds;
 pub mod home;
 pub mod indicators;
@@ -45,6 +47,8 @@ pub struct App {
     uploads: std::sync::Arc<tokio::sync::Semaphore>,
     /// Sign-in attempts take turns per address and per client (see `auth`).
     sign_in_turns: std::sync::Arc<auth::Turns>,
+    /// Where attached files are kept.
+    files: std::sync::Arc<dyn files::FileStore>,
 }
 
 /// How many uploaded files are parsed at the same time; the rest wait their turn.
@@ -59,6 +63,9 @@ impl App {
             db,
             uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
             sign_in_turns: Default::default(),
+            files: std::sync::Arc::new(files::LocalDirectory::new(files::default_directory(
+                database_url,
+            ))),
         };
         app.load_reference_data().await?;
         app.load_indicator_data().await?;
@@ -67,6 +74,16 @@ impl App {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The same application keeping its files in `store` instead.
+    pub fn with_file_store(mut self, store: std::sync::Arc<dyn files::FileStore>) -> App {
+        self.files = store;
+        self
+    }
+
+    pub fn file_store(&self) -> &std::sync::Arc<dyn files::FileStore> {
+        &self.files
     }
 
     /// Runs `parse` (reading an uploaded file) on a blocking thread, at most

@@ -92,6 +92,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 11,
+        name: "co-commissioning: calls, bids, assessment and awards",
+        sql: include_str!("../migrations/0011_co_commissioning.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod funds;
 pub mod organisations;
 pub mod plans;
+pub mod co_commissioning;
 pub mod proposals;
 pub mod users;
 

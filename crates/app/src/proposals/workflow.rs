@@ -88,7 +88,7 @@ impl App {
                 Permission::ReviewProposals,
                 &crate::access::Subject {
                     submitted_by: latest.submitted_by.clone(),
-                    amount: None,
+                    ..Default::default()
                 },
             )?;
         }

@@ -53,6 +53,9 @@ pub struct MatchFunding {
 /// An outcome the bid commits to, kept structured so that it becomes an indicator later.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
+    /// Its stable key once saved (indicators will point at it); none for a new one.
+    #[serde(default)]
+    pub key: Option<i64>,
     pub outcome: String,
     pub measure: String,
     pub baseline: String,

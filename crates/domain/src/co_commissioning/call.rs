@@ -93,6 +93,9 @@ pub struct Call {
     pub closes_at: DateTime<Utc>,
     pub criteria: Vec<Criterion>,
     pub questions: Vec<Question>,
+    /// Assessors disagree when their totals are further apart than this (basis points of
+    /// the best possible score: 2,000 = 20 points).
+    pub spread_margin_bp: u32,
 }
 
 /// Where a call stands at a moment.

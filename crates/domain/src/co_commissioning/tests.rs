@@ -47,6 +47,7 @@ fn tranche_1() -> Call {
             },
         ],
         questions: vec![],
+        spread_margin_bp: 2_000,
     }
 }
 
@@ -69,6 +70,7 @@ fn bid_of(total: i64, covered: usize) -> Bid {
         match_funding: vec![],
         answers: BTreeMap::new(),
         outcomes: vec![Outcome {
+            key: None,
             outcome: "Less reoffending".into(),
             measure: "Proven reoffending".into(),
             baseline: "".into(),
