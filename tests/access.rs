@@ -26,8 +26,10 @@ fn specs(app: &TestApp) -> Vec<RouteSpec> {
 
 /// Barnet's draft proposal for 2017/18–2018/19 with one line: (proposal id, line id).
 async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
-    // Barnet's officer's API token too, so that walks which follow make nothing new.
+    // Barnet's officer's API token and the other consortium's file too, so that walks which
+    // follow make nothing new.
     barnet_token(app).await;
+    other_consortium_draft(app).await;
     let system = lcpf_app::Actor::System;
     let barnet_org = app.organisation_id("Barnet").await;
     if let Some(id) = app.proposal_id("2017/18", BARNET_ONS).await {
@@ -52,6 +54,33 @@ async fn barnet_proposal(app: &TestApp) -> (i64, i64) {
         .await
         .unwrap();
     (p.id, line_id)
+}
+
+/// Advance's draft Tranche 2 bid ("another consortium's draft": Barking and Dagenham is no
+/// party to it), with a delivery plan attached so its file route has something to serve.
+async fn other_consortium_draft(app: &TestApp) -> i64 {
+    let id = app.bid_id("Minerva pathways for young women").await;
+    let system = lcpf_app::Actor::System;
+    let bid = app.app.bid(&system, id).await.unwrap();
+    let attached = bid
+        .answers
+        .iter()
+        .flat_map(|s| &s.answers)
+        .any(|a| a.file_name.is_some());
+    if !attached {
+        app.app
+            .attach_bid_file(
+                &system,
+                id,
+                "plan",
+                "delivery-plan.txt",
+                "text/plain",
+                b"Delivery plan".to_vec(),
+            )
+            .await
+            .unwrap();
+    }
+    id
 }
 
 /// The id of an API token of Barnet's officer (made once).
@@ -79,7 +108,12 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     let barnet_org = app.organisation_id("Barnet").await;
     let barnet_user = app.user_id(BARNET_OFFICER).await;
     let (barnet_proposal, barnet_line) = barnet_proposal(app).await;
-    let id = if spec.path.contains("/tokens/") {
+    let id = if spec.path.contains("/bids/{id}") {
+        other_consortium_draft(app).await
+    } else if spec.path.contains("/calls/{id}") {
+        // Tranche 1, closed: nobody can start a bid to it.
+        app.call_id("Tranche 1").await
+    } else if spec.path.contains("/tokens/") {
         barnet_token(app).await
     } else if spec.path.contains("/users/") {
         barnet_user
@@ -105,6 +139,7 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
         .replace("{name}", "app.css")
         .replace("{year}", "2014")
         .replace("{line}", &barnet_line.to_string())
+        .replace("{key}", "plan")
 }
 
 /// A body that would be a valid change if the actor were allowed to make it.
@@ -280,7 +315,8 @@ backend_tests! {
             };
             let status = r.status().as_u16();
             match spec.audience {
-                Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::OwnAccount | Audience::FunderAdmin | Audience::FunderStaff => {
+                Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::OwnAccount | Audience::FunderAdmin | Audience::FunderStaff
+                | Audience::Bidder | Audience::BidParties | Audience::BidLead | Audience::AssignedAssessor => {
                     assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
                     refused += 1;
                 }
@@ -325,7 +361,8 @@ backend_tests! {
     async fn a_funder_admin_reaches_every_admin_page(app: TestApp) {
         let (client, _) = app.signed_in(ADMIN).await;
         // Drafting pages are the borough's own; a funder admin is refused them (tested below).
-        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in" && s.audience != Audience::OwnBorough) {
+        // So are a bid's lead's and its assessors' pages.
+        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in" && !matches!(s.audience, Audience::OwnBorough | Audience::BidLead | Audience::AssignedAssessor)) {
             let path = path_for_barnet(&app, &spec).await;
             let status = client.get(app.url(&path)).send().await.unwrap().status();
             assert_eq!(status, 200, "GET {path}");
@@ -404,7 +441,7 @@ mod input_order {
 
 /// Whether a write route takes an uploaded file (a multipart form) rather than a plain form.
 fn takes_upload(path: &str) -> bool {
-    path.ends_with("/preview")
+    path.ends_with("/preview") || path.contains("/files/")
 }
 
 mod forgery {
@@ -415,6 +452,7 @@ mod forgery {
             // Each route is sent by someone who may use it, so the refusal is the token's.
             let (admin, _) = app.signed_in(ADMIN).await;
             let (barnet, _) = app.signed_in(BARNET_OFFICER).await;
+            let (advance, _) = app.signed_in(PROVIDER).await;
             let before = app.audit_count().await;
             let mut walked = 0;
             for spec in specs(&app).into_iter().filter(|s| s.method != "GET" && !s.is_api()) {
@@ -424,6 +462,7 @@ mod forgery {
                 let path = path_for_barnet(&app, &spec).await;
                 let client = match spec.audience {
                     Audience::OwnBorough | Audience::OwnOrganisation | Audience::OwnProposal => &barnet,
+                    Audience::BidLead | Audience::Bidder => &advance,
                     _ => &admin,
                 };
                 let request = client.post(app.url(&path));

@@ -99,7 +99,14 @@ impl TestApp {
     /// Starts the server with the demo data (one user per role). `None`: backend unavailable.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let (url, dir) = fresh_database(backend).await?;
-        let app = App::open(&url).await.expect("open database");
+        // Attached files go in a folder of this test's own, removed with it.
+        let files = std::env::temp_dir().join(format!("lcpf-test-files-{}", unique()));
+        let app = App::open(&url)
+            .await
+            .expect("open database")
+            .with_file_store(std::sync::Arc::new(lcpf_app::files::LocalDirectory::new(
+                &files,
+            )));
         app.load_demo_data().await.expect("demo data");
         let server = lcpf_web::Server::bind(app.clone(), "127.0.0.1:0", false)
             .await
@@ -220,6 +227,30 @@ impl TestApp {
 
     pub async fn user_id(&self, email: &str) -> i64 {
         self.app.find_user(&Actor::System, email).await.unwrap().id
+    }
+
+    /// The id of a demo call by name ("Tranche 1", "Tranche 2").
+    pub async fn call_id(&self, name: &str) -> i64 {
+        self.app
+            .call_choices(&Actor::System)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no call {name}"))
+            .id
+    }
+
+    /// The id of a demo bid by its service's name.
+    pub async fn bid_id(&self, title: &str) -> i64 {
+        let system = Actor::System;
+        for call in self.app.call_choices(&system).await.unwrap() {
+            let detail = self.app.call_detail(&system, call.id).await.unwrap();
+            if let Some(b) = detail.bids.iter().find(|b| b.title == title) {
+                return b.id;
+            }
+        }
+        panic!("no bid {title}")
     }
 
     pub async fn audit_count(&self) -> i64 {

@@ -185,6 +185,12 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     }
 }
 
+/// Whether the actor's role could ever hold a permission that also depends on the thing
+/// acted on (an assessor's "Bids to assess" link): the role rules only.
+pub fn role_allows(actor: &Actor, permission: Permission) -> bool {
+    role_rules(actor, permission).is_ok()
+}
+
 /// Whether the actor holds a permission, for deciding which links a page shows.
 pub fn may(actor: &Actor, permission: Permission) -> bool {
     authorise(actor, permission).is_ok()
@@ -371,7 +377,10 @@ mod tests {
         let stranger = user(Role::Provider, Some(11));
         assert!(authorise_on(&lead, Permission::ViewBid, &bid).is_ok());
         assert!(authorise_on(&stranger, Permission::ViewBid, &bid).is_err());
-        assert!(authorise(&stranger, Permission::ViewBid).is_err(), "no subject, no sight");
+        assert!(
+            authorise(&stranger, Permission::ViewBid).is_err(),
+            "no subject, no sight"
+        );
         assert!(authorise_on(&assessor, Permission::ViewBid, &bid).is_ok());
         assert!(authorise_on(&assessor, Permission::AssessBid, &bid).is_ok());
         let conflicted = Subject {
@@ -401,7 +410,10 @@ mod tests {
         assert!(authorise_on(&officer, Permission::AssessBid, &bid).is_err());
         assert!(may(&lead, Permission::LeadBid { organisation_id: 7 }));
         assert!(!may(&lead, Permission::LeadBid { organisation_id: 8 }));
-        assert!(!may(&user(Role::FunderOfficer, Some(1)), Permission::AwardBids));
+        assert!(!may(
+            &user(Role::FunderOfficer, Some(1)),
+            Permission::AwardBids
+        ));
     }
 
     #[test]

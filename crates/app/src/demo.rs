@@ -118,7 +118,8 @@ impl App {
             )
             .await?;
         }
-        self.load_demo_funds().await
+        self.load_demo_funds().await?;
+        self.load_demo_co_commissioning().await
     }
 }
 
@@ -135,6 +136,10 @@ pub mod files {
         (
             "lcpf-eligibility.json",
             include_str!("../../../data/demo/lcpf-eligibility.json"),
+        ),
+        (
+            "co-commissioning.json",
+            include_str!("../../../data/demo/co-commissioning.json"),
         ),
         (
             "barking-and-dagenham-2017-18-proposal.json",

@@ -96,7 +96,10 @@ mod tests {
         let key = key_of(b"delivery plan");
         store.put(&key, b"delivery plan").unwrap();
         store.put(&key, b"delivery plan").unwrap();
-        assert_eq!(store.get(&key).unwrap().as_deref(), Some(&b"delivery plan"[..]));
+        assert_eq!(
+            store.get(&key).unwrap().as_deref(),
+            Some(&b"delivery plan"[..])
+        );
         assert_eq!(store.get(&key_of(b"other")).unwrap(), None);
         assert!(store.get("../../etc/passwd").is_err());
         assert!(store.put("..", b"x").is_err());

@@ -291,7 +291,10 @@ fn clock_time(t: chrono::NaiveTime) -> String {
 
 /// A London date and time of day as a moment (the earlier one when the clocks go back; none
 /// for a time the clocks skip when they go forward).
-pub fn london_moment(date: NaiveDate, time: chrono::NaiveTime) -> Option<chrono::DateTime<chrono::Utc>> {
+pub fn london_moment(
+    date: NaiveDate,
+    time: chrono::NaiveTime,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     use chrono::TimeZone;
     chrono_tz::Europe::London
         .from_local_datetime(&date.and_time(time))
@@ -302,7 +305,10 @@ pub fn london_moment(date: NaiveDate, time: chrono::NaiveTime) -> Option<chrono:
 /// A moment as the London date (`2017-11-30`) and time (`12:00`) a form shows.
 pub fn london_date_and_time(t: chrono::DateTime<chrono::Utc>) -> (String, String) {
     let local = t.with_timezone(&chrono_tz::Europe::London);
-    (local.format("%Y-%m-%d").to_string(), local.format("%H:%M").to_string())
+    (
+        local.format("%Y-%m-%d").to_string(),
+        local.format("%H:%M").to_string(),
+    )
 }
 
 /// The date it is now in London (the day a window opens or closes is a London day).

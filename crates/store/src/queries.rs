@@ -3,10 +3,10 @@
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod co_commissioning;
 pub mod funds;
 pub mod organisations;
 pub mod plans;
-pub mod co_commissioning;
 pub mod proposals;
 pub mod users;
 

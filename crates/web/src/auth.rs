@@ -260,12 +260,19 @@ pub enum UploadError {
 /// An upload's fields by name, after the CSRF check.
 pub struct Upload {
     fields: std::collections::HashMap<String, Bytes>,
+    /// The file name and content type the browser sent with each file field.
+    files: std::collections::HashMap<String, (String, String)>,
 }
 
 impl Upload {
     /// The bytes of a field (a file or a text field); empty when it was not sent.
     pub fn bytes(&self, name: &str) -> &[u8] {
         self.fields.get(name).map(|b| b.as_ref()).unwrap_or(&[])
+    }
+
+    /// The name and content type sent with a file field (empty when none).
+    pub fn file_details(&self, name: &str) -> (String, String) {
+        self.files.get(name).cloned().unwrap_or_default()
     }
 
     /// A text field, lossily decoded (text fields are checked by the use case).
@@ -297,6 +304,7 @@ impl CsrfUpload {
     pub async fn read(self) -> Result<Upload, UploadError> {
         let mut multipart = self.multipart.map_err(|_| UploadError::Unreadable)?;
         let mut fields = std::collections::HashMap::new();
+        let mut files = std::collections::HashMap::new();
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
@@ -304,6 +312,10 @@ impl CsrfUpload {
                 Err(e) => return Err(upload_error(e.status())),
             };
             let name = field.name().unwrap_or("").to_string();
+            if let Some(file_name) = field.file_name() {
+                let content_type = field.content_type().unwrap_or("").to_string();
+                files.insert(name.clone(), (file_name.to_string(), content_type));
+            }
             let bytes = field.bytes().await.map_err(|e| upload_error(e.status()))?;
             fields.insert(name, bytes);
         }
@@ -313,7 +325,7 @@ impl CsrfUpload {
             .unwrap_or_default();
         check_csrf(&self.auth, &self.jar, &submitted).map_err(|_| UploadError::Csrf)?;
         fields.remove("csrf_token");
-        Ok(Upload { fields })
+        Ok(Upload { fields, files })
     }
 }
 

@@ -11,6 +11,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 use crate::views::{audit, funds, pages, proposals, reference, tokens, users};
+
+mod co_commissioning;
 use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
@@ -48,6 +50,16 @@ pub enum Audience {
     /// The signed-in person's own account (their API tokens): anyone signed in, for
     /// themselves only; `{id}` is one of their own records (a funder admin may act on anyone's).
     OwnAccount,
+    /// A provider's or borough's user, for their own organisation: starting a bid to an
+    /// open call (`{id}` is the call).
+    Bidder,
+    /// Funder staff, the bid's lead and partners, and its assigned assessors (`{id}` is the
+    /// bid).
+    BidParties,
+    /// The bid's lead organisation's own users only (`{id}` is the bid).
+    BidLead,
+    /// An assessor assigned to the bid (`{id}`), without a conflict, not of its parties.
+    AssignedAssessor,
 }
 
 #[derive(Clone, Debug)]
@@ -694,6 +706,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/api/v1/users", FunderAdmin, get(api::users))
     .add("POST", "/api/v1/users", FunderAdmin, post(api::create_user))
     .add("GET", "/api/v1/audit", FunderAdmin, get(api::audit));
+    let r = co_commissioning::add(r);
     let router = r
         .router
         .fallback(pages::not_found)

@@ -227,7 +227,14 @@ fn totals_of(
                 .filter(|s| s.bid_id == bid_id && s.user_id == *u)
                 .map(|s| (s.criterion_key.clone(), s.mark.clone()))
                 .collect();
-            (*u, if marks.is_empty() { None } else { rules::weighted_total(criteria, &marks).ok() })
+            (
+                *u,
+                if marks.is_empty() {
+                    None
+                } else {
+                    rules::weighted_total(criteria, &marks).ok()
+                },
+            )
         })
         .collect()
 }
@@ -248,9 +255,17 @@ impl App {
         let user = lcpf_store::queries::users::get(&mut tx, user_id)
             .await?
             .filter(|u| matches!(u.role.as_str(), "assessor" | "funder_officer") && !u.disabled)
-            .ok_or_else(|| AppError::invalid("user_id", "Choose an assessor or a funder officer to assess the bid"))?;
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "user_id",
+                    "Choose an assessor or a funder officer to assess the bid",
+                )
+            })?;
         if !q::assign(&mut tx, bid_id, user_id, &lcpf_store::now(), &actor.label()).await? {
-            return Err(AppError::invalid("user_id", format!("{} is already assessing this bid", user.name)));
+            return Err(AppError::invalid(
+                "user_id",
+                format!("{} is already assessing this bid", user.name),
+            ));
         }
         audit::record(
             &mut tx,
@@ -285,11 +300,16 @@ impl App {
         Ok(bids
             .iter()
             .map(|b| {
-                let a = assignments.iter().find(|a| a.bid_id == b.id && a.user_id == user.id);
+                let a = assignments
+                    .iter()
+                    .find(|a| a.bid_id == b.id && a.user_id == user.id);
                 let conflict = a.map(|a| a.conflict).unwrap_or(Conflict::Undeclared);
                 let call = calls.iter().find(|c| c.id == b.call_id);
                 let criteria = call.map(|c| c.call.criteria.len()).unwrap_or(0);
-                let marked = scores.iter().filter(|s| s.bid_id == b.id && s.user_id == user.id).count();
+                let marked = scores
+                    .iter()
+                    .filter(|s| s.bid_id == b.id && s.user_id == user.id)
+                    .count();
                 QueueRow {
                     bid_id: b.id,
                     title: b.title.clone(),
@@ -316,7 +336,10 @@ impl App {
         let subject = subject_with(&bid, &assignments);
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let Some(mine) = assignments.iter().find(|a| a.user_id == user.id) else {
-            return Err(AppError::Forbidden("This bid is not assigned to you: an assessor sees only the bids assigned to them".into()));
+            return Err(AppError::Forbidden(
+                "This bid is not assigned to you: an assessor sees only the bids assigned to them"
+                    .into(),
+            ));
         };
         authorise_on(actor, Permission::ViewBid, &subject)?;
         let call = find_call(&mut tx, bid.call_id).await?;
@@ -355,24 +378,41 @@ impl App {
 
     /// An assessor declares whether they have a conflict of interest with a bid assigned to
     /// them; a conflicted assessor cannot score it.
-    pub async fn declare_conflict(&self, actor: &Actor, bid_id: i64, input: &ConflictInput) -> AppResult<()> {
+    pub async fn declare_conflict(
+        &self,
+        actor: &Actor,
+        bid_id: i64,
+        input: &ConflictInput,
+    ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let bid = find_bid(&mut tx, bid_id).await?;
         let assignments = q::assignments(&mut tx, &[bid_id]).await?;
         let subject = subject_with(&bid, &assignments);
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         if !subject.assessors.contains(&user.id) {
-            return Err(AppError::Forbidden("This bid is not assigned to you: an assessor sees only the bids assigned to them".into()));
+            return Err(AppError::Forbidden(
+                "This bid is not assigned to you: an assessor sees only the bids assigned to them"
+                    .into(),
+            ));
         }
         authorise(actor, Permission::AssessBid)?;
         let note = if input.conflicted {
             lcpf_domain::field::required_text(&input.note, "what the conflict of interest is", 1000)
                 .map_err(|m| AppError::invalid("note", m))?
         } else {
-            lcpf_domain::field::check_text(input.note.trim(), 1000).map_err(|m| AppError::invalid("note", format!("The note {m}")))?;
+            lcpf_domain::field::check_text(input.note.trim(), 1000)
+                .map_err(|m| AppError::invalid("note", format!("The note {m}")))?;
             input.note.trim().to_string()
         };
-        q::declare(&mut tx, bid_id, user.id, input.conflicted, &note, &lcpf_store::now()).await?;
+        q::declare(
+            &mut tx,
+            bid_id,
+            user.id,
+            input.conflicted,
+            &note,
+            &lcpf_store::now(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -383,7 +423,11 @@ impl App {
                 summary: format!(
                     "{} declared {} with {}",
                     user.name,
-                    if input.conflicted { "a conflict of interest" } else { "no conflict of interest" },
+                    if input.conflicted {
+                        "a conflict of interest"
+                    } else {
+                        "no conflict of interest"
+                    },
                     bid.bid.title
                 ),
                 before: None,
@@ -397,18 +441,32 @@ impl App {
 
     /// An assessor scores a bid assigned to them: every criterion, each with a comment. The
     /// weighted total is the domain's. Returns it.
-    pub async fn score_bid(&self, actor: &Actor, bid_id: i64, input: &ScoresInput) -> AppResult<String> {
+    pub async fn score_bid(
+        &self,
+        actor: &Actor,
+        bid_id: i64,
+        input: &ScoresInput,
+    ) -> AppResult<String> {
         let mut tx = self.db().begin().await?;
         let bid = find_bid(&mut tx, bid_id).await?;
         let assignments = q::assignments(&mut tx, &[bid_id]).await?;
         let subject = subject_with(&bid, &assignments);
         authorise_on(actor, Permission::AssessBid, &subject)?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        if assignments.iter().any(|a| a.user_id == user.id && a.conflict == Conflict::Undeclared) {
-            return Err(AppError::Forbidden("Declare whether you have a conflict of interest with this bid before you score it".into()));
+        if assignments
+            .iter()
+            .any(|a| a.user_id == user.id && a.conflict == Conflict::Undeclared)
+        {
+            return Err(AppError::Forbidden(
+                "Declare whether you have a conflict of interest with this bid before you score it"
+                    .into(),
+            ));
         }
         if bid.state != BidState::Submitted {
-            return Err(AppError::Forbidden(format!("This bid is {}: only a submitted bid is scored", bid.state.label().to_lowercase())));
+            return Err(AppError::Forbidden(format!(
+                "This bid is {}: only a submitted bid is scored",
+                bid.state.label().to_lowercase()
+            )));
         }
         let call = find_call(&mut tx, bid.call_id).await?;
         let mut e = FieldErrors::new();
@@ -425,7 +483,10 @@ impl App {
                 Scoring::Scored { max, .. } => match typed.parse::<u32>() {
                     Ok(s) if s <= max => Some(Mark::Score(s)),
                     _ => {
-                        e.add(&field, format!("Score “{}” with a whole number from 0 to {max}", c.name));
+                        e.add(
+                            &field,
+                            format!("Score “{}” with a whole number from 0 to {max}", c.name),
+                        );
                         None
                     }
                 },
@@ -433,14 +494,20 @@ impl App {
                     "pass" => Some(Mark::Pass(true)),
                     "fail" => Some(Mark::Pass(false)),
                     _ => {
-                        e.add(&field, format!("Say whether the bid passes “{}”: pass or fail", c.name));
+                        e.add(
+                            &field,
+                            format!("Say whether the bid passes “{}”: pass or fail", c.name),
+                        );
                         None
                     }
                 },
             };
             if let Some(mark) = mark {
                 if comment.is_empty() {
-                    e.add(&format!("comment-{}", c.key), format!("Give a comment with your mark for “{}”", c.name));
+                    e.add(
+                        &format!("comment-{}", c.key),
+                        format!("Give a comment with your mark for “{}”", c.name),
+                    );
                 }
                 marks.insert(c.key.clone(), mark.clone());
                 rows.push((c.key.clone(), mark, comment.to_string()));
@@ -491,7 +558,10 @@ impl App {
             assessors: assignments
                 .iter()
                 .map(|a| {
-                    let t = totals.iter().find(|(u, _)| *u == a.user_id).and_then(|(_, t)| *t);
+                    let t = totals
+                        .iter()
+                        .find(|(u, _)| *u == a.user_id)
+                        .and_then(|(_, t)| *t);
                     AssessorView {
                         user_id: a.user_id,
                         name: a.user_name.clone(),
@@ -502,7 +572,9 @@ impl App {
                             .criteria
                             .iter()
                             .map(|c| {
-                                let s = scores.iter().find(|s| s.user_id == a.user_id && s.criterion_key == c.key);
+                                let s = scores
+                                    .iter()
+                                    .find(|s| s.user_id == a.user_id && s.criterion_key == c.key);
                                 MarkView {
                                     criterion_key: c.key.clone(),
                                     mark: s.map(|s| mark_text(&s.mark)).unwrap_or_default(),
@@ -528,25 +600,45 @@ impl App {
             }),
             assignable: users
                 .iter()
-                .filter(|u| matches!(u.role.as_str(), "assessor" | "funder_officer") && !u.disabled && !ids.contains(&u.id))
-                .map(|u| Assignable { user_id: u.id, name: u.name.clone() })
+                .filter(|u| {
+                    matches!(u.role.as_str(), "assessor" | "funder_officer")
+                        && !u.disabled
+                        && !ids.contains(&u.id)
+                })
+                .map(|u| Assignable {
+                    user_id: u.id,
+                    name: u.name.clone(),
+                })
                 .collect(),
             may_moderate: may(actor, Permission::ModerateBids) && bid.state == BidState::Submitted,
         })
     }
 
     /// Records the panel's moderated score for a bid, with the reason (funder staff).
-    pub async fn moderate_bid(&self, actor: &Actor, bid_id: i64, input: &ModerationInput) -> AppResult<()> {
+    pub async fn moderate_bid(
+        &self,
+        actor: &Actor,
+        bid_id: i64,
+        input: &ModerationInput,
+    ) -> AppResult<()> {
         authorise(actor, Permission::ModerateBids)?;
         let basis_points = parse_percent(&input.score).ok_or_else(|| {
-            AppError::invalid("score", "Enter the moderated score as a percentage from 0 to 100, for example 72.5")
+            AppError::invalid(
+                "score",
+                "Enter the moderated score as a percentage from 0 to 100, for example 72.5",
+            )
         })?;
-        lcpf_domain::field::check_text(input.reason.trim(), 2000).map_err(|m| AppError::invalid("reason", format!("The reason {m}")))?;
-        let total = rules::moderate(basis_points, input.passes_gates, &input.reason).map_err(|m| AppError::invalid("reason", m))?;
+        lcpf_domain::field::check_text(input.reason.trim(), 2000)
+            .map_err(|m| AppError::invalid("reason", format!("The reason {m}")))?;
+        let total = rules::moderate(basis_points, input.passes_gates, &input.reason)
+            .map_err(|m| AppError::invalid("reason", m))?;
         let mut tx = self.db().begin().await?;
         let bid = find_bid(&mut tx, bid_id).await?;
         if bid.state != BidState::Submitted {
-            return Err(AppError::Forbidden(format!("This bid is {}: only a submitted bid is moderated", bid.state.label().to_lowercase())));
+            return Err(AppError::Forbidden(format!(
+                "This bid is {}: only a submitted bid is moderated",
+                bid.state.label().to_lowercase()
+            )));
         }
         let m = q::Moderation {
             bid_id,
@@ -563,7 +655,12 @@ impl App {
                 action: "moderate",
                 entity_type: "bid",
                 entity_id: bid_id.to_string(),
-                summary: format!("Moderated {} to {}: {}", bid.bid.title, total.percent_text(), m.reason),
+                summary: format!(
+                    "Moderated {} to {}: {}",
+                    bid.bid.title,
+                    total.percent_text(),
+                    m.reason
+                ),
                 before: None,
                 after: Some(&m),
             },
@@ -582,7 +679,12 @@ impl App {
         let bids: Vec<q::BidSummary> = q::bid_summaries(&mut tx, q::BidsOf::Call(call_id))
             .await?
             .into_iter()
-            .filter(|b| matches!(b.state, BidState::Submitted | BidState::Awarded | BidState::Declined))
+            .filter(|b| {
+                matches!(
+                    b.state,
+                    BidState::Submitted | BidState::Awarded | BidState::Declined
+                )
+            })
             .collect();
         let ids: Vec<i64> = bids.iter().map(|b| b.id).collect();
         let assignments = q::assignments(&mut tx, &ids).await?;
@@ -592,12 +694,19 @@ impl App {
         tx.commit().await?;
         let mut finals: HashMap<i64, (Option<Total>, bool, bool)> = HashMap::new();
         for b in &bids {
-            let assessors: Vec<i64> = assignments.iter().filter(|a| a.bid_id == b.id).map(|a| a.user_id).collect();
+            let assessors: Vec<i64> = assignments
+                .iter()
+                .filter(|a| a.bid_id == b.id)
+                .map(|a| a.user_id)
+                .collect();
             let complete: Vec<Total> = totals_of(&call.call.criteria, &scores, b.id, &assessors)
                 .into_iter()
                 .filter_map(|(_, t)| t)
                 .collect();
-            let moderated = moderations.iter().find(|m| m.bid_id == b.id).map(|m| m.total);
+            let moderated = moderations
+                .iter()
+                .find(|m| m.bid_id == b.id)
+                .map(|m| m.total);
             finals.insert(
                 b.id,
                 (
@@ -620,7 +729,8 @@ impl App {
             .into_iter()
             .filter_map(|r| {
                 let b = bids.iter().find(|b| b.id == r.key)?;
-                let (total, moderated, spread) = finals.get(&b.id).copied().unwrap_or((None, false, false));
+                let (total, moderated, spread) =
+                    finals.get(&b.id).copied().unwrap_or((None, false, false));
                 Some(RankRow {
                     place: r.place,
                     bid_id: b.id,
@@ -662,7 +772,10 @@ impl App {
         let mut tx = self.db().begin().await?;
         if let Some(key) = idempotency_key {
             if let Some(existing) = q::award_with_key(&mut tx, key).await? {
-                let award = q::awards(&mut tx, q::AwardsOf::All).await?.into_iter().find(|a| a.id == existing);
+                let award = q::awards(&mut tx, q::AwardsOf::All)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.id == existing);
                 if let Some(a) = award.filter(|a| a.bid_id == bid_id) {
                     return Ok(AwardView::from(&a));
                 }
@@ -673,22 +786,58 @@ impl App {
         let to = next_state(actor, &bid, BidEvent::Award)?;
         let call = find_call(&mut tx, bid.call_id).await?;
         let mut e = FieldErrors::new();
-        let reference = e.check("decision_reference", lcpf_domain::field::required_text(&input.decision_reference, "the decision's reference, for example PCD 306", 120));
+        let reference = e.check(
+            "decision_reference",
+            lcpf_domain::field::required_text(
+                &input.decision_reference,
+                "the decision's reference, for example PCD 306",
+                120,
+            ),
+        );
         let decided_on = match NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                e.add("decided_on", "Enter the date of the decision as YYYY-MM-DD, for example 2018-03-05");
+                e.add(
+                    "decided_on",
+                    "Enter the date of the decision as YYYY-MM-DD, for example 2018-03-05",
+                );
                 None
             }
         };
-        let conditions = e.check("conditions", lcpf_domain::field::optional_text(&input.conditions, "the conditions", 2000)).flatten().unwrap_or_default();
-        let assumptions = e.check("assumptions", lcpf_domain::field::optional_text(&input.assumptions, "the assumptions", 2000)).flatten().unwrap_or_default();
+        let conditions = e
+            .check(
+                "conditions",
+                lcpf_domain::field::optional_text(&input.conditions, "the conditions", 2000),
+            )
+            .flatten()
+            .unwrap_or_default();
+        let assumptions = e
+            .check(
+                "assumptions",
+                lcpf_domain::field::optional_text(&input.assumptions, "the assumptions", 2000),
+            )
+            .flatten()
+            .unwrap_or_default();
         let mut amounts = BTreeMap::new();
         for (y, m) in &input.amounts {
             let field = format!("award-{y}");
-            let Some(year) = e.check(&field, FinancialYear::parse(y)) else { continue };
+            let Some(year) = e.check(&field, FinancialYear::parse(y)) else {
+                continue;
+            };
             if !call.call.years.contains(&year) {
-                e.add(&field, format!("{} funds {}; {year} is not one of its years", call.call.name, call.call.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")));
+                e.add(
+                    &field,
+                    format!(
+                        "{} funds {}; {year} is not one of its years",
+                        call.call.name,
+                        call.call
+                            .years
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
                 continue;
             }
             if m.trim().is_empty() {
@@ -704,14 +853,23 @@ impl App {
         }
         e.into_result()?;
         let this = Money::from_pence(amounts.values().map(|m| m.pence()).sum());
-        let so_far = Money::from_pence(q::awards(&mut tx, q::AwardsOf::Call(call.id)).await?.iter().map(|a| a.total().pence()).sum());
-        rules::check_award(&call.call.name, call.call.maximum, so_far, this).map_err(|m| AppError::invalid("amounts", m))?;
+        let so_far = Money::from_pence(
+            q::awards(&mut tx, q::AwardsOf::Call(call.id))
+                .await?
+                .iter()
+                .map(|a| a.total().pence())
+                .sum(),
+        );
+        rules::check_award(&call.call.name, call.call.maximum, so_far, this)
+            .map_err(|m| AppError::invalid("amounts", m))?;
         let award = q::Award {
             id: 0,
             bid_id,
             call_id: call.id,
             decision_reference: reference.unwrap_or_default(),
-            decided_on: decided_on.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            decided_on: decided_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
             conditions,
             assumptions,
             amounts,
@@ -720,7 +878,15 @@ impl App {
         };
         let id = q::insert_award(&mut tx, &award, idempotency_key).await?;
         let award = q::Award { id, ..award };
-        q::set_bid_state(&mut tx, bid_id, to, &lcpf_store::now(), &actor.label(), None).await?;
+        q::set_bid_state(
+            &mut tx,
+            bid_id,
+            to,
+            &lcpf_store::now(),
+            &actor.label(),
+            None,
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -728,7 +894,10 @@ impl App {
                 action: "award",
                 entity_type: "bid",
                 entity_id: bid_id.to_string(),
-                summary: format!("Awarded {} to {} ({}): {}", this, bid.bid.title, bid.lead_name, award.decision_reference),
+                summary: format!(
+                    "Awarded {} to {} ({}): {}",
+                    this, bid.bid.title, bid.lead_name, award.decision_reference
+                ),
                 before: None,
                 after: Some(&award),
             },
@@ -739,14 +908,28 @@ impl App {
     }
 
     /// Declines a submitted bid with feedback for its lead (funder admin).
-    pub async fn decline_bid(&self, actor: &Actor, bid_id: i64, input: &DeclineInput) -> AppResult<()> {
+    pub async fn decline_bid(
+        &self,
+        actor: &Actor,
+        bid_id: i64,
+        input: &DeclineInput,
+    ) -> AppResult<()> {
         authorise(actor, Permission::AwardBids)?;
-        let feedback = lcpf_domain::field::required_text(&input.feedback, "feedback for the bid's lead", 5000)
-            .map_err(|m| AppError::invalid("feedback", m))?;
+        let feedback =
+            lcpf_domain::field::required_text(&input.feedback, "feedback for the bid's lead", 5000)
+                .map_err(|m| AppError::invalid("feedback", m))?;
         let mut tx = self.db().begin().await?;
         let bid = find_bid(&mut tx, bid_id).await?;
         let to = next_state(actor, &bid, BidEvent::Decline)?;
-        q::set_bid_state(&mut tx, bid_id, to, &lcpf_store::now(), &actor.label(), Some(&feedback)).await?;
+        q::set_bid_state(
+            &mut tx,
+            bid_id,
+            to,
+            &lcpf_store::now(),
+            &actor.label(),
+            Some(&feedback),
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -765,7 +948,11 @@ impl App {
     }
 
     /// The form for awarding a bid: its ask per year, to start from.
-    pub async fn award_form(&self, actor: &Actor, bid_id: i64) -> AppResult<(super::BidView, Vec<YearAmount>)> {
+    pub async fn award_form(
+        &self,
+        actor: &Actor,
+        bid_id: i64,
+    ) -> AppResult<(super::BidView, Vec<YearAmount>)> {
         authorise(actor, Permission::AwardBids)?;
         let view = self.bid(actor, bid_id).await?;
         let mut tx = self.db().begin_read().await?;
@@ -790,7 +977,11 @@ impl App {
 fn parse_percent(text: &str) -> Option<u32> {
     let t = text.trim().trim_end_matches('%').trim();
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let whole: u32 = whole.parse().ok()?;

@@ -135,7 +135,10 @@ impl BidInput {
         }
         let mut match_funding = Vec::new();
         for (i, m) in self.match_funding.iter().enumerate() {
-            if m.contributor.trim().is_empty() && m.cash.trim().is_empty() && m.in_kind.trim().is_empty() {
+            if m.contributor.trim().is_empty()
+                && m.cash.trim().is_empty()
+                && m.in_kind.trim().is_empty()
+            {
                 continue; // an empty row of the form
             }
             let field = format!("match_funding[{i}]");
@@ -176,7 +179,10 @@ impl BidInput {
                 AnswerKind::Number => match typed.replace(',', "").parse::<i64>() {
                     Ok(n) => Some(Answer::Number(n)),
                     Err(_) => {
-                        e.add(&field, format!("“{}” takes a whole number, for example 120", qn.prompt));
+                        e.add(
+                            &field,
+                            format!("“{}” takes a whole number, for example 120", qn.prompt),
+                        );
                         None
                     }
                 },
@@ -194,7 +200,11 @@ impl BidInput {
                 AnswerKind::MoneyPerYear => {
                     let mut per_year = BTreeMap::new();
                     for y in &call.years {
-                        let text = self.answers.get(&format!("{}@{y}", qn.key)).map(|t| t.trim()).unwrap_or("");
+                        let text = self
+                            .answers
+                            .get(&format!("{}@{y}", qn.key))
+                            .map(|t| t.trim())
+                            .unwrap_or("");
                         if !text.is_empty() {
                             per_year.insert(*y, optional_money(&mut e, &field, text));
                         }
@@ -210,7 +220,11 @@ impl BidInput {
         }
         let mut outcomes = Vec::new();
         for (i, o) in self.outcomes.iter().enumerate() {
-            if o.key.is_none() && [&o.outcome, &o.measure, &o.baseline, &o.target].iter().all(|t| t.trim().is_empty()) {
+            if o.key.is_none()
+                && [&o.outcome, &o.measure, &o.baseline, &o.target]
+                    .iter()
+                    .all(|t| t.trim().is_empty())
+            {
                 continue; // an empty row of the form
             }
             for t in [&o.outcome, &o.measure, &o.baseline, &o.target] {
@@ -231,7 +245,12 @@ impl BidInput {
             title,
             lead: existing.lead,
             partners,
-            boroughs: self.boroughs.iter().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()).collect(),
+            boroughs: self
+                .boroughs
+                .iter()
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty())
+                .collect(),
             amounts,
             match_funding,
             answers,
@@ -275,7 +294,15 @@ impl BidInput {
             amounts: call
                 .years
                 .iter()
-                .map(|y| (y.to_string(), bid.amounts.get(y).map(|m| m.to_string()).unwrap_or_default()))
+                .map(|y| {
+                    (
+                        y.to_string(),
+                        bid.amounts
+                            .get(y)
+                            .map(|m| m.to_string())
+                            .unwrap_or_default(),
+                    )
+                })
                 .collect(),
             match_funding: bid
                 .match_funding
@@ -283,8 +310,16 @@ impl BidInput {
                 .map(|m| MatchInput {
                     contributor: m.contributor.clone(),
                     year: m.year.to_string(),
-                    cash: if m.cash.pence() == 0 { String::new() } else { m.cash.to_string() },
-                    in_kind: if m.in_kind.pence() == 0 { String::new() } else { m.in_kind.to_string() },
+                    cash: if m.cash.pence() == 0 {
+                        String::new()
+                    } else {
+                        m.cash.to_string()
+                    },
+                    in_kind: if m.in_kind.pence() == 0 {
+                        String::new()
+                    } else {
+                        m.in_kind.to_string()
+                    },
                     in_kind_description: m.in_kind_description.clone(),
                 })
                 .collect(),
@@ -438,7 +473,11 @@ pub(crate) fn answer_text(a: &Answer) -> String {
         Answer::Number(n) => n.to_string(),
         Answer::YesNo(true) => "Yes".into(),
         Answer::YesNo(false) => "No".into(),
-        Answer::MoneyPerYear(m) => m.iter().map(|(y, v)| format!("{y}: {v}")).collect::<Vec<_>>().join("; "),
+        Answer::MoneyPerYear(m) => m
+            .iter()
+            .map(|(y, v)| format!("{y}: {v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
         Answer::File { name, .. } => name.clone(),
     }
 }
@@ -457,10 +496,22 @@ pub(crate) async fn bid_view(
         .await?
         .into_iter()
         .find(|a| a.bid_id == bid.id);
-    let names: HashMap<i64, &str> = organisations.iter().map(|o| (o.id, o.name.as_str())).collect();
-    let taking: BTreeSet<String> = areas.iter().filter(|a| a.in_lcpf).map(|a| a.ons_code.clone()).collect();
+    let names: HashMap<i64, &str> = organisations
+        .iter()
+        .map(|o| (o.id, o.name.as_str()))
+        .collect();
+    let taking: BTreeSet<String> = areas
+        .iter()
+        .filter(|a| a.in_lcpf)
+        .map(|a| a.ons_code.clone())
+        .collect();
     let now = Utc::now();
-    let leads = may(actor, Permission::LeadBid { organisation_id: bid.lead_organisation_id });
+    let leads = may(
+        actor,
+        Permission::LeadBid {
+            organisation_id: bid.lead_organisation_id,
+        },
+    );
     let open = call.call.submission_refusal(now).is_none();
     let problems = rules::problems(&call.call, &bid.bid, &taking);
     Ok(BidView {
@@ -476,7 +527,10 @@ pub(crate) async fn bid_view(
             .iter()
             .map(|p| PartnerView {
                 organisation_id: p.organisation_id,
-                name: names.get(&p.organisation_id).unwrap_or(&"An organisation").to_string(),
+                name: names
+                    .get(&p.organisation_id)
+                    .unwrap_or(&"An organisation")
+                    .to_string(),
                 role: role_code(p.role),
                 role_label: p.role.label().into(),
             })
@@ -565,9 +619,14 @@ pub(crate) async fn bid_view(
 /// Which party of the bid workflow the actor is.
 fn party(actor: &Actor, bid: &BidRecord, event: BidEvent) -> AppResult<BidParty> {
     if matches!(actor, Actor::System) {
-        return Ok(workflow::MOVES.iter().find(|m| m.event == event).map_or(BidParty::Funder, |m| m.by));
+        return Ok(workflow::MOVES
+            .iter()
+            .find(|m| m.event == event)
+            .map_or(BidParty::Funder, |m| m.by));
     }
-    let lead = Permission::LeadBid { organisation_id: bid.lead_organisation_id };
+    let lead = Permission::LeadBid {
+        organisation_id: bid.lead_organisation_id,
+    };
     if may(actor, lead) {
         return Ok(BidParty::Lead);
     }
@@ -598,8 +657,13 @@ impl App {
             Actor::User(u) => u.organisation_id,
             _ => None,
         }
-        .ok_or_else(|| AppError::Forbidden("A bid is led by an organisation: your account belongs to none".into()))?;
-        self.start_bid_for(actor, call_id, organisation_id, title, Utc::now()).await
+        .ok_or_else(|| {
+            AppError::Forbidden(
+                "A bid is led by an organisation: your account belongs to none".into(),
+            )
+        })?;
+        self.start_bid_for(actor, call_id, organisation_id, title, Utc::now())
+            .await
     }
 
     pub(crate) async fn start_bid_for(
@@ -611,15 +675,30 @@ impl App {
         now: DateTime<Utc>,
     ) -> AppResult<i64> {
         authorise(actor, Permission::LeadBid { organisation_id })?;
-        let title = lcpf_domain::field::required_text(title, "the service's name", 200)
-            .map_err(|m| AppError::invalid("title", m))?;
         let mut tx = self.db().begin().await?;
         let call = find_call(&mut tx, call_id).await?;
+        // Whether the call takes bids comes before what was typed.
         if let Some(why) = call.call.submission_refusal(now) {
-            return Err(AppError::Forbidden(why.replace("submit it from then", "start a bid from then").replace("a bid can no longer be submitted", "no new bid can be started")));
+            return Err(AppError::Forbidden(
+                why.replace("submit it from then", "start a bid from then")
+                    .replace(
+                        "a bid can no longer be submitted",
+                        "no new bid can be started",
+                    ),
+            ));
         }
+        let title = lcpf_domain::field::required_text(title, "the service's name", 200)
+            .map_err(|m| AppError::invalid("title", m))?;
         let by = actor.label();
-        let id = q::insert_bid(&mut tx, call_id, organisation_id, &title, &lcpf_store::now(), &by).await?;
+        let id = q::insert_bid(
+            &mut tx,
+            call_id,
+            organisation_id,
+            &title,
+            &lcpf_store::now(),
+            &by,
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -647,26 +726,50 @@ impl App {
     }
 
     /// A bid's form: its call's questions and what has been entered (its lead only).
-    pub async fn bid_form(&self, actor: &Actor, id: i64) -> AppResult<(BidView, BidInput, CallSummary, Vec<String>)> {
+    pub async fn bid_form(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(BidView, BidInput, CallSummary, Vec<String>)> {
         let mut tx = self.db().begin_read().await?;
         let bid = super::find_bid(&mut tx, id).await?;
-        authorise(actor, Permission::LeadBid { organisation_id: bid.lead_organisation_id })?;
+        authorise(
+            actor,
+            Permission::LeadBid {
+                organisation_id: bid.lead_organisation_id,
+            },
+        )?;
         next_state(actor, &bid, BidEvent::Edit)?;
         let subject = super::subject_of(&mut tx, &bid).await?;
         let view = bid_view(&mut tx, actor, &bid, &subject).await?;
         let call = find_call(&mut tx, bid.call_id).await?;
         tx.commit().await?;
         let years = call.call.years.iter().map(|y| y.to_string()).collect();
-        Ok((view, BidInput::from_bid(&call.call, &bid.bid), summary(&call, Utc::now()), years))
+        Ok((
+            view,
+            BidInput::from_bid(&call.call, &bid.bid),
+            summary(&call, Utc::now()),
+            years,
+        ))
     }
 
     /// Saves a draft bid (its lead). What cannot be read is refused and nothing is saved;
     /// the call's rules run on what is saved and their problems are returned, to be put
     /// right before it can be submitted.
-    pub async fn save_bid(&self, actor: &Actor, id: i64, input: &BidInput) -> AppResult<Vec<ProblemView>> {
+    pub async fn save_bid(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &BidInput,
+    ) -> AppResult<Vec<ProblemView>> {
         let mut tx = self.db().begin().await?;
         let bid = super::find_bid(&mut tx, id).await?;
-        authorise(actor, Permission::LeadBid { organisation_id: bid.lead_organisation_id })?;
+        authorise(
+            actor,
+            Permission::LeadBid {
+                organisation_id: bid.lead_organisation_id,
+            },
+        )?;
         next_state(actor, &bid, BidEvent::Edit)?;
         let call = find_call(&mut tx, bid.call_id).await?;
         let content = input.read(&call.call, &bid.bid)?;
@@ -675,9 +778,15 @@ impl App {
         let mut e = FieldErrors::new();
         for (i, p) in content.partners.iter().enumerate() {
             if p.organisation_id == bid.lead_organisation_id {
-                e.add(&format!("partners[{i}]"), "The lead is not also its own partner: choose another organisation");
+                e.add(
+                    &format!("partners[{i}]"),
+                    "The lead is not also its own partner: choose another organisation",
+                );
             } else if !organisations.iter().any(|o| o.id == p.organisation_id) {
-                e.add(&format!("partners[{i}]"), "Choose a partner from the organisations listed");
+                e.add(
+                    &format!("partners[{i}]"),
+                    "Choose a partner from the organisations listed",
+                );
             }
         }
         e.into_result()?;
@@ -698,7 +807,13 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(problems.into_iter().map(|p| ProblemView { field: p.field, message: p.message }).collect())
+        Ok(problems
+            .into_iter()
+            .map(|p| ProblemView {
+                field: p.field,
+                message: p.message,
+            })
+            .collect())
     }
 
     /// Submits or withdraws a bid (its lead): the move is the workflow's; a submission is
@@ -715,7 +830,10 @@ impl App {
         now: DateTime<Utc>,
     ) -> AppResult<BidState> {
         if !matches!(event, BidEvent::Submit | BidEvent::Withdraw) {
-            return Err(AppError::invalid("event", "A bid is submitted or withdrawn here; it is awarded or declined with its decision"));
+            return Err(AppError::invalid(
+                "event",
+                "A bid is submitted or withdrawn here; it is awarded or declined with its decision",
+            ));
         }
         let mut tx = self.db().begin().await?;
         let bid = super::find_bid(&mut tx, id).await?;
@@ -742,7 +860,16 @@ impl App {
                 action: event.as_str(),
                 entity_type: "bid",
                 entity_id: id.to_string(),
-                summary: format!("{} the bid {} to {}", if event == BidEvent::Submit { "Submitted" } else { "Withdrew" }, bid.bid.title, call.call.name),
+                summary: format!(
+                    "{} the bid {} to {}",
+                    if event == BidEvent::Submit {
+                        "Submitted"
+                    } else {
+                        "Withdrew"
+                    },
+                    bid.bid.title,
+                    call.call.name
+                ),
                 before: Some(&bid.state.as_str()),
                 after: Some(&to.as_str()),
             },
@@ -765,21 +892,45 @@ impl App {
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let bid = super::find_bid(&mut tx, id).await?;
-        authorise(actor, Permission::LeadBid { organisation_id: bid.lead_organisation_id })?;
+        authorise(
+            actor,
+            Permission::LeadBid {
+                organisation_id: bid.lead_organisation_id,
+            },
+        )?;
         next_state(actor, &bid, BidEvent::Edit)?;
         let call = find_call(&mut tx, bid.call_id).await?;
-        let Some(question) = call.call.questions.iter().find(|qn| qn.key == question_key && qn.kind == AnswerKind::File) else {
+        let Some(question) = call
+            .call
+            .questions
+            .iter()
+            .find(|qn| qn.key == question_key && qn.kind == AnswerKind::File)
+        else {
             return Err(AppError::NotFound("The call's file question".into()));
         };
         let field = format!("file-{question_key}");
         if bytes.is_empty() {
-            return Err(AppError::invalid(&field, format!("Choose a file for “{}”", question.prompt)));
+            return Err(AppError::invalid(
+                &field,
+                format!("Choose a file for “{}”", question.prompt),
+            ));
         }
         if bytes.len() > BID_FILE_BYTES {
-            return Err(AppError::invalid(&field, "The file must be 10 MB or smaller"));
+            return Err(AppError::invalid(
+                &field,
+                "The file must be 10 MB or smaller",
+            ));
         }
-        let name: String = name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(200).collect();
-        let name = if name.trim().is_empty() { "attachment".to_string() } else { name.trim().to_string() };
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+            .take(200)
+            .collect();
+        let name = if name.trim().is_empty() {
+            "attachment".to_string()
+        } else {
+            name.trim().to_string()
+        };
         let key = crate::files::key_of(&bytes);
         let size_bytes = bytes.len() as i64;
         let store = self.file_store().clone();
@@ -788,13 +939,21 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the file failed: {e}")))??;
         let by = actor.label();
-        let content_type: String = content_type.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').take(100).collect();
+        let content_type: String = content_type
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .take(100)
+            .collect();
         q::insert_stored_file(
             &mut tx,
             &StoredFile {
                 key: key.clone(),
                 name: name.clone(),
-                content_type: if content_type.is_empty() { "application/octet-stream".into() } else { content_type },
+                content_type: if content_type.is_empty() {
+                    "application/octet-stream".into()
+                } else {
+                    content_type
+                },
                 size_bytes,
                 stored_at: lcpf_store::now(),
                 stored_by: by,
@@ -802,7 +961,13 @@ impl App {
         )
         .await?;
         let mut content = bid.bid.clone();
-        content.answers.insert(question_key.to_string(), Answer::File { key, name: name.clone() });
+        content.answers.insert(
+            question_key.to_string(),
+            Answer::File {
+                key,
+                name: name.clone(),
+            },
+        );
         q::save_bid_content(&mut tx, id, &content, &lcpf_store::now()).await?;
         audit::record(
             &mut tx,

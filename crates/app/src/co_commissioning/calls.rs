@@ -171,9 +171,11 @@ pub(crate) fn kind_code(kind: &AnswerKind) -> &'static str {
 impl From<&Question> for QuestionView {
     fn from(qn: &Question) -> QuestionView {
         let (max_words, options, takes) = match &qn.kind {
-            AnswerKind::ShortText { max_words } | AnswerKind::LongText { max_words } => {
-                (Some(*max_words), Vec::new(), format!("Up to {max_words} words"))
-            }
+            AnswerKind::ShortText { max_words } | AnswerKind::LongText { max_words } => (
+                Some(*max_words),
+                Vec::new(),
+                format!("Up to {max_words} words"),
+            ),
             AnswerKind::MoneyPerYear => (None, Vec::new(), "An amount for each year".into()),
             AnswerKind::Number => (None, Vec::new(), "A number".into()),
             AnswerKind::YesNo => (None, Vec::new(), "Yes or no".into()),
@@ -258,7 +260,10 @@ pub(crate) fn summary(r: &CallRecord, now: DateTime<Utc>) -> CallSummary {
     let (state, state_label) = match c.state(now) {
         CallState::NotYetOpen => (
             "not_yet_open",
-            format!("Opens {}", lcpf_domain::calendar::london_date_time(c.opens_at)),
+            format!(
+                "Opens {}",
+                lcpf_domain::calendar::london_date_time(c.opens_at)
+            ),
         ),
         CallState::Open => (
             "open",
@@ -367,11 +372,14 @@ pub(crate) fn share_view(
     shares: &[(FinancialYear, Money)],
     calls: &[&Call],
 ) -> AppResult<ShareView> {
-    let list: Vec<(&[FinancialYear], Money)> =
-        calls.iter().map(|c| (c.years.as_slice(), c.maximum)).collect();
-    let used = rules::share_use(shares, &list)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let years: BTreeSet<FinancialYear> = calls.iter().flat_map(|c| c.years.iter().copied()).collect();
+    let list: Vec<(&[FinancialYear], Money)> = calls
+        .iter()
+        .map(|c| (c.years.as_slice(), c.maximum))
+        .collect();
+    let used =
+        rules::share_use(shares, &list).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let years: BTreeSet<FinancialYear> =
+        calls.iter().flat_map(|c| c.years.iter().copied()).collect();
     Ok(ShareView {
         unbudgeted_years: years
             .iter()
@@ -399,7 +407,12 @@ fn slug(text: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    let s = s.split('_').filter(|p| !p.is_empty()).take(5).collect::<Vec<_>>().join("_");
+    let s = s
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .take(5)
+        .collect::<Vec<_>>()
+        .join("_");
     if s.is_empty() {
         "item".into()
     } else {
@@ -420,7 +433,10 @@ fn moment(
         (Ok(d), Ok(t)) => match lcpf_domain::calendar::london_moment(d, t) {
             Some(m) => Some(m),
             None => {
-                errors.add(date_field, format!("{what} falls in the hour the clocks skip: choose another time"));
+                errors.add(
+                    date_field,
+                    format!("{what} falls in the hour the clocks skip: choose another time"),
+                );
                 None
             }
         },
@@ -437,7 +453,10 @@ fn moment(
 /// Reads one criterion, or says what is wrong, for `field`.
 pub fn criterion_from(c: &CriterionInput, field: &str) -> Result<Criterion, FieldErrors> {
     let mut e = FieldErrors::new();
-    let name = e.check(field, lcpf_domain::field::required_text(&c.name, "the criterion's name", 200));
+    let name = e.check(
+        field,
+        lcpf_domain::field::required_text(&c.name, "the criterion's name", 200),
+    );
     let scoring = match c.kind.trim() {
         "scored" => match (c.max, c.weight) {
             (Some(max @ 1..=100), Some(weight @ 1..=100)) => Some(Scoring::Scored { max, weight }),
@@ -455,7 +474,11 @@ pub fn criterion_from(c: &CriterionInput, field: &str) -> Result<Criterion, Fiel
     e.clone().into_result()?;
     let name = name.unwrap_or_default();
     Ok(Criterion {
-        key: if c.key.trim().is_empty() { slug(&name) } else { slug(&c.key) },
+        key: if c.key.trim().is_empty() {
+            slug(&name)
+        } else {
+            slug(&c.key)
+        },
         name,
         scoring: scoring.unwrap_or(Scoring::PassFail),
     })
@@ -464,8 +487,14 @@ pub fn criterion_from(c: &CriterionInput, field: &str) -> Result<Criterion, Fiel
 /// Reads one question, or says what is wrong, for `field`.
 pub fn question_from(qn: &QuestionInput, field: &str, order: u32) -> Result<Question, FieldErrors> {
     let mut e = FieldErrors::new();
-    let prompt = e.check(field, lcpf_domain::field::required_text(&qn.prompt, "the question", 500));
-    let section = e.check(field, lcpf_domain::field::required_text(&qn.section, "the question's section", 120));
+    let prompt = e.check(
+        field,
+        lcpf_domain::field::required_text(&qn.prompt, "the question", 500),
+    );
+    let section = e.check(
+        field,
+        lcpf_domain::field::required_text(&qn.section, "the question's section", 120),
+    );
     let words = |e: &mut FieldErrors| match qn.max_words {
         Some(n @ 1..=5000) => n,
         _ => {
@@ -474,14 +503,23 @@ pub fn question_from(qn: &QuestionInput, field: &str, order: u32) -> Result<Ques
         }
     };
     let kind = match qn.kind.trim() {
-        "short_text" => AnswerKind::ShortText { max_words: words(&mut e) },
-        "long_text" => AnswerKind::LongText { max_words: words(&mut e) },
+        "short_text" => AnswerKind::ShortText {
+            max_words: words(&mut e),
+        },
+        "long_text" => AnswerKind::LongText {
+            max_words: words(&mut e),
+        },
         "money_per_year" => AnswerKind::MoneyPerYear,
         "number" => AnswerKind::Number,
         "yes_no" => AnswerKind::YesNo,
         "file" => AnswerKind::File,
         "choice" => {
-            let options: Vec<String> = qn.options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+            let options: Vec<String> = qn
+                .options
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
             if options.len() < 2 {
                 e.add(field, "A choice needs two options or more, one per line");
             }
@@ -495,7 +533,11 @@ pub fn question_from(qn: &QuestionInput, field: &str, order: u32) -> Result<Ques
     e.into_result()?;
     let prompt = prompt.unwrap_or_default();
     Ok(Question {
-        key: if qn.key.trim().is_empty() { slug(&prompt) } else { slug(&qn.key) },
+        key: if qn.key.trim().is_empty() {
+            slug(&prompt)
+        } else {
+            slug(&qn.key)
+        },
         section: section.unwrap_or_default(),
         order: qn.order.unwrap_or(order),
         prompt,
@@ -507,7 +549,11 @@ pub fn question_from(qn: &QuestionInput, field: &str, order: u32) -> Result<Ques
 /// The questions and criteria a call starts from when it copies none: the LCPF form's own
 /// (need, delivery, partnership, outcomes, value for money) and a safeguarding gate.
 pub fn standard_questions() -> (Vec<Criterion>, Vec<Question>) {
-    let c = |key: &str, name: &str, scoring| Criterion { key: key.into(), name: name.into(), scoring };
+    let c = |key: &str, name: &str, scoring| Criterion {
+        key: key.into(),
+        name: name.into(),
+        scoring,
+    };
     let qn = |key: &str, section: &str, order, prompt: &str, kind, required| Question {
         key: key.into(),
         section: section.into(),
@@ -537,7 +583,79 @@ pub fn standard_questions() -> (Vec<Criterion>, Vec<Question>) {
     )
 }
 
+/// A bid in a call's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BidRow {
+    pub id: i64,
+    pub title: String,
+    pub lead_name: String,
+    pub state: super::StateTag,
+    #[schema(value_type = i64)]
+    pub ask: Money,
+    pub boroughs: i64,
+    pub submitted_at: Option<String>,
+}
+
+impl From<&q::BidSummary> for BidRow {
+    fn from(b: &q::BidSummary) -> BidRow {
+        BidRow {
+            id: b.id,
+            title: b.title.clone(),
+            lead_name: b.lead_name.clone(),
+            state: b.state.into(),
+            ask: b.ask,
+            boroughs: b.boroughs,
+            submitted_at: b.submitted_at.clone(),
+        }
+    }
+}
+
+/// A call's page: its terms, questions and criteria, and the bids the person may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallDetail {
+    pub call: CallSummary,
+    pub sections: Vec<QuestionSection>,
+    pub criteria: Vec<CriterionView>,
+    pub bids: Vec<BidRow>,
+    /// May start a bid (a provider's or borough's user, while the call is open).
+    pub may_start: bool,
+    /// May copy it and set its questions (funder admin).
+    pub may_manage: bool,
+    /// May see every score and the ranking (funder staff).
+    pub may_rank: bool,
+}
+
 impl App {
+    /// A call, with the bids the person may see: funder staff all, assessors those assigned,
+    /// an organisation's users those it leads or partners.
+    pub async fn call_detail(&self, actor: &Actor, id: i64) -> AppResult<CallDetail> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut tx = self.db().begin_read().await?;
+        let record = find_call(&mut tx, id).await?;
+        let bids = visible_summaries(&mut tx, actor, Some(id)).await?;
+        tx.commit().await?;
+        let now = Utc::now();
+        let may_start = record.call.state(now) == CallState::Open
+            && actor
+                .user()
+                .and_then(|u| u.organisation_id)
+                .is_some_and(|o| may(actor, Permission::LeadBid { organisation_id: o }));
+        Ok(CallDetail {
+            call: summary(&record, now),
+            sections: sections(&record.call),
+            criteria: record
+                .call
+                .criteria
+                .iter()
+                .map(CriterionView::from)
+                .collect(),
+            bids: bids.iter().map(BidRow::from).collect(),
+            may_start,
+            may_manage: may(actor, Permission::ManageCalls),
+            may_rank: may(actor, Permission::ModerateBids),
+        })
+    }
+
     /// Every call of every fund, with each fund's Co-Commissioning share beside what its calls
     /// promise; the bids counted are those the person may see.
     pub async fn calls_page(&self, actor: &Actor) -> AppResult<CallsPage> {
@@ -558,7 +676,10 @@ impl App {
                 None
             } else {
                 let shares = share_by_year(&mut tx, fund.id).await?;
-                Some(share_view(&shares, &mine.iter().map(|c| &c.call).collect::<Vec<_>>())?)
+                Some(share_view(
+                    &shares,
+                    &mine.iter().map(|c| &c.call).collect::<Vec<_>>(),
+                )?)
             };
             out.push(FundCalls {
                 fund_id: fund.id,
@@ -570,7 +691,11 @@ impl App {
                         call: summary(c, now),
                         bids: bids.iter().filter(|b| b.call_id == c.id).count(),
                         awarded: Money::from_pence(
-                            awards.iter().filter(|a| a.call_id == c.id).map(|a| a.total().pence()).sum(),
+                            awards
+                                .iter()
+                                .filter(|a| a.call_id == c.id)
+                                .map(|a| a.total().pence())
+                                .sum(),
                         ),
                     })
                     .collect(),
@@ -588,30 +713,42 @@ impl App {
     pub async fn open_call(&self, actor: &Actor, input: &CallInput) -> AppResult<CallSummary> {
         authorise(actor, Permission::ManageCalls)?;
         let mut tx = self.db().begin().await?;
-        let (criteria, questions) = match (&input.criteria, &input.questions, input.copy_questions_from) {
-            (Some(c), Some(qs), _) => {
-                let mut e = FieldErrors::new();
-                let criteria: Vec<Criterion> = c
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, c)| criterion_from(c, &format!("criteria[{i}]")).map_err(|x| merge(&mut e, x)).ok())
-                    .collect();
-                let questions: Vec<Question> = qs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, qn)| question_from(qn, &format!("questions[{i}]"), i as u32 + 1).map_err(|x| merge(&mut e, x)).ok())
-                    .collect();
-                e.into_result()?;
-                (criteria, questions)
-            }
-            (_, _, Some(from)) => {
-                let from = find_call(&mut tx, from).await.map_err(|_| {
-                    AppError::invalid("copy_questions_from", "Choose a call to copy the questions from, or the standard questions")
-                })?;
-                (from.call.criteria, from.call.questions)
-            }
-            _ => standard_questions(),
-        };
+        let (criteria, questions) =
+            match (&input.criteria, &input.questions, input.copy_questions_from) {
+                (Some(c), Some(qs), _) => {
+                    let mut e = FieldErrors::new();
+                    let criteria: Vec<Criterion> = c
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, c)| {
+                            criterion_from(c, &format!("criteria[{i}]"))
+                                .map_err(|x| merge(&mut e, x))
+                                .ok()
+                        })
+                        .collect();
+                    let questions: Vec<Question> = qs
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, qn)| {
+                            question_from(qn, &format!("questions[{i}]"), i as u32 + 1)
+                                .map_err(|x| merge(&mut e, x))
+                                .ok()
+                        })
+                        .collect();
+                    e.into_result()?;
+                    (criteria, questions)
+                }
+                (_, _, Some(from)) => {
+                    let from = find_call(&mut tx, from).await.map_err(|_| {
+                        AppError::invalid(
+                            "copy_questions_from",
+                            "Choose a call to copy the questions from, or the standard questions",
+                        )
+                    })?;
+                    (from.call.criteria, from.call.questions)
+                }
+                _ => standard_questions(),
+            };
         let call = read_terms(input, criteria, questions)?;
         let id = save_new_call(&mut tx, actor, input.fund_id, &call, None).await?;
         let saved = find_call(&mut tx, id).await?;
@@ -621,17 +758,40 @@ impl App {
 
     /// Copies a call (funder admin): its terms, questions and criteria, with a new name and
     /// dates. The copy must fit in the share too.
-    pub async fn copy_call(&self, actor: &Actor, id: i64, input: &CopyInput) -> AppResult<CallSummary> {
+    pub async fn copy_call(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &CopyInput,
+    ) -> AppResult<CallSummary> {
         authorise(actor, Permission::ManageCalls)?;
         let mut tx = self.db().begin().await?;
         let from = find_call(&mut tx, id).await?;
         let mut e = FieldErrors::new();
-        let name = e.check("name", lcpf_domain::field::required_text(&input.name, "the new call's name", 120));
-        let opens = moment(&mut e, "opens_on", &input.opens_on, &input.opens_time, "it opens");
-        let closes = moment(&mut e, "closes_on", &input.closes_on, &input.closes_time, "it closes");
+        let name = e.check(
+            "name",
+            lcpf_domain::field::required_text(&input.name, "the new call's name", 120),
+        );
+        let opens = moment(
+            &mut e,
+            "opens_on",
+            &input.opens_on,
+            &input.opens_time,
+            "it opens",
+        );
+        let closes = moment(
+            &mut e,
+            "closes_on",
+            &input.closes_on,
+            &input.closes_time,
+            "it closes",
+        );
         e.into_result()?;
         let (Some(name), Some(opens), Some(closes)) = (name, opens, closes) else {
-            return Err(AppError::invalid("name", "Enter the new call's name and dates"));
+            return Err(AppError::invalid(
+                "name",
+                "Enter the new call's name and dates",
+            ));
         };
         let call = from.call.copied(&name, opens, closes);
         let problems = call.problems();
@@ -664,7 +824,12 @@ impl App {
         let before = record.call.clone();
         let mut call = record.call.clone();
         if let Some(qn) = question {
-            let next = call.questions.iter().filter(|x| x.section == qn.section.trim()).count() as u32 + 1;
+            let next = call
+                .questions
+                .iter()
+                .filter(|x| x.section == qn.section.trim())
+                .count() as u32
+                + 1;
             call.questions.push(question_from(qn, "prompt", next)?);
         }
         if let Some(c) = criterion {
@@ -685,7 +850,11 @@ impl App {
                 summary: format!(
                     "{}: {}",
                     call.name,
-                    if question.is_some() { "added a question" } else { "added a criterion" }
+                    if question.is_some() {
+                        "added a question"
+                    } else {
+                        "added a criterion"
+                    }
                 ),
                 before: Some(&before),
                 after: Some(&call),
@@ -708,7 +877,11 @@ impl App {
         authorise(actor, Permission::ViewReferenceData)?;
         let mut conn = self.db().pool().acquire().await?;
         let now = Utc::now();
-        Ok(q::calls(&mut conn).await?.iter().map(|c| summary(c, now)).collect())
+        Ok(q::calls(&mut conn)
+            .await?
+            .iter()
+            .map(|c| summary(c, now))
+            .collect())
     }
 }
 
@@ -718,9 +891,20 @@ fn merge(into: &mut FieldErrors, from: FieldErrors) {
     }
 }
 
-fn read_terms(input: &CallInput, criteria: Vec<Criterion>, questions: Vec<Question>) -> AppResult<Call> {
+fn read_terms(
+    input: &CallInput,
+    criteria: Vec<Criterion>,
+    questions: Vec<Question>,
+) -> AppResult<Call> {
     let mut e = FieldErrors::new();
-    let name = e.check("name", lcpf_domain::field::required_text(&input.name, "the call's name, for example Tranche 1", 120));
+    let name = e.check(
+        "name",
+        lcpf_domain::field::required_text(
+            &input.name,
+            "the call's name, for example Tranche 1",
+            120,
+        ),
+    );
     let first = e.check("first_year", FinancialYear::parse(&input.first_year));
     let last = e.check("last_year", FinancialYear::parse(&input.last_year));
     let years = match (first, last) {
@@ -740,13 +924,19 @@ fn read_terms(input: &CallInput, criteria: Vec<Criterion>, questions: Vec<Questi
             Some(l) => {
                 leads.insert(l);
             }
-            None => e.add("leads", format!("“{l}” is not who may lead: choose voluntary_sector or borough")),
+            None => e.add(
+                "leads",
+                format!("“{l}” is not who may lead: choose voluntary_sector or borough"),
+            ),
         }
     }
     let minimum = match input.minimum_boroughs.trim().parse::<usize>() {
         Ok(n) => n,
         Err(_) => {
-            e.add("minimum_boroughs", "Enter the fewest boroughs a bid must cover, a whole number from 1 to 32");
+            e.add(
+                "minimum_boroughs",
+                "Enter the fewest boroughs a bid must cover, a whole number from 1 to 32",
+            );
             0
         }
     };
@@ -762,14 +952,33 @@ fn read_terms(input: &CallInput, criteria: Vec<Criterion>, questions: Vec<Questi
     };
     let mut themes = Vec::new();
     for t in &input.themes {
-        if let Some(t) = e.check("themes", lcpf_domain::field::optional_text(t, "a theme", 200)).flatten() {
+        if let Some(t) = e
+            .check(
+                "themes",
+                lcpf_domain::field::optional_text(t, "a theme", 200),
+            )
+            .flatten()
+        {
             themes.push(t);
         }
     }
-    let opens = moment(&mut e, "opens_on", &input.opens_on, &input.opens_time, "it opens");
-    let closes = moment(&mut e, "closes_on", &input.closes_on, &input.closes_time, "it closes");
+    let opens = moment(
+        &mut e,
+        "opens_on",
+        &input.opens_on,
+        &input.opens_time,
+        "it opens",
+    );
+    let closes = moment(
+        &mut e,
+        "closes_on",
+        &input.closes_on,
+        &input.closes_time,
+        "it closes",
+    );
     e.into_result()?;
-    let (Some(name), Some(maximum), Some(opens), Some(closes)) = (name, maximum, opens, closes) else {
+    let (Some(name), Some(maximum), Some(opens), Some(closes)) = (name, maximum, opens, closes)
+    else {
         return Err(AppError::invalid("name", "Enter the call's terms"));
     };
     let call = Call {
@@ -802,16 +1011,26 @@ async fn save_new_call(
     copied_from: Option<i64>,
 ) -> AppResult<i64> {
     if fq::list_funds(conn).await?.iter().all(|f| f.id != fund_id) {
-        return Err(AppError::invalid("fund_id", "Choose the fund the call spends"));
+        return Err(AppError::invalid(
+            "fund_id",
+            "Choose the fund the call spends",
+        ));
     }
     if q::call_named(conn, fund_id, &call.name).await?.is_some() {
         return Err(AppError::invalid(
             "name",
-            format!("The fund already has a call named {}: choose another name", call.name),
+            format!(
+                "The fund already has a call named {}: choose another name",
+                call.name
+            ),
         ));
     }
     let existing = q::calls(conn).await?;
-    let mut all: Vec<&Call> = existing.iter().filter(|c| c.fund_id == fund_id).map(|c| &c.call).collect();
+    let mut all: Vec<&Call> = existing
+        .iter()
+        .filter(|c| c.fund_id == fund_id)
+        .map(|c| &c.call)
+        .collect();
     all.push(call);
     let shares = share_by_year(conn, fund_id).await?;
     let used = share_view(&shares, &all)?;
@@ -836,10 +1055,15 @@ async fn save_new_call(
             summary: format!(
                 "Opened {} ({} to {}, up to {}){}",
                 call.name,
-                call.years.first().map(|y| y.to_string()).unwrap_or_default(),
+                call.years
+                    .first()
+                    .map(|y| y.to_string())
+                    .unwrap_or_default(),
                 call.years.last().map(|y| y.to_string()).unwrap_or_default(),
                 call.maximum,
-                copied_from.map(|f| format!(", copied from call {f}")).unwrap_or_default()
+                copied_from
+                    .map(|f| format!(", copied from call {f}"))
+                    .unwrap_or_default()
             ),
             before: None,
             after: Some(call),

@@ -71,7 +71,11 @@ impl App {
     pub async fn coverage(&self, actor: &Actor) -> AppResult<Coverage> {
         authorise(actor, Permission::ViewReferenceData)?;
         let mut tx = self.db().begin_read().await?;
-        let areas: Vec<_> = lcpf_store::queries::areas::list(&mut tx).await?.into_iter().filter(|a| a.in_lcpf).collect();
+        let areas: Vec<_> = lcpf_store::queries::areas::list(&mut tx)
+            .await?
+            .into_iter()
+            .filter(|a| a.in_lcpf)
+            .collect();
         let awards = q::awards(&mut tx, q::AwardsOf::All).await?;
         let pairs = q::awarded_coverage(&mut tx).await?;
         let bids = q::bid_summaries(&mut tx, q::BidsOf::All).await?;
@@ -97,7 +101,11 @@ impl App {
                 award_id: a.id,
                 title: bid.map(|b| b.title.clone()).unwrap_or_default(),
                 lead_name: bid.map(|b| b.lead_name.clone()).unwrap_or_default(),
-                call_name: calls.iter().find(|c| c.id == a.call_id).map(|c| c.call.name.clone()).unwrap_or_default(),
+                call_name: calls
+                    .iter()
+                    .find(|c| c.id == a.call_id)
+                    .map(|c| c.call.name.clone())
+                    .unwrap_or_default(),
                 awarded: a.total(),
                 boroughs: codes.len(),
             });
@@ -107,7 +115,11 @@ impl App {
             .map(|area| {
                 let covered: Vec<bool> = services
                     .iter()
-                    .map(|s| by_bid.get(&s.bid_id).is_some_and(|c| c.contains(&area.ons_code)))
+                    .map(|s| {
+                        by_bid
+                            .get(&s.bid_id)
+                            .is_some_and(|c| c.contains(&area.ons_code))
+                    })
                     .collect();
                 CoverageRow {
                     ons_code: area.ons_code.clone(),
@@ -133,7 +145,11 @@ impl App {
     }
 
     /// The co-commissioned services that cover a borough.
-    pub async fn services_covering(&self, actor: &Actor, ons_code: &str) -> AppResult<Vec<ServiceHere>> {
+    pub async fn services_covering(
+        &self,
+        actor: &Actor,
+        ons_code: &str,
+    ) -> AppResult<Vec<ServiceHere>> {
         let coverage = self.coverage(actor).await?;
         let Some(row) = coverage.rows.iter().find(|r| r.ons_code == ons_code) else {
             return Ok(Vec::new());
@@ -151,7 +167,10 @@ impl App {
                 .map(|r| r.ons_code.as_str())
                 .collect();
             codes.sort_unstable();
-            let parts = s.awarded.split_evenly(codes.len().max(1)).unwrap_or_default();
+            let parts = s
+                .awarded
+                .split_evenly(codes.len().max(1))
+                .unwrap_or_default();
             let share_here = codes
                 .iter()
                 .position(|c| *c == ons_code)
@@ -173,14 +192,25 @@ impl App {
     /// The coverage matrix as a table: a row per borough, a column per service.
     fn coverage_table(&self, c: &Coverage) -> (Vec<String>, Vec<Vec<Cell>>) {
         let mut header = vec!["ONS code".to_string(), "Borough".to_string()];
-        header.extend(c.services.iter().map(|s| format!("{} ({})", s.title, s.lead_name)));
-        header.extend(["Services".to_string(), "Money reaching the borough (even shares)".to_string()]);
+        header.extend(
+            c.services
+                .iter()
+                .map(|s| format!("{} ({})", s.title, s.lead_name)),
+        );
+        header.extend([
+            "Services".to_string(),
+            "Money reaching the borough (even shares)".to_string(),
+        ]);
         let rows = c
             .rows
             .iter()
             .map(|r| {
                 let mut row = vec![Cell::Text(r.ons_code.clone()), Cell::Text(r.name.clone())];
-                row.extend(r.covered.iter().map(|x| Cell::Text(if *x { "Yes" } else { "" }.into())));
+                row.extend(
+                    r.covered
+                        .iter()
+                        .map(|x| Cell::Text(if *x { "Yes" } else { "" }.into())),
+                );
                 row.push(Cell::Text(r.services.to_string()));
                 row.push(Cell::Money(r.money.pence()));
                 row
@@ -200,7 +230,13 @@ impl App {
         let c = self.coverage(actor).await?;
         let (header, rows) = self.coverage_table(&c);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        exports::xlsx("Coverage", "Co-commissioned services by borough", &[MONEY_NOTE], &header, &rows)
+        exports::xlsx(
+            "Coverage",
+            "Co-commissioned services by borough",
+            &[MONEY_NOTE],
+            &header,
+            &rows,
+        )
     }
 
     /// Every bid of a call with its ask, state, assessors' totals and final score (funder
@@ -223,7 +259,9 @@ impl App {
                     Cell::Text(if r.spread_flagged { "Yes" } else { "" }.into()),
                     Cell::Text(if r.passes_gates { "Yes" } else { "No" }.into()),
                     Cell::Money(r.running_total.pence()),
-                    r.awarded.map(|m| Cell::Money(m.pence())).unwrap_or(Cell::Empty),
+                    r.awarded
+                        .map(|m| Cell::Money(m.pence()))
+                        .unwrap_or(Cell::Empty),
                 ]
             })
             .collect();
@@ -231,7 +269,18 @@ impl App {
     }
 
     pub const BIDS_HEADER: [&'static str; 12] = [
-        "Place", "Bid key", "Service", "Lead", "State", "Asked", "Score", "Moderated", "Assessors disagree", "Passes gates", "Running total", "Awarded",
+        "Place",
+        "Bid key",
+        "Service",
+        "Lead",
+        "State",
+        "Asked",
+        "Score",
+        "Moderated",
+        "Assessors disagree",
+        "Passes gates",
+        "Running total",
+        "Awarded",
     ];
 
     pub async fn bids_csv(&self, actor: &Actor, call_id: i64) -> AppResult<Vec<u8>> {
@@ -241,6 +290,12 @@ impl App {
 
     pub async fn bids_xlsx(&self, actor: &Actor, call_id: i64) -> AppResult<Vec<u8>> {
         let (name, rows) = self.bids_table(actor, call_id).await?;
-        exports::xlsx("Bids", &format!("{name}: bids ranked with their scores"), &[], &Self::BIDS_HEADER, &rows)
+        exports::xlsx(
+            "Bids",
+            &format!("{name}: bids ranked with their scores"),
+            &[],
+            &Self::BIDS_HEADER,
+            &rows,
+        )
     }
 }

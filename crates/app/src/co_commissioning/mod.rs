@@ -19,6 +19,7 @@ mod assessment;
 mod bids;
 mod calls;
 mod coverage;
+mod demo;
 
 pub use assessment::*;
 pub use bids::*;
@@ -92,6 +93,38 @@ pub(crate) async fn visible_bid(
     let subject = subject_of(conn, &bid).await?;
     authorise_on(actor, Permission::ViewBid, &subject)?;
     Ok((bid, subject))
+}
+
+/// What someone would do to a bid, to ask before reading a request's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BidAct {
+    /// Edit, submit, withdraw, attach (its lead).
+    Lead,
+    /// Read it.
+    View,
+    /// Declare a conflict, score it.
+    Assess,
+}
+
+impl crate::App {
+    /// Whether `actor` may do `act` to a bid: the same decision the use case makes, asked
+    /// first so that a caller who may not is refused before being told what is wrong with
+    /// what they sent.
+    pub async fn may_act_on_bid(&self, actor: &Actor, bid_id: i64, act: BidAct) -> AppResult<()> {
+        let mut conn = self.db().pool().acquire().await?;
+        let bid = find_bid(&mut conn, bid_id).await?;
+        let subject = subject_of(&mut conn, &bid).await?;
+        match act {
+            BidAct::Lead => crate::access::authorise(
+                actor,
+                Permission::LeadBid {
+                    organisation_id: bid.lead_organisation_id,
+                },
+            ),
+            BidAct::View => authorise_on(actor, Permission::ViewBid, &subject),
+            BidAct::Assess => authorise_on(actor, Permission::AssessBid, &subject),
+        }
+    }
 }
 
 /// The ONS codes of the boroughs that take part in the fund.

@@ -27,6 +27,7 @@ use crate::error::{parse_id, ApiError};
 use crate::views::audit::AuditQuery;
 use crate::AppState;
 
+pub mod co_commissioning;
 pub mod decisions;
 pub mod proposals;
 pub mod schemas;
@@ -47,6 +48,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(proposals::ProposalsApi::openapi());
     doc.merge(decisions::DecisionsApi::openapi());
+    doc.merge(co_commissioning::CoCommissioningApi::openapi());
     doc
 }
 

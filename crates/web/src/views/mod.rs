@@ -1,6 +1,7 @@
 //! HTML pages: a module per area of the product, templates in `templates/`.
 
 pub mod audit;
+pub mod co_commissioning;
 pub mod funds;
 pub mod pages;
 pub mod proposals;
@@ -111,6 +112,10 @@ impl Layout {
                 ) && !reviews
             }) {
                 item(format!("/organisations/{org}/people"), "Your team", "team");
+            }
+            item("/calls".into(), "Co-commissioning", "calls");
+            if lcpf_app::access::role_allows(&auth.actor, Permission::AssessBid) {
+                item("/assessments".into(), "Bids to assess", "assessments");
             }
             if may(&auth.actor, Permission::ManageUsers) {
                 item("/users".into(), "Users", "users");

@@ -35,7 +35,10 @@ pub struct Assignment {
 }
 
 /// The assessors of some bids: one query.
-pub async fn assignments(conn: &mut AnyConnection, bid_ids: &[i64]) -> sqlx::Result<Vec<Assignment>> {
+pub async fn assignments(
+    conn: &mut AnyConnection,
+    bid_ids: &[i64],
+) -> sqlx::Result<Vec<Assignment>> {
     if bid_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -187,7 +190,10 @@ pub struct Moderation {
     pub moderated_by: String,
 }
 
-pub async fn moderations(conn: &mut AnyConnection, bid_ids: &[i64]) -> sqlx::Result<Vec<Moderation>> {
+pub async fn moderations(
+    conn: &mut AnyConnection,
+    bid_ids: &[i64],
+) -> sqlx::Result<Vec<Moderation>> {
     if bid_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -206,7 +212,8 @@ pub async fn moderations(conn: &mut AnyConnection, bid_ids: &[i64]) -> sqlx::Res
             Ok(Moderation {
                 bid_id: r.try_get("bid_id")?,
                 total: Total {
-                    basis_points: u32::try_from(r.try_get::<i64, _>("basis_points")?).map_err(corrupt)?,
+                    basis_points: u32::try_from(r.try_get::<i64, _>("basis_points")?)
+                        .map_err(corrupt)?,
                     passes_gates: r.try_get::<i64, _>("passes_gates")? != 0,
                 },
                 reason: r.try_get("reason")?,
@@ -267,11 +274,11 @@ pub enum AwardsOf {
 /// Awards with their amounts per year: two queries.
 pub async fn awards(conn: &mut AnyConnection, of: AwardsOf) -> sqlx::Result<Vec<Award>> {
     let (filter, id) = match of {
-        AwardsOf::Call(c) => ("call_id = $1", c),
+        AwardsOf::Call(c) => ("a.call_id = $1", c),
         AwardsOf::All => ("$1 = $1", 0),
     };
     let mut out: Vec<Award> = sqlx::query(&format!(
-        "SELECT id, bid_id, call_id, decision_reference, decided_on, conditions, assumptions, created_at, created_by FROM awards WHERE {filter} ORDER BY id"
+        "SELECT id, bid_id, call_id, decision_reference, decided_on, conditions, assumptions, created_at, created_by FROM awards a WHERE {filter} ORDER BY a.id"
     ))
     .bind(id)
     .fetch_all(&mut *conn)
@@ -293,7 +300,7 @@ pub async fn awards(conn: &mut AnyConnection, of: AwardsOf) -> sqlx::Result<Vec<
     })
     .collect::<sqlx::Result<_>>()?;
     let rows = sqlx::query(&format!(
-        "SELECT y.award_id, y.year, y.pence FROM award_years y JOIN awards a ON a.id = y.award_id WHERE a.{filter}"
+        "SELECT y.award_id, y.year, y.pence FROM award_years y JOIN awards a ON a.id = y.award_id WHERE {filter}"
     ))
     .bind(id)
     .fetch_all(conn)

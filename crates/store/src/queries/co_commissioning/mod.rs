@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use lcpf_domain::co_commissioning::bid::{Answer, Bid, MatchFunding, Outcome, Partner, PartnerRole};
+use lcpf_domain::co_commissioning::bid::{
+    Answer, Bid, MatchFunding, Outcome, Partner, PartnerRole,
+};
 use lcpf_domain::co_commissioning::call::{Call, Lead};
 use lcpf_domain::co_commissioning::workflow::BidState;
 use lcpf_domain::{FinancialYear, Money};
@@ -165,7 +167,11 @@ pub async fn insert_call(
 }
 
 /// Replaces a call's questions and criteria (while it is not yet open).
-pub async fn set_call_questions(conn: &mut AnyConnection, id: i64, call: &Call) -> sqlx::Result<()> {
+pub async fn set_call_questions(
+    conn: &mut AnyConnection,
+    id: i64,
+    call: &Call,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE calls SET criteria = $1, questions = $2 WHERE id = $3")
         .bind(to_json(&call.criteria)?)
         .bind(to_json(&call.questions)?)
@@ -275,7 +281,10 @@ pub async fn bids_with_content(
     let index: HashMap<i64, usize> = bids.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
     let at = |r: &AnyRow| -> sqlx::Result<usize> {
         let id: i64 = r.try_get("bid_id")?;
-        index.get(&id).copied().ok_or_else(|| corrupt("a bid's row without its bid"))
+        index
+            .get(&id)
+            .copied()
+            .ok_or_else(|| corrupt("a bid's row without its bid"))
     };
     for r in fetch!(format!(
         "SELECT bid_id, organisation_id, role FROM bid_partners WHERE bid_id IN ({list}) ORDER BY bid_id, position"
@@ -320,7 +329,10 @@ pub async fn bids_with_content(
     )) {
         let i = at(&r)?;
         let answer: Answer = json(&r.try_get::<String, _>("answer")?)?;
-        bids[i].bid.answers.insert(r.try_get("question_key")?, answer);
+        bids[i]
+            .bid
+            .answers
+            .insert(r.try_get("question_key")?, answer);
     }
     for r in fetch!(format!(
         "SELECT id, bid_id, outcome, measure, baseline, target FROM bid_outcomes WHERE bid_id IN ({list}) ORDER BY bid_id, position"
@@ -372,7 +384,7 @@ pub async fn bid_summaries(conn: &mut AnyConnection, of: BidsOf) -> sqlx::Result
     };
     let sql = format!(
         "SELECT b.id, b.call_id, b.title, b.lead_organisation_id, o.name AS lead_name, b.state, b.submitted_at,
-                COALESCE((SELECT SUM(pence) FROM bid_amounts WHERE bid_id = b.id), 0) AS ask,
+                CAST(COALESCE((SELECT SUM(pence) FROM bid_amounts WHERE bid_id = b.id), 0) AS BIGINT) AS ask,
                 (SELECT COUNT(*) FROM bid_boroughs WHERE bid_id = b.id) AS boroughs
          FROM bids b JOIN organisations o ON o.id = b.lead_organisation_id
          WHERE {filter} ORDER BY b.call_id, b.id"
@@ -433,7 +445,13 @@ pub async fn save_bid_content(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for table in ["bid_partners", "bid_boroughs", "bid_amounts", "bid_match_funding", "bid_answers"] {
+    for table in [
+        "bid_partners",
+        "bid_boroughs",
+        "bid_amounts",
+        "bid_match_funding",
+        "bid_answers",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE bid_id = $1"))
             .bind(id)
             .execute(&mut *conn)
