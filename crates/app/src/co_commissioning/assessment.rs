@@ -395,7 +395,23 @@ impl App {
                     .into(),
             ));
         }
-        authorise(actor, Permission::AssessBid)?;
+        // Assigned, and not of the bid's own organisations; a conflict is what is declared.
+        authorise_on(
+            actor,
+            Permission::AssessBid,
+            &crate::access::Subject {
+                conflicted: Vec::new(),
+                ..subject.clone()
+            },
+        )?;
+        if assignments
+            .iter()
+            .any(|a| a.user_id == user.id && a.conflict != Conflict::Undeclared)
+        {
+            return Err(AppError::Forbidden(
+                "You have already declared whether you have a conflict of interest with this bid: ask a funder officer if it has changed".into(),
+            ));
+        }
         let note = if input.conflicted {
             lcpf_domain::field::required_text(&input.note, "what the conflict of interest is", 1000)
                 .map_err(|m| AppError::invalid("note", m))?

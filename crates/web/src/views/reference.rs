@@ -351,6 +351,8 @@ struct AreaPage {
     can_edit: bool,
     /// Decided allocations over time.
     allocations: Vec<AllocationRow>,
+    /// Awarded co-commissioned services that cover it, beside its own direct funding.
+    services: Vec<lcpf_app::co_commissioning::ServiceHere>,
 }
 
 /// A decided allocation as the area page lists it.
@@ -388,7 +390,12 @@ pub async fn area(
             illustrative: a.illustrative,
         })
         .collect();
+    let services = state
+        .app
+        .services_covering(&auth.actor, &area.ons_code)
+        .await?;
     render(&AreaPage {
+        services,
         allocations,
         layout: Layout::new(&auth, &area.name, "areas"),
         can_edit: may(&auth.actor, Permission::ManageReferenceData),
