@@ -112,6 +112,10 @@ backend_tests! {
         let detail: serde_json::Value = client.get(app.url(&format!("/api/v1/periods/{period}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
         let scenarios: Vec<i64> = detail["scenarios"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
         assert!(scenarios.len() >= 2, "the demo has scenarios to compare: {}", detail["scenarios"]);
+        let t1 = app.call_id("Tranche 1").await;
+        let awarded = app.bid_id("Taith (Journey) London").await;
+        let draft = app.bid_id("Minerva pathways for young women").await;
+        let submitted = app.bid_id("Safer Futures: county lines early help").await;
         let reads = [
             ("/api/v1/me", "/api/v1/me".to_string()),
             ("/api/v1/organisations", "/api/v1/organisations".into()),
@@ -133,6 +137,14 @@ backend_tests! {
             ("/api/v1/proposals/{id}", format!("/api/v1/proposals/{proposal}")),
             ("/api/v1/proposals/{id}/compare", format!("/api/v1/proposals/{proposal}/compare?from=1&to=1")),
             ("/api/v1/periods/{id}/proposals", format!("/api/v1/periods/{period}/proposals")),
+            ("/api/v1/calls", "/api/v1/calls".into()),
+            ("/api/v1/calls/{id}", format!("/api/v1/calls/{t1}")),
+            ("/api/v1/calls/{id}/ranking", format!("/api/v1/calls/{t1}/ranking")),
+            ("/api/v1/bids/{id}", format!("/api/v1/bids/{awarded}")),
+            ("/api/v1/bids/{id}", format!("/api/v1/bids/{draft}")),
+            ("/api/v1/bids/{id}/scores", format!("/api/v1/bids/{submitted}/scores")),
+            ("/api/v1/co-commissioning/coverage", "/api/v1/co-commissioning/coverage".into()),
+            ("/api/v1/assessments", "/api/v1/assessments".into()),
         ];
         for (template, url) in reads {
             let r = client.get(app.url(&url)).bearer_auth(&token).send().await.unwrap();
