@@ -163,6 +163,84 @@ async fn a_pages_statements_do_not_grow_with_its_rows(app: TestApp) {
             with_four, with_one,
             "the period page's statements grew with its allocations"
         );
-        println!("statements: proposal page {with_18}, overview {with_one}, period page {with_four} ({:?})", app.backend);
+        // A call's page, its ranking and the coverage: two bids to Tranche 2, then five, the
+        // new ones submitted and one more service awarded.
+        let t2 = app.call_id("Tranche 2").await;
+        let call_page = app.url(&format!("/calls/{t2}"));
+        let ranking = app.url(&format!("/calls/{t2}/ranking"));
+        let coverage = app.url("/co-commissioning/coverage");
+        let before = (
+            statements(&funder, &call_page).await,
+            statements(&funder, &ranking).await,
+            statements(&funder, &coverage).await,
+        );
+        let advance = app.actor(PROVIDER).await;
+        let mut last = 0;
+        for i in 0..3 {
+            let id = app
+                .app
+                .start_bid(&advance, t2, &format!("Service {i}"))
+                .await
+                .unwrap();
+            let mut input = lcpf_app::co_commissioning::BidInput {
+                title: format!("Service {i}"),
+                boroughs: vec!["E09000005".into(), "E09000007".into(), "E09000009".into()],
+                outcomes: vec![lcpf_app::co_commissioning::OutcomeInput {
+                    key: None,
+                    outcome: "O".into(),
+                    measure: "M".into(),
+                    baseline: String::new(),
+                    target: "T".into(),
+                }],
+                ..Default::default()
+            };
+            input.amounts.insert("2019/20".into(), "£10,000".into());
+            for (k, v) in [
+                ("need", "N"),
+                ("theme", "Youth offending"),
+                ("partnership", "P"),
+                ("delivery", "D"),
+                ("people", "5"),
+                ("safeguarding", "yes"),
+                ("value", "V"),
+            ] {
+                input.answers.insert(k.into(), v.into());
+            }
+            assert_eq!(
+                app.app.save_bid(&advance, id, &input).await.unwrap(),
+                vec![]
+            );
+            app.app
+                .bid_step(
+                    &advance,
+                    id,
+                    lcpf_domain::co_commissioning::workflow::BidEvent::Submit,
+                )
+                .await
+                .unwrap();
+            last = id;
+        }
+        let award = lcpf_app::co_commissioning::AwardInput {
+            decision_reference: "PCD 1".into(),
+            decided_on: "2019-06-01".into(),
+            amounts: [("2019/20".to_string(), "£10,000".to_string())]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        };
+        app.app
+            .award_bid(&system, last, &award, None)
+            .await
+            .unwrap();
+        let after = (
+            statements(&funder, &call_page).await,
+            statements(&funder, &ranking).await,
+            statements(&funder, &coverage).await,
+        );
+        assert_eq!(
+            after, before,
+            "the call page, ranking or coverage grew with the bids (call page, ranking, coverage)"
+        );
+        println!("statements: proposal page {with_18}, overview {with_one}, period page {with_four}, call page, ranking and coverage {after:?} ({:?})", app.backend);
     }
 }
