@@ -163,7 +163,13 @@ async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
     sign_in(&client, &app, ADMIN).await;
     check_page(&client, &app, "/users", BARNET_OFFICER).await;
     check_page(&client, &app, "/users/new", "Initial password").await;
-    check_page(&client, &app, "/audit", "loaded 33 areas").await;
+    check_page(
+        &client,
+        &app,
+        "/audit",
+        "Assigned Co-commissioning Assessor to assess",
+    )
+    .await;
     let id = app.user_id(BARNET_OFFICER).await;
     check_page(&client, &app, &format!("/users/{id}"), "Reset password").await;
     check_page(&client, &app, "/organisations/new", "Kind of organisation").await;

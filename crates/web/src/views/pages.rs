@@ -58,7 +58,7 @@ pub const STAGES: &[Stage] = &[
     Stage {
         words: "open co-commissioning calls, bid as a consortium, assess and award bids",
         pages: "/calls",
-        available: false,
+        available: true,
     },
     Stage {
         words: "turn decisions into grants, claim and pay them, and close a period",
