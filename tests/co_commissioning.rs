@@ -288,3 +288,31 @@ backend_tests! {
         assert_eq!(barnet.get(app.url(&format!("/bids/{draft}/files/plan"))).send().await.unwrap().status(), 403);
     }
 }
+
+mod pages {
+    use super::*;
+    backend_tests! {
+        async fn a_calls_bids_come_fifty_a_page(app: TestApp) {
+            let t2 = app.call_id("Tranche 2").await;
+            let advance = app.actor(PROVIDER).await;
+            for i in 0..50 {
+                app.app.start_bid(&advance, t2, &format!("Draft {i}")).await.unwrap();
+            }
+            let admin = app.token(ADMIN).await;
+            let (status, first) = get(&app, &admin, &format!("/api/v1/calls/{t2}")).await;
+            assert_eq!(status, 200);
+            assert_eq!(first["bids"].as_array().unwrap().len(), 50);
+            assert_eq!(first["pages"], json!({"page": 1, "pages": 2, "total": 52}));
+            let (_, second) = get(&app, &admin, &format!("/api/v1/calls/{t2}?page=2")).await;
+            let titles: Vec<&str> = second["bids"].as_array().unwrap().iter().map(|b| b["title"].as_str().unwrap()).collect();
+            assert_eq!(titles, ["Draft 48", "Draft 49"]);
+            // The provider sees its own 51, not St Giles Trust's bid.
+            let provider = app.token(PROVIDER).await;
+            let (_, own) = get(&app, &provider, &format!("/api/v1/calls/{t2}?page=2")).await;
+            assert_eq!(own["pages"]["total"], 51);
+            let (client, _) = app.signed_in(ADMIN).await;
+            let page = client.get(app.url(&format!("/calls/{t2}?page=2"))).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("Page 2 of 2 (52 bids)") && page.contains("rel=\"prev\""), "the page says where it is");
+        }
+    }
+}

@@ -118,12 +118,14 @@ backend_tests! {
         assert_eq!(client.get(app.url(&format!("/proposals/{}", barnet.id))).send().await.unwrap().status(), 403);
     }
 
-    async fn providers_and_assessors_are_told_plainly_what_is_coming(app: TestApp) {
-        for who in [PROVIDER, ASSESSOR] {
-            let html = home(&app, who).await;
-            let coming = part(&html, "coming", "</div>");
-            assert!(coming.contains("next stage"), "{who}: {coming}");
-        }
+    async fn providers_and_assessors_see_their_bids_and_are_told_what_is_coming(app: TestApp) {
+        let provider = home(&app, PROVIDER).await;
+        let coming = part(&provider, "coming", "</div>");
+        assert!(coming.contains("next stage"), "{coming}");
+        assert!(provider.contains("One call is open for bids; your organisation leads or partners 2 bids"), "the provider's bids at a glance");
+        let assessor = home(&app, ASSESSOR).await;
+        assert!(assessor.contains("One bid is assigned to you: declare any conflict of interest, then score it."), "the assessor's queue at a glance");
+        assert!(assessor.contains("href=\"/assessments\""));
     }
 }
 

@@ -245,7 +245,7 @@ impl TestApp {
     pub async fn bid_id(&self, title: &str) -> i64 {
         let system = Actor::System;
         for call in self.app.call_choices(&system).await.unwrap() {
-            let detail = self.app.call_detail(&system, call.id).await.unwrap();
+            let detail = self.app.call_detail(&system, call.id, 1).await.unwrap();
             if let Some(b) = detail.bids.iter().find(|b| b.title == title) {
                 return b.id;
             }

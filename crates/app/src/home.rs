@@ -359,10 +359,52 @@ impl App {
             _ => None,
         };
 
+        // Co-commissioning: open calls, the organisation's bids, an assessor's queue.
+        let open_calls = lcpf_store::queries::co_commissioning::calls(&mut conn)
+            .await?
+            .iter()
+            .filter(|c| {
+                c.call.state(chrono::Utc::now())
+                    == lcpf_domain::co_commissioning::call::CallState::Open
+            })
+            .count();
+        let own_bids = match (user.role, organisation) {
+            (Role::Provider | Role::BoroughOfficer, Some(org)) => {
+                lcpf_store::queries::co_commissioning::bid_counts(
+                    &mut conn,
+                    lcpf_store::queries::co_commissioning::BidsOf::Organisation(org),
+                )
+                .await?
+                .iter()
+                .map(|(_, n)| n)
+                .sum::<i64>()
+            }
+            _ => 0,
+        };
+        if matches!(user.role, Role::Provider | Role::BoroughOfficer) || user.role.is_funder() {
+            tasks.push(task(
+                "/calls",
+                "Co-commissioning",
+                &format!(
+                    "{} open for bids{}.",
+                    match open_calls {
+                        0 => "No call is".to_string(),
+                        1 => "One call is".to_string(),
+                        n => format!("{n} calls are"),
+                    },
+                    match (user.role.is_funder(), own_bids) {
+                        (true, _) => ": bids, assessment, ranking and awards".to_string(),
+                        (false, 0) => "; your organisation has no bids yet".to_string(),
+                        (false, 1) => "; your organisation leads or partners one bid".to_string(),
+                        (false, n) => format!("; your organisation leads or partners {n} bids"),
+                    }
+                ),
+            ));
+        }
         let mut coming = Vec::new();
         match user.role {
             Role::Provider => {
-                coming.push("Co-commissioning calls and bids, and grants with claims and payments, are the next stages to be built. Until they arrive there is nothing for you to bid for or claim here.".into());
+                coming.push("Grants with claims and payments are the next stage to be built: once a bid is awarded, its grant, claims and payments will be here.".into());
                 if let Some(org) = organisation {
                     tasks.push(task(
                         format!("/organisations/{org}"),
@@ -384,7 +426,27 @@ impl App {
                 }
             }
             Role::Assessor => {
-                coming.push("Bids are assigned to assessors once co-commissioning calls are built, the next stage. Until then there are no bids for you to score.".into());
+                let assigned = lcpf_store::queries::co_commissioning::bid_counts(
+                    &mut conn,
+                    lcpf_store::queries::co_commissioning::BidsOf::Assessor(user.id),
+                )
+                .await?
+                .iter()
+                .map(|(_, n)| n)
+                .sum::<i64>();
+                tasks.insert(
+                    0,
+                    task(
+                        "/assessments",
+                        "Bids to assess",
+                        &match assigned {
+                            0 => "No bids are assigned to you yet.".to_string(),
+                            1 => "One bid is assigned to you: declare any conflict of interest, then score it.".to_string(),
+                            n => format!("{n} bids are assigned to you: declare any conflict of interest, then score each."),
+                        },
+                    ),
+                );
+                coming.push("Performance returns and reports are later stages: there is nothing else for you to do here yet.".into());
             }
             Role::Viewer if board.is_none() => {
                 coming.push("You are not linked to a borough yet. A funder admin links a partnership board member to their borough, so that you can read its approved proposals here.".into());

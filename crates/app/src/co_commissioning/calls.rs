@@ -335,7 +335,7 @@ pub struct FundCalls {
 pub struct CallRow {
     pub call: CallSummary,
     /// Bids the person may see.
-    pub bids: usize,
+    pub bids: i64,
     #[schema(value_type = i64)]
     pub awarded: Money,
 }
@@ -610,13 +610,47 @@ impl From<&q::BidSummary> for BidRow {
     }
 }
 
+/// Bids a call's page lists at a time.
+pub const BIDS_PER_PAGE: i64 = 50;
+
+/// Where a page of a list is: its number (from 1), how many pages, how many rows in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Pages {
+    pub page: u32,
+    pub pages: u32,
+    pub total: i64,
+}
+
+impl Pages {
+    pub fn of(page: u32, total: i64, per_page: i64) -> Pages {
+        let pages = u32::try_from((total + per_page - 1) / per_page.max(1))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        Pages {
+            page: page.clamp(1, pages),
+            pages,
+            total,
+        }
+    }
+
+    pub fn previous(&self) -> Option<u32> {
+        (self.page > 1).then(|| self.page - 1)
+    }
+
+    pub fn next(&self) -> Option<u32> {
+        (self.page < self.pages).then(|| self.page + 1)
+    }
+}
+
 /// A call's page: its terms, questions and criteria, and the bids the person may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CallDetail {
     pub call: CallSummary,
     pub sections: Vec<QuestionSection>,
     pub criteria: Vec<CriterionView>,
+    /// This page of them.
     pub bids: Vec<BidRow>,
+    pub pages: Pages,
     /// May start a bid (a provider's or borough's user, while the call is open).
     pub may_start: bool,
     /// May copy it and set its questions (funder admin).
@@ -626,13 +660,28 @@ pub struct CallDetail {
 }
 
 impl App {
-    /// A call, with the bids the person may see: funder staff all, assessors those assigned,
-    /// an organisation's users those it leads or partners.
-    pub async fn call_detail(&self, actor: &Actor, id: i64) -> AppResult<CallDetail> {
+    /// A call, with a page of the bids the person may see ([`BIDS_PER_PAGE`] a page, from
+    /// page 1): funder staff all, assessors those assigned, an organisation's users those it
+    /// leads or partners.
+    pub async fn call_detail(&self, actor: &Actor, id: i64, page: u32) -> AppResult<CallDetail> {
         authorise(actor, Permission::ViewReferenceData)?;
         let mut tx = self.db().begin_read().await?;
         let record = find_call(&mut tx, id).await?;
-        let bids = visible_summaries(&mut tx, actor, Some(id)).await?;
+        let (bids, total) = match visible_bids(actor, Some(id)) {
+            Some(of) => {
+                let total = q::bid_counts(&mut tx, of)
+                    .await?
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum::<i64>();
+                let offset = i64::from(page.max(1) - 1) * BIDS_PER_PAGE;
+                (
+                    q::bid_summaries_page(&mut tx, of, BIDS_PER_PAGE, offset).await?,
+                    total,
+                )
+            }
+            None => (Vec::new(), 0),
+        };
         tx.commit().await?;
         let now = Utc::now();
         let may_start = record.call.state(now) == CallState::Open
@@ -650,6 +699,7 @@ impl App {
                 .map(CriterionView::from)
                 .collect(),
             bids: bids.iter().map(BidRow::from).collect(),
+            pages: Pages::of(page, total, BIDS_PER_PAGE),
             may_start,
             may_manage: may(actor, Permission::ManageCalls),
             may_rank: may(actor, Permission::ModerateBids),
@@ -663,7 +713,10 @@ impl App {
         let mut tx = self.db().begin_read().await?;
         let calls = q::calls(&mut tx).await?;
         let funds = fq::list_funds(&mut tx).await?;
-        let bids = visible_summaries(&mut tx, actor, None).await?;
+        let counts = match visible_bids(actor, None) {
+            Some(of) => q::bid_counts(&mut tx, of).await?,
+            None => Vec::new(),
+        };
         let awards = q::awards(&mut tx, q::AwardsOf::All).await?;
         let now = Utc::now();
         let mut out = Vec::new();
@@ -689,7 +742,10 @@ impl App {
                     .iter()
                     .map(|c| CallRow {
                         call: summary(c, now),
-                        bids: bids.iter().filter(|b| b.call_id == c.id).count(),
+                        bids: counts
+                            .iter()
+                            .find(|(call, _)| *call == c.id)
+                            .map_or(0, |(_, n)| *n),
                         awarded: Money::from_pence(
                             awards
                                 .iter()
@@ -1073,21 +1129,18 @@ async fn save_new_call(
     Ok(id)
 }
 
-/// The bids a person may see, as list rows: funder staff every bid; an assessor those
-/// assigned; a lead or partner organisation's users their own. One query.
-pub(crate) async fn visible_summaries(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    call_id: Option<i64>,
-) -> AppResult<Vec<q::BidSummary>> {
-    let Some(user) = actor.user() else {
-        return Ok(match (actor, call_id) {
-            (Actor::System, Some(c)) => q::bid_summaries(conn, BidsOf::Call(c)).await?,
-            _ => Vec::new(),
-        });
+/// Which bids a person may see: funder staff (and the system) every bid; an assessor those
+/// assigned; a lead or partner organisation's users their own; anyone else none.
+pub(crate) fn visible_bids(actor: &Actor, call_id: Option<i64>) -> Option<BidsOf> {
+    let everything = match call_id {
+        Some(c) => BidsOf::Call(c),
+        None => BidsOf::All,
     };
-    let of = if user.role.is_funder() {
-        call_id.map(BidsOf::Call)
+    let Some(user) = actor.user() else {
+        return matches!(actor, Actor::System).then_some(everything);
+    };
+    if user.role.is_funder() {
+        Some(everything)
     } else if user.role == lcpf_domain::Role::Assessor {
         Some(match call_id {
             Some(c) => BidsOf::CallAndAssessor(c, user.id),
@@ -1098,10 +1151,5 @@ pub(crate) async fn visible_summaries(
             Some(c) => BidsOf::CallAndOrganisation(c, o),
             None => BidsOf::Organisation(o),
         })
-    };
-    Ok(match of {
-        Some(of) => q::bid_summaries(conn, of).await?,
-        None if user.role.is_funder() => q::bid_summaries(conn, BidsOf::All).await?,
-        None => Vec::new(),
-    })
+    }
 }

@@ -2,7 +2,7 @@
 //! cases as the pages; a caller who may not act is refused before their body is read.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -48,6 +48,7 @@ use crate::AppState;
         CallRow,
         CallSummary,
         CallDetail,
+        Pages,
         BidRow,
         QuestionSection,
         QuestionView,
@@ -161,15 +162,28 @@ pub async fn open_call(
     Ok((StatusCode::CREATED, Json(call)).into_response())
 }
 
-/// A call: its terms, questions, criteria and the bids the caller may see.
-#[utoipa::path(get, path = "/api/v1/calls/{id}", params(("id" = i64, Path)), responses((status = 200, body = CallDetail), (status = 404, body = Problem)))]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// The page of bids, from 1 (50 a page).
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+/// A call: its terms, questions, criteria and a page of the bids the caller may see.
+#[utoipa::path(get, path = "/api/v1/calls/{id}", params(("id" = i64, Path), PageParams), responses((status = 200, body = CallDetail), (status = 404, body = Problem)))]
 pub async fn call(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(q): Query<PageParams>,
 ) -> Result<Json<CallDetail>, ApiError> {
     let id = parse_id(&id, "The call")?;
-    Ok(Json(state.app.call_detail(&auth.actor, id).await?))
+    Ok(Json(
+        state
+            .app
+            .call_detail(&auth.actor, id, q.page.unwrap_or(1))
+            .await?,
+    ))
 }
 
 /// Copies a call with a new name and dates (funder admin).

@@ -370,30 +370,48 @@ pub enum BidsOf {
     Organisation(i64),
 }
 
-/// Bids as a list shows them: one query, with the ask and the number of boroughs.
-pub async fn bid_summaries(conn: &mut AnyConnection, of: BidsOf) -> sqlx::Result<Vec<BidSummary>> {
+/// The `WHERE` of a list of bids, and its one or two parameters.
+fn bids_filter(of: BidsOf) -> (String, i64, Option<i64>) {
     let party = "(b.lead_organisation_id = $2 OR b.id IN (SELECT bid_id FROM bid_partners WHERE organisation_id = $2))";
     let assigned = "b.id IN (SELECT bid_id FROM bid_assessors WHERE user_id = $2)";
-    let (filter, a, b) = match of {
+    match of {
         BidsOf::All => ("$1 = $1".to_string(), 0, None),
         BidsOf::Call(c) => ("b.call_id = $1".to_string(), c, None),
         BidsOf::CallAndOrganisation(c, o) => (format!("b.call_id = $1 AND {party}"), c, Some(o)),
         BidsOf::CallAndAssessor(c, u) => (format!("b.call_id = $1 AND {assigned}"), c, Some(u)),
         BidsOf::Assessor(u) => (format!("$1 = $1 AND {assigned}"), 0, Some(u)),
         BidsOf::Organisation(o) => (format!("$1 = $1 AND {party}"), 0, Some(o)),
-    };
+    }
+}
+
+/// Bids as a list shows them: one query, with the ask and the number of boroughs.
+pub async fn bid_summaries(conn: &mut AnyConnection, of: BidsOf) -> sqlx::Result<Vec<BidSummary>> {
+    bid_summaries_page(conn, of, i64::MAX, 0).await
+}
+
+/// One page of a list of bids (`limit` from `offset`, in call and id order): one query.
+pub async fn bid_summaries_page(
+    conn: &mut AnyConnection,
+    of: BidsOf,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<BidSummary>> {
+    let (filter, a, b) = bids_filter(of);
+    let (limit_at, offset_at) = if b.is_some() { (3, 4) } else { (2, 3) };
     let sql = format!(
         "SELECT b.id, b.call_id, b.title, b.lead_organisation_id, o.name AS lead_name, b.state, b.submitted_at,
                 CAST(COALESCE((SELECT SUM(pence) FROM bid_amounts WHERE bid_id = b.id), 0) AS BIGINT) AS ask,
                 (SELECT COUNT(*) FROM bid_boroughs WHERE bid_id = b.id) AS boroughs
          FROM bids b JOIN organisations o ON o.id = b.lead_organisation_id
-         WHERE {filter} ORDER BY b.call_id, b.id"
+         WHERE {filter} ORDER BY b.call_id, b.id LIMIT ${limit_at} OFFSET ${offset_at}"
     );
     let mut q = sqlx::query(&sql).bind(a);
     if let Some(b) = b {
         q = q.bind(b);
     }
-    q.fetch_all(conn)
+    q.bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
         .await?
         .into_iter()
         .map(|r| {
@@ -409,6 +427,22 @@ pub async fn bid_summaries(conn: &mut AnyConnection, of: BidsOf) -> sqlx::Result
                 submitted_at: r.try_get("submitted_at")?,
             })
         })
+        .collect()
+}
+
+/// How many bids of a list each call has: (call, count), one query.
+pub async fn bid_counts(conn: &mut AnyConnection, of: BidsOf) -> sqlx::Result<Vec<(i64, i64)>> {
+    let (filter, a, b) = bids_filter(of);
+    let sql =
+        format!("SELECT b.call_id, COUNT(*) AS n FROM bids b WHERE {filter} GROUP BY b.call_id");
+    let mut q = sqlx::query(&sql).bind(a);
+    if let Some(b) = b {
+        q = q.bind(b);
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.try_get("call_id")?, r.try_get("n")?)))
         .collect()
 }
 

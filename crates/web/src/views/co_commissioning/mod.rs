@@ -4,7 +4,7 @@
 //! the app's inputs here.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use lcpf_app::co_commissioning::*;
 use lcpf_domain::FieldErrors;
@@ -178,6 +178,7 @@ struct CallPage {
     sections: Vec<QuestionSection>,
     criteria: Vec<CriterionView>,
     bids: Vec<BidRow>,
+    pages: Pages,
     may_start: bool,
     may_manage: bool,
     may_rank: bool,
@@ -199,7 +200,8 @@ async fn call_page(
     fields: Pairs,
     errors: FieldErrors,
 ) -> Result<CallPage, PageError> {
-    let d = state.app.call_detail(&auth.actor, id).await?;
+    let page = value(&fields, "page").parse().unwrap_or(1);
+    let d = state.app.call_detail(&auth.actor, id, page).await?;
     Ok(CallPage {
         layout: Layout::new(auth, &d.call.name, "calls"),
         not_yet_open: d.call.state == "not_yet_open",
@@ -207,6 +209,7 @@ async fn call_page(
         sections: d.sections,
         criteria: d.criteria,
         bids: d.bids,
+        pages: d.pages,
         may_start: d.may_start,
         may_manage: d.may_manage,
         may_rank: d.may_rank,
@@ -215,13 +218,21 @@ async fn call_page(
     })
 }
 
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<u32>,
+}
+
 pub async fn call(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The call")?;
-    render(&call_page(&state, &auth, id, Vec::new(), FieldErrors::new()).await?)
+    let fields = vec![("page".to_string(), q.page.unwrap_or(1).to_string())];
+    render(&call_page(&state, &auth, id, fields, FieldErrors::new()).await?)
 }
 
 pub async fn copy_call(
