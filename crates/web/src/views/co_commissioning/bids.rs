@@ -35,12 +35,24 @@ async fn bid_page(
     errors: FieldErrors,
 ) -> Result<BidPage, PageError> {
     let bid = state.app.bid(&auth.actor, id).await?;
-    let values: HashMap<String, (i64, String)> = bid
-        .boroughs
-        .iter()
-        .map(|b| (b.ons_code.clone(), (1, "Covered".to_string())))
-        .collect();
     let boundaries = state.app.area_boundaries(&auth.actor).await?;
+    // Every borough the fund serves has a figure: covered or not.
+    let values: HashMap<String, (i64, String)> = state
+        .app
+        .list_areas(&auth.actor)
+        .await?
+        .into_iter()
+        .filter(|a| a.in_lcpf)
+        .map(|a| {
+            let covered = bid.boroughs.iter().any(|b| b.ons_code == a.ons_code);
+            let figure = if covered {
+                (2, "Covered")
+            } else {
+                (0, "Not covered")
+            };
+            (a.ons_code, (figure.0, figure.1.to_string()))
+        })
+        .collect();
     let map = crate::views::funds::map_from(
         &boundaries,
         &values,
