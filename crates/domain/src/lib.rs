@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod calendar;
 pub mod co_commissioning;
 pub mod field;
+pub mod grant;
 pub mod identifiers;
 pub mod money;
 pub mod percentage;

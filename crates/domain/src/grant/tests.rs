@@ -1,0 +1,344 @@
+//! Worked examples from seed 000 (Bexley's 2013 grants: 2013/14 firm, 2014/15 to 2016/17
+//! provisional) and property tests of the money rules.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::claim::{self, Claim, Spend};
+use super::closeout::{close_out, forecast_underspend};
+use super::payment::{check_authoriser, check_within_profile, instalments, Authoriser, Handled};
+use super::profile::*;
+use super::workflow::*;
+use crate::{FinancialYear, FundingPeriod, Money, Quarter};
+
+fn y(start: i32) -> FinancialYear {
+    FinancialYear::starting(start)
+}
+
+fn pounds(p: i64) -> Money {
+    Money::from_pence(p * 100)
+}
+
+fn period() -> FundingPeriod {
+    FundingPeriod::new(y(2013), y(2016)).unwrap()
+}
+
+/// Bexley's initiatives as the seed's table gives them. The flattened table is ambiguous for
+/// St Giles Trust (three figures for four years): here its three are taken as 2013/14 to
+/// 2015/16, an assumption the demo states too.
+fn bexley() -> Profile {
+    let firm_only = |name: &str, amount: i64| Project {
+        name: name.into(),
+        source: Source::Imported,
+        years: BTreeMap::from([(y(2013), YearFunding::firm(pounds(amount)))]),
+    };
+    let mut freedom = firm_only("Freedom Programme", 20_000);
+    for year in 2014..=2016 {
+        freedom
+            .years
+            .insert(y(year), YearFunding::provisional(pounds(20_000)));
+    }
+    let mut st_giles = firm_only("St Giles Trust - Offender Management Case Worker", 25_000);
+    for year in 2014..=2015 {
+        st_giles
+            .years
+            .insert(y(year), YearFunding::provisional(pounds(25_000)));
+    }
+    Profile {
+        projects: vec![
+            firm_only("Drugs Intervention Programme (DIP)", 67_677),
+            freedom,
+            firm_only("Howbury Friends diversionary projects", 17_000),
+            firm_only("Mediation Service", 5_500),
+            firm_only("Neighbourhood Watch", 12_850),
+            firm_only(
+                "Proactive and reactive investigation of Serious Acquisition Crime",
+                36_880,
+            ),
+            firm_only(
+                "Reparation and Intensive Supervision and Surveillance",
+                25_000,
+            ),
+            st_giles,
+        ],
+    }
+}
+
+#[test]
+fn bexley_2013_14_is_firm_and_later_years_provisional() {
+    let p = bexley();
+    let years = p.by_year().unwrap();
+    assert_eq!(years[&y(2013)].firm, pounds(209_907));
+    assert_eq!(years[&y(2013)].provisional, Money::ZERO);
+    assert_eq!(
+        years[&y(2014)],
+        YearTotal {
+            firm: Money::ZERO,
+            provisional: pounds(45_000)
+        }
+    );
+    assert_eq!(years[&y(2016)].provisional, pounds(20_000));
+    assert_eq!(p.total().unwrap(), pounds(209_907 + 45_000 * 2 + 20_000));
+    // Only firm money can be paid: nothing yet for 2014/15, until it is confirmed.
+    assert_eq!(p.firm_in(y(2014)).unwrap(), Money::ZERO);
+    let confirmed = p.confirm(y(2014)).unwrap();
+    assert_eq!(confirmed.firm_in(y(2014)).unwrap(), pounds(45_000));
+    assert_eq!(
+        confirmed.total().unwrap(),
+        p.total().unwrap(),
+        "confirming changes no amount"
+    );
+    assert!(confirmed
+        .confirm(y(2014))
+        .unwrap_err()
+        .contains("no provisional money"));
+}
+
+#[test]
+fn a_grant_stays_within_its_period_and_its_ceiling() {
+    let p = bexley();
+    assert!(p
+        .problems(period(), pounds(400_000), "Bexley's envelope")
+        .is_empty());
+    let over = p.problems(period(), pounds(300_000), "Bexley's envelope");
+    assert_eq!(
+        over,
+        [(
+            "projects".to_string(),
+            "The grant comes to £319,907, more than Bexley's envelope of £300,000: £19,907 over"
+                .to_string()
+        )]
+    );
+    let mut outside = p.clone();
+    outside.projects[0]
+        .years
+        .insert(y(2017), YearFunding::firm(pounds(1)));
+    let problems = outside.problems(period(), pounds(400_000), "the envelope");
+    assert!(
+        problems[0]
+            .1
+            .contains("2017/18 is outside the grant's period, 2013/14–2016/17"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_variation_moves_money_inside_the_period_and_keeps_what_was_paid() {
+    let before = bexley().confirm(y(2014)).unwrap();
+    // "In June 2015 this agreement was updated": £5,000 moves from Freedom to St Giles in 2014/15.
+    let mut after = before.clone();
+    after.projects[1]
+        .years
+        .insert(y(2014), YearFunding::firm(pounds(15_000)));
+    after.projects[7]
+        .years
+        .insert(y(2014), YearFunding::firm(pounds(30_000)));
+    let paid = BTreeMap::from([(y(2013), pounds(209_907))]);
+    let change = check_variation(
+        &before,
+        &after,
+        period(),
+        pounds(400_000),
+        "the envelope",
+        &paid,
+    )
+    .unwrap();
+    assert!(change.is_reprofile());
+    assert_eq!(change.after[&y(2014)], pounds(45_000));
+    // Cutting a year below what has been paid in it is refused.
+    let mut cut = before.clone();
+    cut.projects[0]
+        .years
+        .insert(y(2013), YearFunding::firm(pounds(60_000)));
+    let err = check_variation(
+        &before,
+        &cut,
+        period(),
+        pounds(400_000),
+        "the envelope",
+        &paid,
+    )
+    .unwrap_err();
+    assert!(
+        err[0].1.contains("£209,907 has been paid for 2013/14"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn claims_open_once_the_quarter_has_ended() {
+    let q1 = Quarter::new(y(2013), 1).unwrap();
+    let june_30 = chrono::NaiveDate::from_ymd_opt(2013, 6, 30).unwrap();
+    assert_eq!(
+        claim::open_refusal(q1, june_30).unwrap(),
+        "A claim for Q1 2013/14 opens on 1 July 2013, once the quarter has ended"
+    );
+    assert_eq!(claim::open_refusal(q1, june_30.succ_opt().unwrap()), None);
+    let p = bexley();
+    let c = Claim {
+        spend: BTreeMap::from([
+            (
+                0,
+                Spend {
+                    revenue: pounds(17_000),
+                    capital: Money::ZERO,
+                },
+            ),
+            (9, Spend::default()),
+        ]),
+        narrative: String::new(),
+    };
+    let (errors, _) = claim::problems(&p, q1, &c, Money::ZERO);
+    let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["spend[9]", "narrative"]);
+    let big = Claim {
+        spend: BTreeMap::from([(
+            0,
+            Spend {
+                revenue: pounds(70_000),
+                capital: Money::ZERO,
+            },
+        )]),
+        narrative: "Workers in post".into(),
+    };
+    let (errors, warnings) = claim::problems(&p, q1, &big, pounds(150_000));
+    assert!(errors.is_empty());
+    assert!(
+        warnings[0].contains("£220,000, more than its firm profile of £209,907"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn payments_keep_to_the_profile_and_to_segregation_of_duties() {
+    let firm = pounds(67_677);
+    assert!(check_within_profile("2013/14", firm, pounds(50_000), pounds(17_677)).is_ok());
+    let err = check_within_profile("2013/14", firm, pounds(50_000), pounds(17_678)).unwrap_err();
+    assert!(
+        err.contains("at most £17,677 can be paid without a variation"),
+        "{err}"
+    );
+    let claim = Handled {
+        submitted_by: "csu@bexley.example",
+        accepted_by: "grants@mopac.example",
+    };
+    let me = |email, limit| Authoriser { email, limit };
+    assert!(check_authoriser(
+        pounds(16_919),
+        &me("GRANTS@mopac.example", Some(pounds(50_000))),
+        &claim
+    )
+    .unwrap_err()
+    .contains("You accepted this claim"));
+    assert!(check_authoriser(
+        pounds(16_919),
+        &me("csu@bexley.example", Some(pounds(50_000))),
+        &claim
+    )
+    .unwrap_err()
+    .contains("You submitted"));
+    let err = check_authoriser(
+        pounds(16_920),
+        &me("finance@mopac.example", Some(pounds(10_000))),
+        &claim,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("above your spend authority of £10,000"),
+        "{err}"
+    );
+    assert!(check_authoriser(pounds(16_920), &me("finance@mopac.example", None), &claim).is_err());
+    assert!(check_authoriser(
+        pounds(16_920),
+        &me("finance@mopac.example", Some(pounds(20_000))),
+        &claim
+    )
+    .is_ok());
+}
+
+#[test]
+fn close_out_returns_what_was_not_spent() {
+    let c = close_out(pounds(209_907), Money::from_pence(19_533_544)).unwrap();
+    assert_eq!(c.returned, Money::from_pence(20_990_700 - 19_533_544));
+    assert!(close_out(pounds(1), pounds(2)).is_err());
+    assert_eq!(
+        forecast_underspend(pounds(100_000), pounds(60_000), pounds(30_000)),
+        pounds(10_000)
+    );
+    assert_eq!(
+        forecast_underspend(pounds(100_000), pounds(60_000), pounds(50_000)),
+        pounds(-10_000)
+    );
+}
+
+#[test]
+fn a_grant_moves_only_as_the_table_says() {
+    use GrantEvent::*;
+    use GrantParty::*;
+    use GrantState::*;
+    assert_eq!(transition(Drafted, Offer, Funder).unwrap().to, Offered);
+    assert_eq!(transition(Offered, Accept, Recipient).unwrap().to, Accepted);
+    assert_eq!(transition(Accepted, Start, Funder).unwrap().to, Live);
+    assert!(Live.money_moves() && !Accepted.money_moves());
+    assert_eq!(
+        transition(Offered, Accept, Funder).unwrap_err().0,
+        "Only the recipient can accept a grant"
+    );
+    assert!(transition(Closed, Vary, Funder)
+        .unwrap_err()
+        .0
+        .contains("closed"));
+    assert!(transition(Drafted, Close, Funder)
+        .unwrap_err()
+        .0
+        .contains("still a draft"));
+    assert_eq!(moves_table().lines().count(), MOVES.len() + 2);
+    for s in GrantState::ALL {
+        assert_eq!(GrantState::parse(s.as_str()), Ok(s));
+    }
+}
+
+proptest! {
+    /// Four instalments always add up to the year's firm money, to the penny.
+    #[test]
+    fn instalments_sum_to_the_year(pence in 0i64..10_000_000_000) {
+        let parts = instalments(Money::from_pence(pence)).unwrap();
+        prop_assert_eq!(parts.len(), 4);
+        prop_assert_eq!(parts.iter().map(|m| m.pence()).sum::<i64>(), pence);
+        let (lo, hi) = (parts.iter().min().unwrap().pence(), parts.iter().max().unwrap().pence());
+        prop_assert!(hi - lo <= 1);
+    }
+
+    /// Moving money between projects and years inside the period keeps the total, and the
+    /// variation is accepted as a reprofile.
+    #[test]
+    fn moving_money_keeps_the_total(amount in 0i64..2_000_000, from in 0usize..8, to in 0usize..8, year in 2013i32..=2016) {
+        let before = bexley().confirm(y(2014)).unwrap().confirm(y(2015)).unwrap().confirm(y(2016)).unwrap();
+        let mut after = before.clone();
+        let available = after.projects[from].years.get(&y(2013)).map(|f| f.revenue.pence()).unwrap_or(0);
+        let moved = amount.min(available);
+        if let Some(f) = after.projects[from].years.get_mut(&y(2013)) {
+            f.revenue = Money::from_pence(f.revenue.pence() - moved);
+        }
+        let target = after.projects[to].years.entry(y(year)).or_insert(YearFunding::firm(Money::ZERO));
+        target.revenue = Money::from_pence(target.revenue.pence() + moved);
+        let change = check_variation(&before, &after, period(), pounds(1_000_000), "the envelope", &BTreeMap::new()).unwrap();
+        prop_assert!(change.is_reprofile());
+        prop_assert_eq!(after.total().unwrap(), before.total().unwrap());
+    }
+
+    /// However a year's payments are split, their sum never passes the firm profile.
+    #[test]
+    fn payments_never_pass_the_profile(firm in 1i64..1_000_000_000, asks in proptest::collection::vec(1i64..300_000_000, 1..12)) {
+        let firm = Money::from_pence(firm);
+        let mut paid = Money::ZERO;
+        for a in asks {
+            let a = Money::from_pence(a);
+            if check_within_profile("2013/14", firm, paid, a).is_ok() {
+                paid = Money::from_pence(paid.pence() + a.pence());
+            }
+        }
+        prop_assert!(paid <= firm);
+    }
+}
