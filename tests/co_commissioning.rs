@@ -316,3 +316,34 @@ mod pages {
         }
     }
 }
+
+mod questions {
+    use super::*;
+    backend_tests! {
+        async fn a_new_call_takes_questions_and_criteria_until_it_opens(app: TestApp) {
+            let admin = app.token(ADMIN).await;
+            let (opens_on, opens_time) = london(5);
+            let (closes_on, closes_time) = london(30);
+            let t2 = app.call_id("Tranche 2").await;
+            let (status, call) = send(&app, &admin, "POST", &format!("/api/v1/calls/{t2}/copy"), json!({"name": "Tranche 2b", "maximum": "£1,000,000", "opens_on": opens_on, "opens_time": opens_time, "closes_on": closes_on, "closes_time": closes_time})).await;
+            assert_eq!(status, 201, "{call}");
+            let id = call["id"].as_i64().unwrap();
+            assert_eq!(call["copied_from"], t2);
+            let (status, problem) = send(&app, &admin, "POST", &format!("/api/v1/calls/{id}/questions"), json!({"section": "Money", "prompt": "Which?", "kind": "choice", "options": ["One"]})).await;
+            assert_eq!(status, 422);
+            assert!(messages(&problem).contains("two options or more"), "{problem}");
+            let (status, _) = send(&app, &admin, "POST", &format!("/api/v1/calls/{id}/questions"), json!({"section": "Money", "prompt": "How much match funding is secured?", "kind": "money_per_year", "required": true})).await;
+            assert_eq!(status, 204);
+            let (status, _) = send(&app, &admin, "POST", &format!("/api/v1/calls/{id}/criteria"), json!({"name": "Sustainability", "kind": "scored", "max": 5, "weight": 1})).await;
+            assert_eq!(status, 204);
+            let (_, detail) = get(&app, &admin, &format!("/api/v1/calls/{id}")).await;
+            let money = detail["sections"].as_array().unwrap().iter().find(|s| s["section"] == "Money").unwrap();
+            assert_eq!(money["questions"].as_array().unwrap().last().unwrap()["takes"], "An amount for each year");
+            assert_eq!(detail["criteria"].as_array().unwrap().last().unwrap()["scoring"], "0 to 5, weight 1");
+            // An open call's questions stay as they were.
+            let (status, problem) = send(&app, &admin, "POST", &format!("/api/v1/calls/{t2}/criteria"), json!({"name": "Late", "kind": "pass_fail"})).await;
+            assert_eq!(status, 403);
+            assert!(messages(&problem).contains("has opened for bids"), "{problem}");
+        }
+    }
+}

@@ -95,10 +95,13 @@ pub struct CallInput {
     pub questions: Option<Vec<QuestionInput>>,
 }
 
-/// What copying a call needs: its new name and dates.
+/// What copying a call needs: its new name and dates, and its maximum if it differs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 pub struct CopyInput {
     pub name: String,
+    /// The copy's maximum, e.g. £1,000,000; empty: the same as the call copied.
+    #[serde(default)]
+    pub maximum: String,
     pub opens_on: String,
     pub opens_time: String,
     pub closes_on: String,
@@ -849,7 +852,11 @@ impl App {
                 "Enter the new call's name and dates",
             ));
         };
-        let call = from.call.copied(&name, opens, closes);
+        let mut call = from.call.copied(&name, opens, closes);
+        if !input.maximum.trim().is_empty() {
+            call.maximum = Money::parse(&input.maximum)
+                .map_err(|e| AppError::invalid("maximum", e.to_string()))?;
+        }
         let problems = call.problems();
         if !problems.is_empty() {
             return Err(AppError::Invalid(super::errors_of(problems)));

@@ -25,6 +25,8 @@ use crate::AppState;
         open_call,
         call,
         copy_call,
+        add_question,
+        add_criterion,
         start_bid,
         ranking,
         bid,
@@ -199,6 +201,42 @@ pub async fn copy_call(
         json_body_after(&body, holds(&auth.actor, Permission::ManageCalls)).await?;
     let call = state.app.copy_call(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(call)).into_response())
+}
+
+/// Adds a question to a call that has not opened yet (funder admin).
+#[utoipa::path(post, path = "/api/v1/calls/{id}/questions", params(("id" = i64, Path)), request_body = QuestionInput, responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_question(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "The call")?;
+    let input: QuestionInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageCalls)).await?;
+    state
+        .app
+        .add_to_call(&auth.actor, id, Some(&input), None)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Adds an assessment criterion to a call that has not opened yet (funder admin).
+#[utoipa::path(post, path = "/api/v1/calls/{id}/criteria", params(("id" = i64, Path)), request_body = CriterionInput, responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_criterion(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "The call")?;
+    let input: CriterionInput =
+        json_body_after(&body, holds(&auth.actor, Permission::ManageCalls)).await?;
+    state
+        .app
+        .add_to_call(&auth.actor, id, None, Some(&input))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Starts a bid to an open call, led by the caller's organisation.

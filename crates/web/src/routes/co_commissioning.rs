@@ -149,6 +149,18 @@ pub(super) fn add(r: Routes) -> Routes {
         )
         .add(
             "POST",
+            "/api/v1/calls/{id}/questions",
+            FunderAdmin,
+            post(api::add_question),
+        )
+        .add(
+            "POST",
+            "/api/v1/calls/{id}/criteria",
+            FunderAdmin,
+            post(api::add_criterion),
+        )
+        .add(
+            "POST",
             "/api/v1/calls/{id}/bids",
             Bidder,
             post(api::start_bid),

@@ -244,6 +244,7 @@ pub async fn copy_call(
     let id = parse_id(&id, "The call")?;
     let input = CopyInput {
         name: value(&form, "name"),
+        maximum: value(&form, "maximum"),
         opens_on: value(&form, "opens_on"),
         opens_time: value(&form, "opens_time"),
         closes_on: value(&form, "closes_on"),
