@@ -52,6 +52,15 @@ pub enum Permission {
     ModerateBids,
     /// Award and decline bids: funder admin.
     AwardBids,
+    /// Read a grant: funder staff, and the recipient's own borough officers and providers.
+    ViewGrant { organisation_id: i64 },
+    /// Make grants from approved proposals and awards, offer and start them: funder staff.
+    ManageGrants,
+    /// Accept (sign) a grant offered to an organisation: its own borough officers and
+    /// providers.
+    AcceptGrant { organisation_id: i64 },
+    /// Vary a signed grant and confirm its provisional years: funder admin.
+    ApproveGrantChanges,
 }
 
 /// The thing being acted on, as far as permission depends on it: who created or last moved
@@ -172,6 +181,17 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
                 | Role::Assessor
         ),
         Permission::AssessBid => matches!(user.role, Role::Assessor | Role::FunderOfficer),
+        Permission::ViewGrant { organisation_id } => {
+            user.role.is_funder()
+                || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
+                    && belongs_to(user, organisation_id))
+        }
+        Permission::ManageGrants => user.role.is_funder(),
+        Permission::AcceptGrant { organisation_id } => {
+            matches!(user.role, Role::BoroughOfficer | Role::Provider)
+                && belongs_to(user, organisation_id)
+        }
+        Permission::ApproveGrantChanges => user.role == Role::FunderAdmin,
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -238,6 +258,16 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
         Permission::AssessBid => "Only an assessor assigned to a bid can score it".into(),
         Permission::ModerateBids => "Only funder staff can assign assessors, moderate and rank bids".into(),
         Permission::AwardBids => "Only a funder admin can award or decline bids".into(),
+        Permission::ViewGrant { .. } => {
+            "Only funder staff and the recipient's own officers can see a grant".into()
+        }
+        Permission::ManageGrants => "Only funder staff can make, offer and start grants".into(),
+        Permission::AcceptGrant { .. } => {
+            "Only the recipient's own officers can accept its grant".into()
+        }
+        Permission::ApproveGrantChanges => {
+            "Only a funder admin can vary a grant or confirm its provisional years".into()
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod exports;
 pub mod files;
 pub mod funds;
+pub mod grants;
 pub mod home;
 pub mod indicators;
 pub mod organisations;

@@ -99,6 +99,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "grants: agreements, profiles, variations and confirmations",
+        sql: include_str!("../migrations/0012_grants.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

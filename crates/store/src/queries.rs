@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod co_commissioning;
 pub mod funds;
+pub mod grants;
 pub mod organisations;
 pub mod plans;
 pub mod proposals;

@@ -1,0 +1,828 @@
+//! Grants: made from an approved proposal (one per borough per period, its projects the
+//! approved lines) or a co-commissioning award; offered, accepted by the recipient's officer,
+//! started; varied with a reason and history; provisional years confirmed by a decision.
+//! Every change is authorised, written and audited in one transaction; pages and the API get
+//! typed view models.
+
+use std::collections::BTreeMap;
+
+use lcpf_domain::grant::payment::Schedule;
+use lcpf_domain::grant::profile::{self as rules, Certainty, Profile, Project, Source, YearFunding};
+use lcpf_domain::grant::workflow::{self, GrantEvent, GrantParty, GrantState};
+use lcpf_domain::{FieldErrors, FinancialYear, FundingPeriod, Money};
+use lcpf_store::queries::grants::{self as q, GrantRecord, GrantSource, GrantsOf, NewGrant};
+use lcpf_store::AnyConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::{authorise, may, Permission};
+use crate::audit::{self, Change};
+use crate::co_commissioning::{Pages, YearAmount};
+use crate::{Actor, App, AppError, AppResult};
+
+/// Grants a list shows at a time.
+pub const GRANTS_PER_PAGE: i64 = 50;
+
+/// What a grant is made from: `proposal` (the proposal's id) or `award` (the award's id).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct MakeGrant {
+    pub source: String,
+    pub id: i64,
+    /// Conditions of the agreement; the fund's standard ones when empty.
+    #[serde(default)]
+    pub conditions: String,
+}
+
+/// A variation as entered: the reason, its date, and each project's new money per year.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct VariationInput {
+    pub reason: String,
+    /// YYYY-MM-DD
+    pub varied_on: String,
+    /// By project key, then by year (`2017/18`): revenue and capital as typed.
+    pub projects: BTreeMap<i64, BTreeMap<String, AmountsInput>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct AmountsInput {
+    #[serde(default)]
+    pub revenue: String,
+    #[serde(default)]
+    pub capital: String,
+}
+
+/// A provisional year confirmed by a recorded decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct ConfirmInput {
+    pub year: String,
+    pub decision_reference: String,
+    /// YYYY-MM-DD
+    pub decided_on: String,
+}
+
+pub const STANDARD_CONDITIONS: &str = "The grant is paid quarterly in arrears on an accepted claim. Money is spent within the financial year it is profiled for and cannot be carried into the next period. The recipient reports actual spend and performance each quarter, keeps evidence for six years, and tells MOPAC at once of any change to the projects.";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GrantTag {
+    pub code: String,
+    pub label: String,
+    pub colour: String,
+}
+
+impl From<GrantState> for GrantTag {
+    fn from(s: GrantState) -> GrantTag {
+        GrantTag {
+            code: s.as_str().into(),
+            label: s.label().into(),
+            colour: match s {
+                GrantState::Drafted => "grey",
+                GrantState::Offered => "blue",
+                GrantState::Accepted => "turquoise",
+                GrantState::Live => "green",
+                GrantState::Closed => "purple",
+            }
+            .into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GrantRow {
+    /// The grant's stable key.
+    pub id: i64,
+    pub reference: String,
+    pub recipient: String,
+    pub state: GrantTag,
+    /// "2017/18 to 2018/19"
+    pub years: String,
+    #[schema(value_type = i64)]
+    pub total: Money,
+}
+
+/// Something a grant can be made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SourceChoice {
+    /// `proposal` or `award`
+    pub source: String,
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GrantsPage {
+    pub rows: Vec<GrantRow>,
+    pub pages: Pages,
+    /// What grants can be made from (funder staff).
+    pub sources: Vec<SourceChoice>,
+    pub may_make: bool,
+}
+
+/// One cell of the profile: a project's money in a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProfileCell {
+    pub year: String,
+    #[schema(value_type = i64)]
+    pub revenue: Money,
+    #[schema(value_type = i64)]
+    pub capital: Money,
+    #[schema(value_type = i64)]
+    pub total: Money,
+    /// firm or provisional; empty: nothing profiled that year
+    pub certainty: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProjectView {
+    /// The project's stable key.
+    pub key: i64,
+    pub name: String,
+    /// Where it comes from, in words ("Line 2.3 of the approved proposal", "The award").
+    pub source: String,
+    pub cells: Vec<ProfileCell>,
+    #[schema(value_type = i64)]
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct YearView {
+    pub year: String,
+    #[schema(value_type = i64)]
+    pub firm: Money,
+    #[schema(value_type = i64)]
+    pub provisional: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct VariationView {
+    pub number: i64,
+    pub reason: String,
+    /// YYYY-MM-DD
+    pub varied_on: String,
+    pub approved_by: String,
+    /// Each year's money before and after, where it changed.
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ConfirmationView {
+    pub year: String,
+    pub decision_reference: String,
+    pub decided_on: String,
+}
+
+/// A grant: the agreement as the funder and the recipient read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GrantView {
+    pub id: i64,
+    pub reference: String,
+    pub recipient_organisation_id: i64,
+    pub recipient: String,
+    pub state: GrantTag,
+    /// What it was made from, in words, and the page to see it.
+    pub source: String,
+    pub source_href: Option<String>,
+    pub years: Vec<String>,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub conditions: String,
+    pub schedule: String,
+    #[schema(value_type = i64)]
+    pub ceiling: Money,
+    pub ceiling_words: String,
+    #[schema(value_type = i64)]
+    pub total: Money,
+    pub projects: Vec<ProjectView>,
+    pub year_totals: Vec<YearView>,
+    pub variations: Vec<VariationView>,
+    pub confirmations: Vec<ConfirmationView>,
+    /// Who accepted it and when (the signature).
+    pub accepted_by: Option<String>,
+    pub accepted_at: Option<String>,
+    pub offered_at: Option<String>,
+    pub may_offer: bool,
+    pub may_withdraw: bool,
+    pub may_accept: bool,
+    pub may_start: bool,
+    pub may_vary: bool,
+    /// Provisional years a funder admin may confirm.
+    pub confirmable: Vec<String>,
+}
+
+fn years_text(first: &str, last: &str) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    }
+}
+
+fn source_words(source: &Source, lines: &BTreeMap<i64, String>) -> String {
+    match source {
+        Source::ProposalLine(k) => match lines.get(k) {
+            Some(n) => format!("Line {n} of the approved proposal"),
+            None => "A line of the approved proposal".into(),
+        },
+        Source::Award(_) => "The co-commissioning award".into(),
+        Source::Imported => "Imported from before LCPF".into(),
+    }
+}
+
+pub(crate) async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<GrantRecord> {
+    q::grant(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The grant".into()))
+}
+
+fn profile_view(g: &GrantRecord, lines: &BTreeMap<i64, String>) -> AppResult<(Vec<ProjectView>, Vec<YearView>, Vec<String>, Money)> {
+    let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
+    let years: Vec<FinancialYear> = FundingPeriod::new(g.first_year, g.last_year)
+        .map(|p| p.years())
+        .unwrap_or_default();
+    let projects = g
+        .profile
+        .projects
+        .iter()
+        .zip(&g.project_keys)
+        .map(|(p, key)| {
+            Ok(ProjectView {
+                key: *key,
+                name: p.name.clone(),
+                source: source_words(&p.source, lines),
+                cells: years
+                    .iter()
+                    .map(|y| {
+                        let f = p.years.get(y);
+                        Ok(ProfileCell {
+                            year: y.to_string(),
+                            revenue: f.map(|f| f.revenue).unwrap_or(Money::ZERO),
+                            capital: f.map(|f| f.capital).unwrap_or(Money::ZERO),
+                            total: f.map(|f| f.total()).transpose().map_err(internal)?.unwrap_or(Money::ZERO),
+                            certainty: f.map(|f| f.certainty.label().to_lowercase()).unwrap_or_default(),
+                        })
+                    })
+                    .collect::<AppResult<_>>()?,
+                total: p.total().map_err(internal)?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let by_year = g.profile.by_year().map_err(internal)?;
+    let totals = years
+        .iter()
+        .map(|y| {
+            let t = by_year.get(y).copied().unwrap_or_default();
+            YearView {
+                year: y.to_string(),
+                firm: t.firm,
+                provisional: t.provisional,
+            }
+        })
+        .collect();
+    let confirmable = by_year
+        .iter()
+        .filter(|(_, t)| t.provisional.pence() > 0)
+        .map(|(y, _)| y.to_string())
+        .collect();
+    Ok((projects, totals, confirmable, g.profile.total().map_err(internal)?))
+}
+
+/// Which party the actor is for this grant, asked of `access`.
+fn party(actor: &Actor, g: &GrantRecord, event: GrantEvent) -> AppResult<GrantParty> {
+    if matches!(actor, Actor::System) {
+        return Ok(workflow::MOVES.iter().find(|m| m.event == event).map_or(GrantParty::Funder, |m| m.by));
+    }
+    let recipient = Permission::AcceptGrant { organisation_id: g.recipient_organisation_id };
+    if may(actor, recipient) {
+        return Ok(GrantParty::Recipient);
+    }
+    if may(actor, Permission::ManageGrants) {
+        return Ok(GrantParty::Funder);
+    }
+    authorise(actor, recipient).map(|_| GrantParty::Recipient)
+}
+
+fn moved(actor: &Actor, g: &GrantRecord, event: GrantEvent) -> AppResult<GrantState> {
+    let by = party(actor, g, event)?;
+    workflow::transition(g.state, event, by)
+        .map(|m| m.to)
+        .map_err(|r| AppError::Forbidden(r.0))
+}
+
+fn date(field: &str, text: &str, what: &str) -> Result<String, FieldErrors> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| FieldErrors::single(field, format!("Enter the date {what} as YYYY-MM-DD, for example 2015-06-01")))
+}
+
+impl App {
+    /// A page of grants: funder staff see every grant, a recipient's officers their own.
+    pub async fn grants_page(&self, actor: &Actor, page: u32) -> AppResult<GrantsPage> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let of = match actor.user() {
+            Some(u) if u.role.is_funder() => Some(GrantsOf::All),
+            Some(u) => u.organisation_id.filter(|o| may(actor, Permission::ViewGrant { organisation_id: *o })).map(GrantsOf::Recipient),
+            None => Some(GrantsOf::All),
+        };
+        let mut tx = self.db().begin_read().await?;
+        let (rows, total) = match of {
+            Some(of) => {
+                let offset = i64::from(page.max(1) - 1) * GRANTS_PER_PAGE;
+                (q::grants_page(&mut tx, of, GRANTS_PER_PAGE, offset).await?, q::count_grants(&mut tx, of).await?)
+            }
+            None => (Vec::new(), 0),
+        };
+        let may_make = may(actor, Permission::ManageGrants);
+        let mut sources = Vec::new();
+        if may_make {
+            for p in q::approved_without_grant(&mut tx).await? {
+                let label = match lcpf_store::queries::funds::period(&mut tx, p.period_id).await? {
+                    Some(period) => format!("{}: approved proposal for {}", p.organisation_name, years_text(&period.first_year, &period.last_year)),
+                    None => format!("{}: approved proposal", p.organisation_name),
+                };
+                sources.push(SourceChoice { source: "proposal".into(), id: p.proposal_id, label });
+            }
+            for a in q::awards_without_grant(&mut tx).await? {
+                sources.push(SourceChoice {
+                    source: "award".into(),
+                    id: a.award_id,
+                    label: format!("{}: {} ({})", a.call_name, a.bid_title, a.lead_name),
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(GrantsPage {
+            rows: rows
+                .into_iter()
+                .map(|r| GrantRow {
+                    id: r.id,
+                    reference: r.reference,
+                    recipient: r.recipient_name,
+                    state: r.state.into(),
+                    years: years_text(&r.first_year, &r.last_year),
+                    total: r.total,
+                })
+                .collect(),
+            pages: Pages::of(page, total, GRANTS_PER_PAGE),
+            sources,
+            may_make,
+        })
+    }
+
+    /// Makes a grant (funder staff) from a borough's approved proposal (one per borough per
+    /// period; its projects are the approved lines, each year firm where the borough's
+    /// allocation is decided) or from a co-commissioning award (its lead is the recipient).
+    /// The grant never comes to more than the envelope or the award.
+    pub async fn make_grant(&self, actor: &Actor, input: &MakeGrant) -> AppResult<i64> {
+        authorise(actor, Permission::ManageGrants)?;
+        let conditions = match input.conditions.trim() {
+            "" => STANDARD_CONDITIONS.to_string(),
+            c => lcpf_domain::field::required_text(c, "the conditions", 5000).map_err(|m| AppError::invalid("conditions", m))?,
+        };
+        let mut tx = self.db().begin().await?;
+        let made = match input.source.as_str() {
+            "proposal" => from_proposal(&mut tx, input.id).await?,
+            "award" => from_award(&mut tx, input.id).await?,
+            _ => return Err(AppError::invalid("source", "Choose what the grant is made from: an approved proposal or a co-commissioning award")),
+        };
+        if let Some(existing) = q::grant_made_from(&mut tx, &made.source, made.recipient).await? {
+            return Err(AppError::invalid("source", format!("A grant has already been made from this ({}): vary that grant instead", existing_reference(&mut tx, existing).await?)));
+        }
+        let period = FundingPeriod::new(made.first, made.last).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let problems = made.profile.problems(period, made.ceiling, &made.ceiling_words);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(crate::co_commissioning::errors_of(problems)));
+        }
+        let new = NewGrant {
+            reference: &made.reference,
+            recipient_organisation_id: made.recipient,
+            source: made.source,
+            first_year: made.first,
+            last_year: made.last,
+            starts_on: &made.first.first_day().format("%Y-%m-%d").to_string(),
+            ends_on: &made.last.last_day().format("%Y-%m-%d").to_string(),
+            conditions: &conditions,
+            schedule: Schedule::QuarterlyInArrears,
+            ceiling: made.ceiling,
+            ceiling_words: &made.ceiling_words,
+            profile: &made.profile,
+        };
+        let id = q::insert_grant(&mut tx, &new, &lcpf_store::now(), &actor.label()).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change::<(), Profile> {
+                action: "create",
+                entity_type: "grant",
+                entity_id: id.to_string(),
+                summary: format!("Made the grant {} for {}", made.reference, made.recipient_name),
+                before: None,
+                after: Some(&made.profile),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A grant, for funder staff and the recipient's own officers.
+    pub async fn grant(&self, actor: &Actor, id: i64) -> AppResult<GrantView> {
+        let mut tx = self.db().begin_read().await?;
+        let g = find(&mut tx, id).await?;
+        authorise(actor, Permission::ViewGrant { organisation_id: g.recipient_organisation_id })?;
+        let variations = q::variations(&mut tx, id).await?;
+        let confirmations = q::confirmations(&mut tx, id).await?;
+        let (lines, source, source_href) = match g.source {
+            GrantSource::Proposal { version_id, .. } => {
+                let lines: BTreeMap<i64, String> = lcpf_store::queries::proposals::lines(&mut tx, version_id)
+                    .await?
+                    .into_iter()
+                    .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
+                    .collect();
+                let proposal: Option<i64> = sqlx::query_scalar("SELECT proposal_id FROM proposal_versions WHERE id = $1")
+                    .bind(version_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                (lines, "The borough's approved proposal".to_string(), proposal.map(|p| format!("/proposals/{p}")))
+            }
+            GrantSource::Award { award_id } => {
+                let bid: Option<i64> = sqlx::query_scalar("SELECT bid_id FROM awards WHERE id = $1")
+                    .bind(award_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                (BTreeMap::new(), "A co-commissioning award".to_string(), bid.map(|b| format!("/bids/{b}")))
+            }
+            GrantSource::Imported => (BTreeMap::new(), "Imported from before LCPF".to_string(), None),
+        };
+        tx.commit().await?;
+        let (projects, year_totals, confirmable, total) = profile_view(&g, &lines)?;
+        let can = |event| party(actor, &g, event).ok().and_then(|by| workflow::transition(g.state, event, by).ok()).is_some_and(|m| {
+            match m.by {
+                GrantParty::Funder => may(actor, Permission::ManageGrants),
+                GrantParty::Recipient => may(actor, Permission::AcceptGrant { organisation_id: g.recipient_organisation_id }),
+            }
+        });
+        let changes_allowed = may(actor, Permission::ApproveGrantChanges);
+        Ok(GrantView {
+            id: g.id,
+            reference: g.reference.clone(),
+            recipient_organisation_id: g.recipient_organisation_id,
+            recipient: g.recipient_name.clone(),
+            state: g.state.into(),
+            source,
+            source_href,
+            years: year_totals.iter().map(|y| y.year.clone()).collect(),
+            starts_on: g.starts_on.clone(),
+            ends_on: g.ends_on.clone(),
+            conditions: g.conditions.clone(),
+            schedule: g.schedule.label().into(),
+            ceiling: g.ceiling,
+            ceiling_words: g.ceiling_words.clone(),
+            total,
+            projects,
+            year_totals,
+            variations: variations
+                .iter()
+                .map(|v| VariationView {
+                    number: v.number,
+                    reason: v.reason.clone(),
+                    varied_on: v.varied_on.clone(),
+                    approved_by: v.approved_by.clone(),
+                    changes: changes(&v.before, &v.after),
+                })
+                .collect(),
+            confirmations: confirmations
+                .into_iter()
+                .map(|c| ConfirmationView { year: c.year, decision_reference: c.decision_reference, decided_on: c.decided_on })
+                .collect(),
+            accepted_by: g.accepted_by.clone(),
+            accepted_at: g.accepted_at.clone(),
+            offered_at: g.offered_at.clone(),
+            may_offer: can(GrantEvent::Offer),
+            may_withdraw: can(GrantEvent::Withdraw),
+            may_accept: can(GrantEvent::Accept),
+            may_start: can(GrantEvent::Start),
+            may_vary: changes_allowed && can(GrantEvent::Vary),
+            confirmable: if changes_allowed && g.state != GrantState::Closed { confirmable } else { Vec::new() },
+        })
+    }
+
+    /// Offers, withdraws, accepts or starts a grant: the move is the workflow's. Accepting is
+    /// the recipient officer's signature (who and when are kept).
+    pub async fn grant_step(&self, actor: &Actor, id: i64, event: GrantEvent) -> AppResult<GrantState> {
+        if !matches!(event, GrantEvent::Offer | GrantEvent::Withdraw | GrantEvent::Accept | GrantEvent::Start) {
+            return Err(AppError::invalid("event", "A grant is varied with a reason and closed with its period, not as a step"));
+        }
+        let mut tx = self.db().begin().await?;
+        let g = find(&mut tx, id).await?;
+        authorise(actor, Permission::ViewGrant { organisation_id: g.recipient_organisation_id })?;
+        let to = moved(actor, &g, event)?;
+        q::set_state(&mut tx, id, to, &lcpf_store::now(), &actor.label()).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change::<&str, &str> {
+                action: event.as_str(),
+                entity_type: "grant",
+                entity_id: id.to_string(),
+                summary: format!("{} the grant {}", past(event), g.reference),
+                before: Some(&g.state.as_str()),
+                after: Some(&to.as_str()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// Varies a signed grant (funder admin): a reason, its date, and the new money per project
+    /// and year. The new profile keeps to the period and the ceiling, and no year falls below
+    /// what has been paid in it; the history keeps the profile before and after.
+    pub async fn vary_grant(&self, actor: &Actor, id: i64, input: &VariationInput) -> AppResult<i64> {
+        authorise(actor, Permission::ApproveGrantChanges)?;
+        let mut tx = self.db().begin().await?;
+        let g = find(&mut tx, id).await?;
+        moved(actor, &g, GrantEvent::Vary)?;
+        let mut e = FieldErrors::new();
+        let reason = e.check("reason", lcpf_domain::field::required_text(&input.reason, "the reason for the variation", 2000));
+        let varied_on = match date("varied_on", &input.varied_on, "of the variation") {
+            Ok(d) => Some(d),
+            Err(x) => {
+                for f in x.iter() {
+                    e.add(&f.field, f.message.clone());
+                }
+                None
+            }
+        };
+        let mut after = g.profile.clone();
+        for (key, years) in &input.projects {
+            let Some(i) = g.project_keys.iter().position(|k| k == key) else {
+                e.add("projects", format!("Project {key} is not one of this grant's projects"));
+                continue;
+            };
+            for (y, amounts) in years {
+                let field = format!("project-{key}-{y}");
+                let Some(year) = e.check(&field, FinancialYear::parse(y)) else { continue };
+                let money = |text: &str, e: &mut FieldErrors| -> Money {
+                    if text.trim().is_empty() { Money::ZERO } else { e.check(&field, Money::parse(text)).unwrap_or(Money::ZERO) }
+                };
+                let revenue = money(&amounts.revenue, &mut e);
+                let capital = money(&amounts.capital, &mut e);
+                let certainty = after.projects[i].years.get(&year).map(|f| f.certainty).unwrap_or(Certainty::Firm);
+                if revenue.pence() == 0 && capital.pence() == 0 {
+                    after.projects[i].years.remove(&year);
+                } else {
+                    after.projects[i].years.insert(year, YearFunding { revenue, capital, certainty });
+                }
+            }
+        }
+        e.into_result()?;
+        let period = FundingPeriod::new(g.first_year, g.last_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        // Payments come with the claims stage; until then nothing has been paid.
+        let paid = BTreeMap::new();
+        let change = rules::check_variation(&g.profile, &after, period, g.ceiling, &g.ceiling_words, &paid)
+            .map_err(|p| AppError::Invalid(crate::co_commissioning::errors_of(p)))?;
+        if g.profile == after {
+            return Err(AppError::invalid("projects", "The variation changes no amount: change at least one"));
+        }
+        let (Some(reason), Some(varied_on)) = (reason, varied_on) else {
+            return Err(AppError::invalid("reason", "Give the reason and date of the variation"));
+        };
+        q::replace_profile(&mut tx, &g.project_keys, &after).await?;
+        let number = q::insert_variation(&mut tx, id, &reason, &varied_on, &actor.label(), &g.profile, &after, &lcpf_store::now()).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "vary",
+                entity_type: "grant",
+                entity_id: id.to_string(),
+                summary: format!(
+                    "Variation {number} of {}: {reason} ({} to {})",
+                    g.reference, change.total_before, change.total_after
+                ),
+                before: Some(&g.profile),
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    /// Confirms a provisional year (funder admin): a recorded decision makes its money firm.
+    pub async fn confirm_grant_year(&self, actor: &Actor, id: i64, input: &ConfirmInput) -> AppResult<()> {
+        authorise(actor, Permission::ApproveGrantChanges)?;
+        let mut e = FieldErrors::new();
+        let year = e.check("year", FinancialYear::parse(&input.year));
+        let reference = e.check("decision_reference", lcpf_domain::field::required_text(&input.decision_reference, "the decision's reference", 120));
+        let decided_on = date("decided_on", &input.decided_on, "of the decision");
+        if let Err(x) = &decided_on {
+            for f in x.iter() {
+                e.add(&f.field, f.message.clone());
+            }
+        }
+        e.into_result()?;
+        let (Some(year), Some(reference), Ok(decided_on)) = (year, reference, decided_on) else {
+            return Err(AppError::invalid("year", "Enter the year and the decision"));
+        };
+        let mut tx = self.db().begin().await?;
+        let g = find(&mut tx, id).await?;
+        if g.state == GrantState::Closed {
+            return Err(AppError::Forbidden("This grant is closed with its period: nothing more can change".into()));
+        }
+        let after = g.profile.confirm(year).map_err(|m| AppError::invalid("year", m))?;
+        q::replace_profile(&mut tx, &g.project_keys, &after).await?;
+        let c = q::Confirmation {
+            year: year.to_string(),
+            decision_reference: reference,
+            decided_on,
+            created_at: lcpf_store::now(),
+            created_by: actor.label(),
+        };
+        q::insert_confirmation(&mut tx, id, &c).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change::<Profile, q::Confirmation> {
+                action: "confirm",
+                entity_type: "grant",
+                entity_id: id.to_string(),
+                summary: format!("Confirmed {year} of {} as firm: {}", g.reference, c.decision_reference),
+                before: Some(&g.profile),
+                after: Some(&c),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn past(event: GrantEvent) -> &'static str {
+    match event {
+        GrantEvent::Offer => "Offered",
+        GrantEvent::Withdraw => "Withdrew the offer of",
+        GrantEvent::Accept => "Accepted",
+        GrantEvent::Start => "Started",
+        GrantEvent::Edit => "Changed",
+        GrantEvent::Vary => "Varied",
+        GrantEvent::Close => "Closed",
+    }
+}
+
+/// Each year whose money a variation changed: "2014/15: £45,000 → £50,000".
+fn changes(before: &Profile, after: &Profile) -> Vec<String> {
+    let totals = |p: &Profile| -> BTreeMap<FinancialYear, i64> {
+        p.by_year()
+            .map(|m| m.into_iter().map(|(y, t)| (y, t.firm.pence() + t.provisional.pence())).collect())
+            .unwrap_or_default()
+    };
+    let (b, a) = (totals(before), totals(after));
+    let mut years: Vec<&FinancialYear> = b.keys().chain(a.keys()).collect();
+    years.sort();
+    years.dedup();
+    let mut out: Vec<String> = years
+        .into_iter()
+        .filter_map(|y| {
+            let (x, z) = (b.get(y).copied().unwrap_or(0), a.get(y).copied().unwrap_or(0));
+            (x != z).then(|| format!("{y}: {} → {}", Money::from_pence(x), Money::from_pence(z)))
+        })
+        .collect();
+    let moved_between_projects = before.projects.iter().zip(&after.projects).any(|(x, y)| x.years != y.years);
+    if out.is_empty() && moved_between_projects {
+        out.push("Money moved between projects; each year's total is unchanged".into());
+    }
+    out
+}
+
+async fn existing_reference(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
+    Ok(find(conn, id).await?.reference)
+}
+
+/// What a new grant is made of.
+struct Made {
+    reference: String,
+    recipient: i64,
+    recipient_name: String,
+    source: GrantSource,
+    first: FinancialYear,
+    last: FinancialYear,
+    ceiling: Money,
+    ceiling_words: String,
+    profile: Profile,
+}
+
+async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<Made> {
+    let proposal = lcpf_store::queries::proposals::proposal(conn, proposal_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The proposal".into()))?;
+    let version = lcpf_store::queries::proposals::versions(conn, proposal_id)
+        .await?
+        .into_iter()
+        .filter(|v| v.state == lcpf_domain::proposal::VersionState::Approved)
+        .last()
+        .ok_or_else(|| AppError::invalid("source", format!("{}'s proposal has no approved version: a grant is made from an approved proposal", proposal.organisation_name)))?;
+    let period = lcpf_store::queries::funds::period(conn, proposal.period_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+    let first = FinancialYear::parse(&period.first_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let last = FinancialYear::parse(&period.last_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let allocations: Vec<_> = lcpf_store::queries::funds::allocations_for_period(conn, period.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.area_code == proposal.area_code)
+        .collect();
+    if allocations.is_empty() {
+        return Err(AppError::invalid("source", format!("No allocation to {} is decided for {}, so there is no envelope for its grant yet", proposal.organisation_name, years_text(&period.first_year, &period.last_year))));
+    }
+    let decided: Vec<String> = allocations.iter().map(|a| a.year.clone()).collect();
+    let ceiling = Money::from_pence(allocations.iter().map(|a| a.amount_pence).sum());
+    let lines = lcpf_store::queries::proposals::lines(conn, version.id).await?;
+    let projects = lines
+        .into_iter()
+        .map(|(row, l)| Project {
+            name: format!("{} {}", l.number, l.title),
+            source: Source::ProposalLine(l.key.map(|k| k.0).unwrap_or(row)),
+            years: l
+                .years
+                .iter()
+                .filter(|y| y.cost.pence() > 0)
+                .map(|y| {
+                    let certainty = if decided.contains(&y.year.to_string()) { Certainty::Firm } else { Certainty::Provisional };
+                    (y.year, YearFunding { revenue: y.cost, capital: Money::ZERO, certainty })
+                })
+                .collect(),
+        })
+        .collect();
+    let span = years_text(&period.first_year, &period.last_year);
+    Ok(Made {
+        reference: format!("LCPF {span}: {}", proposal.organisation_name),
+        recipient: proposal.organisation_id,
+        recipient_name: proposal.organisation_name.clone(),
+        source: GrantSource::Proposal { period_id: period.id, version_id: version.id },
+        first,
+        last,
+        ceiling,
+        ceiling_words: format!("{}'s envelope for {span}", proposal.organisation_name),
+        profile: Profile { projects },
+    })
+}
+
+async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> {
+    use lcpf_store::queries::co_commissioning as cq;
+    let award = cq::awards(conn, cq::AwardsOf::All)
+        .await?
+        .into_iter()
+        .find(|a| a.id == award_id)
+        .ok_or_else(|| AppError::NotFound("The award".into()))?;
+    let bid = cq::bid(conn, award.bid_id).await?.ok_or_else(|| AppError::NotFound("The bid".into()))?;
+    let call = cq::call(conn, award.call_id).await?.ok_or_else(|| AppError::NotFound("The call".into()))?;
+    let (Some(first), Some(last)) = (award.amounts.keys().next().copied(), award.amounts.keys().last().copied()) else {
+        return Err(AppError::invalid("source", "The award has no amounts"));
+    };
+    let total = award.total();
+    Ok(Made {
+        reference: format!("{}: {}", call.call.name, bid.bid.title),
+        recipient: bid.lead_organisation_id,
+        recipient_name: bid.lead_name.clone(),
+        source: GrantSource::Award { award_id },
+        first,
+        last,
+        ceiling: total,
+        ceiling_words: format!("the award of {total} ({})", award.decision_reference),
+        profile: Profile {
+            projects: vec![Project {
+                name: bid.bid.title.clone(),
+                source: Source::Award(award_id),
+                years: award.amounts.iter().map(|(y, m)| (*y, YearFunding::firm(*m))).collect(),
+            }],
+        },
+    })
+}
+
+/// The profile as a form's rows: (project key, project name, (field name, year, revenue, capital)).
+pub fn variation_rows(g: &GrantView) -> Vec<(i64, String, Vec<(String, String, String, String)>)> {
+    g.projects
+        .iter()
+        .map(|p| {
+            (
+                p.key,
+                p.name.clone(),
+                p.cells
+                    .iter()
+                    .map(|c| {
+                        let show = |m: Money| if m.pence() == 0 { String::new() } else { m.to_string() };
+                        (format!("project-{}-{}", p.key, c.year), c.year.clone(), show(c.revenue), show(c.capital))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A grant's money per year as the API's year amounts.
+pub fn year_amounts(g: &GrantView) -> Vec<YearAmount> {
+    g.year_totals
+        .iter()
+        .map(|y| YearAmount { year: y.year.clone(), amount: Money::from_pence(y.firm.pence() + y.provisional.pence()) })
+        .collect()
+}
