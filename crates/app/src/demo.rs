@@ -119,7 +119,8 @@ impl App {
             .await?;
         }
         self.load_demo_funds().await?;
-        self.load_demo_co_commissioning().await
+        self.load_demo_co_commissioning().await?;
+        self.load_demo_grants().await
     }
 }
 

@@ -13,6 +13,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use crate::views::{audit, funds, pages, proposals, reference, tokens, users};
 
 mod co_commissioning;
+mod grants;
 use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
@@ -60,6 +61,10 @@ pub enum Audience {
     BidLead,
     /// An assessor assigned to the bid (`{id}`), without a conflict, not of its parties.
     AssignedAssessor,
+    /// Funder staff and the grant's (`{id}`) recipient's own officers.
+    OwnGrant,
+    /// The grant's (`{id}`) recipient's own officers only: accepting it.
+    GrantRecipient,
 }
 
 #[derive(Clone, Debug)]
@@ -707,6 +712,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("POST", "/api/v1/users", FunderAdmin, post(api::create_user))
     .add("GET", "/api/v1/audit", FunderAdmin, get(api::audit));
     let r = co_commissioning::add(r);
+    let r = grants::add(r);
     let router = r
         .router
         .fallback(pages::not_found)

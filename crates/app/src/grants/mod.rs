@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use lcpf_domain::grant::payment::Schedule;
-use lcpf_domain::grant::profile::{self as rules, Certainty, Profile, Project, Source, YearFunding};
+use lcpf_domain::grant::profile::{
+    self as rules, Certainty, Profile, Project, Source, YearFunding,
+};
 use lcpf_domain::grant::workflow::{self, GrantEvent, GrantParty, GrantState};
 use lcpf_domain::{FieldErrors, FinancialYear, FundingPeriod, Money};
 use lcpf_store::queries::grants::{self as q, GrantRecord, GrantSource, GrantsOf, NewGrant};
@@ -19,6 +21,8 @@ use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
 use crate::co_commissioning::{Pages, YearAmount};
 use crate::{Actor, App, AppError, AppResult};
+
+mod demo;
 
 /// Grants a list shows at a time.
 pub const GRANTS_PER_PAGE: i64 = 50;
@@ -233,7 +237,10 @@ pub(crate) async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<GrantRe
         .ok_or_else(|| AppError::NotFound("The grant".into()))
 }
 
-fn profile_view(g: &GrantRecord, lines: &BTreeMap<i64, String>) -> AppResult<(Vec<ProjectView>, Vec<YearView>, Vec<String>, Money)> {
+fn profile_view(
+    g: &GrantRecord,
+    lines: &BTreeMap<i64, String>,
+) -> AppResult<(Vec<ProjectView>, Vec<YearView>, Vec<String>, Money)> {
     let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
     let years: Vec<FinancialYear> = FundingPeriod::new(g.first_year, g.last_year)
         .map(|p| p.years())
@@ -256,8 +263,14 @@ fn profile_view(g: &GrantRecord, lines: &BTreeMap<i64, String>) -> AppResult<(Ve
                             year: y.to_string(),
                             revenue: f.map(|f| f.revenue).unwrap_or(Money::ZERO),
                             capital: f.map(|f| f.capital).unwrap_or(Money::ZERO),
-                            total: f.map(|f| f.total()).transpose().map_err(internal)?.unwrap_or(Money::ZERO),
-                            certainty: f.map(|f| f.certainty.label().to_lowercase()).unwrap_or_default(),
+                            total: f
+                                .map(|f| f.total())
+                                .transpose()
+                                .map_err(internal)?
+                                .unwrap_or(Money::ZERO),
+                            certainty: f
+                                .map(|f| f.certainty.label().to_lowercase())
+                                .unwrap_or_default(),
                         })
                     })
                     .collect::<AppResult<_>>()?,
@@ -282,15 +295,25 @@ fn profile_view(g: &GrantRecord, lines: &BTreeMap<i64, String>) -> AppResult<(Ve
         .filter(|(_, t)| t.provisional.pence() > 0)
         .map(|(y, _)| y.to_string())
         .collect();
-    Ok((projects, totals, confirmable, g.profile.total().map_err(internal)?))
+    Ok((
+        projects,
+        totals,
+        confirmable,
+        g.profile.total().map_err(internal)?,
+    ))
 }
 
 /// Which party the actor is for this grant, asked of `access`.
 fn party(actor: &Actor, g: &GrantRecord, event: GrantEvent) -> AppResult<GrantParty> {
     if matches!(actor, Actor::System) {
-        return Ok(workflow::MOVES.iter().find(|m| m.event == event).map_or(GrantParty::Funder, |m| m.by));
+        return Ok(workflow::MOVES
+            .iter()
+            .find(|m| m.event == event)
+            .map_or(GrantParty::Funder, |m| m.by));
     }
-    let recipient = Permission::AcceptGrant { organisation_id: g.recipient_organisation_id };
+    let recipient = Permission::AcceptGrant {
+        organisation_id: g.recipient_organisation_id,
+    };
     if may(actor, recipient) {
         return Ok(GrantParty::Recipient);
     }
@@ -310,7 +333,12 @@ fn moved(actor: &Actor, g: &GrantRecord, event: GrantEvent) -> AppResult<GrantSt
 fn date(field: &str, text: &str, what: &str) -> Result<String, FieldErrors> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(|d| d.format("%Y-%m-%d").to_string())
-        .map_err(|_| FieldErrors::single(field, format!("Enter the date {what} as YYYY-MM-DD, for example 2015-06-01")))
+        .map_err(|_| {
+            FieldErrors::single(
+                field,
+                format!("Enter the date {what} as YYYY-MM-DD, for example 2015-06-01"),
+            )
+        })
 }
 
 impl App {
@@ -319,14 +347,27 @@ impl App {
         authorise(actor, Permission::ViewReferenceData)?;
         let of = match actor.user() {
             Some(u) if u.role.is_funder() => Some(GrantsOf::All),
-            Some(u) => u.organisation_id.filter(|o| may(actor, Permission::ViewGrant { organisation_id: *o })).map(GrantsOf::Recipient),
+            Some(u) => u
+                .organisation_id
+                .filter(|o| {
+                    may(
+                        actor,
+                        Permission::ViewGrant {
+                            organisation_id: *o,
+                        },
+                    )
+                })
+                .map(GrantsOf::Recipient),
             None => Some(GrantsOf::All),
         };
         let mut tx = self.db().begin_read().await?;
         let (rows, total) = match of {
             Some(of) => {
                 let offset = i64::from(page.max(1) - 1) * GRANTS_PER_PAGE;
-                (q::grants_page(&mut tx, of, GRANTS_PER_PAGE, offset).await?, q::count_grants(&mut tx, of).await?)
+                (
+                    q::grants_page(&mut tx, of, GRANTS_PER_PAGE, offset).await?,
+                    q::count_grants(&mut tx, of).await?,
+                )
             }
             None => (Vec::new(), 0),
         };
@@ -335,10 +376,18 @@ impl App {
         if may_make {
             for p in q::approved_without_grant(&mut tx).await? {
                 let label = match lcpf_store::queries::funds::period(&mut tx, p.period_id).await? {
-                    Some(period) => format!("{}: approved proposal for {}", p.organisation_name, years_text(&period.first_year, &period.last_year)),
+                    Some(period) => format!(
+                        "{}: approved proposal for {}",
+                        p.organisation_name,
+                        years_text(&period.first_year, &period.last_year)
+                    ),
                     None => format!("{}: approved proposal", p.organisation_name),
                 };
-                sources.push(SourceChoice { source: "proposal".into(), id: p.proposal_id, label });
+                sources.push(SourceChoice {
+                    source: "proposal".into(),
+                    id: p.proposal_id,
+                    label,
+                });
             }
             for a in q::awards_without_grant(&mut tx).await? {
                 sources.push(SourceChoice {
@@ -375,7 +424,8 @@ impl App {
         authorise(actor, Permission::ManageGrants)?;
         let conditions = match input.conditions.trim() {
             "" => STANDARD_CONDITIONS.to_string(),
-            c => lcpf_domain::field::required_text(c, "the conditions", 5000).map_err(|m| AppError::invalid("conditions", m))?,
+            c => lcpf_domain::field::required_text(c, "the conditions", 5000)
+                .map_err(|m| AppError::invalid("conditions", m))?,
         };
         let mut tx = self.db().begin().await?;
         let made = match input.source.as_str() {
@@ -384,12 +434,23 @@ impl App {
             _ => return Err(AppError::invalid("source", "Choose what the grant is made from: an approved proposal or a co-commissioning award")),
         };
         if let Some(existing) = q::grant_made_from(&mut tx, &made.source, made.recipient).await? {
-            return Err(AppError::invalid("source", format!("A grant has already been made from this ({}): vary that grant instead", existing_reference(&mut tx, existing).await?)));
+            return Err(AppError::invalid(
+                "source",
+                format!(
+                    "A grant has already been made from this ({}): vary that grant instead",
+                    existing_reference(&mut tx, existing).await?
+                ),
+            ));
         }
-        let period = FundingPeriod::new(made.first, made.last).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let problems = made.profile.problems(period, made.ceiling, &made.ceiling_words);
+        let period = FundingPeriod::new(made.first, made.last)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let problems = made
+            .profile
+            .problems(period, made.ceiling, &made.ceiling_words);
         if !problems.is_empty() {
-            return Err(AppError::Invalid(crate::co_commissioning::errors_of(problems)));
+            return Err(AppError::Invalid(crate::co_commissioning::errors_of(
+                problems,
+            )));
         }
         let new = NewGrant {
             reference: &made.reference,
@@ -413,7 +474,10 @@ impl App {
                 action: "create",
                 entity_type: "grant",
                 entity_id: id.to_string(),
-                summary: format!("Made the grant {} for {}", made.reference, made.recipient_name),
+                summary: format!(
+                    "Made the grant {} for {}",
+                    made.reference, made.recipient_name
+                ),
                 before: None,
                 after: Some(&made.profile),
             },
@@ -427,39 +491,67 @@ impl App {
     pub async fn grant(&self, actor: &Actor, id: i64) -> AppResult<GrantView> {
         let mut tx = self.db().begin_read().await?;
         let g = find(&mut tx, id).await?;
-        authorise(actor, Permission::ViewGrant { organisation_id: g.recipient_organisation_id })?;
+        authorise(
+            actor,
+            Permission::ViewGrant {
+                organisation_id: g.recipient_organisation_id,
+            },
+        )?;
         let variations = q::variations(&mut tx, id).await?;
         let confirmations = q::confirmations(&mut tx, id).await?;
         let (lines, source, source_href) = match g.source {
             GrantSource::Proposal { version_id, .. } => {
-                let lines: BTreeMap<i64, String> = lcpf_store::queries::proposals::lines(&mut tx, version_id)
-                    .await?
-                    .into_iter()
-                    .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
-                    .collect();
-                let proposal: Option<i64> = sqlx::query_scalar("SELECT proposal_id FROM proposal_versions WHERE id = $1")
-                    .bind(version_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                (lines, "The borough's approved proposal".to_string(), proposal.map(|p| format!("/proposals/{p}")))
+                let lines: BTreeMap<i64, String> =
+                    lcpf_store::queries::proposals::lines(&mut tx, version_id)
+                        .await?
+                        .into_iter()
+                        .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
+                        .collect();
+                let proposal: Option<i64> =
+                    sqlx::query_scalar("SELECT proposal_id FROM proposal_versions WHERE id = $1")
+                        .bind(version_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                (
+                    lines,
+                    "The borough's approved proposal".to_string(),
+                    proposal.map(|p| format!("/proposals/{p}")),
+                )
             }
             GrantSource::Award { award_id } => {
-                let bid: Option<i64> = sqlx::query_scalar("SELECT bid_id FROM awards WHERE id = $1")
-                    .bind(award_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                (BTreeMap::new(), "A co-commissioning award".to_string(), bid.map(|b| format!("/bids/{b}")))
+                let bid: Option<i64> =
+                    sqlx::query_scalar("SELECT bid_id FROM awards WHERE id = $1")
+                        .bind(award_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                (
+                    BTreeMap::new(),
+                    "A co-commissioning award".to_string(),
+                    bid.map(|b| format!("/bids/{b}")),
+                )
             }
-            GrantSource::Imported => (BTreeMap::new(), "Imported from before LCPF".to_string(), None),
+            GrantSource::Imported => (
+                BTreeMap::new(),
+                "Imported from before LCPF".to_string(),
+                None,
+            ),
         };
         tx.commit().await?;
         let (projects, year_totals, confirmable, total) = profile_view(&g, &lines)?;
-        let can = |event| party(actor, &g, event).ok().and_then(|by| workflow::transition(g.state, event, by).ok()).is_some_and(|m| {
-            match m.by {
-                GrantParty::Funder => may(actor, Permission::ManageGrants),
-                GrantParty::Recipient => may(actor, Permission::AcceptGrant { organisation_id: g.recipient_organisation_id }),
-            }
-        });
+        let can = |event| {
+            party(actor, &g, event)
+                .ok()
+                .and_then(|by| workflow::transition(g.state, event, by).ok())
+                .is_some_and(|m| match m.by {
+                    GrantParty::Funder => may(actor, Permission::ManageGrants),
+                    GrantParty::Recipient => may(
+                        actor,
+                        Permission::AcceptGrant {
+                            organisation_id: g.recipient_organisation_id,
+                        },
+                    ),
+                })
+        };
         let changes_allowed = may(actor, Permission::ApproveGrantChanges);
         Ok(GrantView {
             id: g.id,
@@ -491,7 +583,11 @@ impl App {
                 .collect(),
             confirmations: confirmations
                 .into_iter()
-                .map(|c| ConfirmationView { year: c.year, decision_reference: c.decision_reference, decided_on: c.decided_on })
+                .map(|c| ConfirmationView {
+                    year: c.year,
+                    decision_reference: c.decision_reference,
+                    decided_on: c.decided_on,
+                })
                 .collect(),
             accepted_by: g.accepted_by.clone(),
             accepted_at: g.accepted_at.clone(),
@@ -501,19 +597,39 @@ impl App {
             may_accept: can(GrantEvent::Accept),
             may_start: can(GrantEvent::Start),
             may_vary: changes_allowed && can(GrantEvent::Vary),
-            confirmable: if changes_allowed && g.state != GrantState::Closed { confirmable } else { Vec::new() },
+            confirmable: if changes_allowed && g.state != GrantState::Closed {
+                confirmable
+            } else {
+                Vec::new()
+            },
         })
     }
 
     /// Offers, withdraws, accepts or starts a grant: the move is the workflow's. Accepting is
     /// the recipient officer's signature (who and when are kept).
-    pub async fn grant_step(&self, actor: &Actor, id: i64, event: GrantEvent) -> AppResult<GrantState> {
-        if !matches!(event, GrantEvent::Offer | GrantEvent::Withdraw | GrantEvent::Accept | GrantEvent::Start) {
-            return Err(AppError::invalid("event", "A grant is varied with a reason and closed with its period, not as a step"));
+    pub async fn grant_step(
+        &self,
+        actor: &Actor,
+        id: i64,
+        event: GrantEvent,
+    ) -> AppResult<GrantState> {
+        if !matches!(
+            event,
+            GrantEvent::Offer | GrantEvent::Withdraw | GrantEvent::Accept | GrantEvent::Start
+        ) {
+            return Err(AppError::invalid(
+                "event",
+                "A grant is varied with a reason and closed with its period, not as a step",
+            ));
         }
         let mut tx = self.db().begin().await?;
         let g = find(&mut tx, id).await?;
-        authorise(actor, Permission::ViewGrant { organisation_id: g.recipient_organisation_id })?;
+        authorise(
+            actor,
+            Permission::ViewGrant {
+                organisation_id: g.recipient_organisation_id,
+            },
+        )?;
         let to = moved(actor, &g, event)?;
         q::set_state(&mut tx, id, to, &lcpf_store::now(), &actor.label()).await?;
         audit::record(
@@ -536,13 +652,21 @@ impl App {
     /// Varies a signed grant (funder admin): a reason, its date, and the new money per project
     /// and year. The new profile keeps to the period and the ceiling, and no year falls below
     /// what has been paid in it; the history keeps the profile before and after.
-    pub async fn vary_grant(&self, actor: &Actor, id: i64, input: &VariationInput) -> AppResult<i64> {
+    pub async fn vary_grant(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &VariationInput,
+    ) -> AppResult<i64> {
         authorise(actor, Permission::ApproveGrantChanges)?;
         let mut tx = self.db().begin().await?;
         let g = find(&mut tx, id).await?;
         moved(actor, &g, GrantEvent::Vary)?;
         let mut e = FieldErrors::new();
-        let reason = e.check("reason", lcpf_domain::field::required_text(&input.reason, "the reason for the variation", 2000));
+        let reason = e.check(
+            "reason",
+            lcpf_domain::field::required_text(&input.reason, "the reason for the variation", 2000),
+        );
         let varied_on = match date("varied_on", &input.varied_on, "of the variation") {
             Ok(d) => Some(d),
             Err(x) => {
@@ -555,39 +679,83 @@ impl App {
         let mut after = g.profile.clone();
         for (key, years) in &input.projects {
             let Some(i) = g.project_keys.iter().position(|k| k == key) else {
-                e.add("projects", format!("Project {key} is not one of this grant's projects"));
+                e.add(
+                    "projects",
+                    format!("Project {key} is not one of this grant's projects"),
+                );
                 continue;
             };
             for (y, amounts) in years {
                 let field = format!("project-{key}-{y}");
-                let Some(year) = e.check(&field, FinancialYear::parse(y)) else { continue };
+                let Some(year) = e.check(&field, FinancialYear::parse(y)) else {
+                    continue;
+                };
                 let money = |text: &str, e: &mut FieldErrors| -> Money {
-                    if text.trim().is_empty() { Money::ZERO } else { e.check(&field, Money::parse(text)).unwrap_or(Money::ZERO) }
+                    if text.trim().is_empty() {
+                        Money::ZERO
+                    } else {
+                        e.check(&field, Money::parse(text)).unwrap_or(Money::ZERO)
+                    }
                 };
                 let revenue = money(&amounts.revenue, &mut e);
                 let capital = money(&amounts.capital, &mut e);
-                let certainty = after.projects[i].years.get(&year).map(|f| f.certainty).unwrap_or(Certainty::Firm);
+                let certainty = after.projects[i]
+                    .years
+                    .get(&year)
+                    .map(|f| f.certainty)
+                    .unwrap_or(Certainty::Firm);
                 if revenue.pence() == 0 && capital.pence() == 0 {
                     after.projects[i].years.remove(&year);
                 } else {
-                    after.projects[i].years.insert(year, YearFunding { revenue, capital, certainty });
+                    after.projects[i].years.insert(
+                        year,
+                        YearFunding {
+                            revenue,
+                            capital,
+                            certainty,
+                        },
+                    );
                 }
             }
         }
         e.into_result()?;
-        let period = FundingPeriod::new(g.first_year, g.last_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let period = FundingPeriod::new(g.first_year, g.last_year)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         // Payments come with the claims stage; until then nothing has been paid.
         let paid = BTreeMap::new();
-        let change = rules::check_variation(&g.profile, &after, period, g.ceiling, &g.ceiling_words, &paid)
-            .map_err(|p| AppError::Invalid(crate::co_commissioning::errors_of(p)))?;
+        let change = rules::check_variation(
+            &g.profile,
+            &after,
+            period,
+            g.ceiling,
+            &g.ceiling_words,
+            &paid,
+        )
+        .map_err(|p| AppError::Invalid(crate::co_commissioning::errors_of(p)))?;
         if g.profile == after {
-            return Err(AppError::invalid("projects", "The variation changes no amount: change at least one"));
+            return Err(AppError::invalid(
+                "projects",
+                "The variation changes no amount: change at least one",
+            ));
         }
         let (Some(reason), Some(varied_on)) = (reason, varied_on) else {
-            return Err(AppError::invalid("reason", "Give the reason and date of the variation"));
+            return Err(AppError::invalid(
+                "reason",
+                "Give the reason and date of the variation",
+            ));
         };
         q::replace_profile(&mut tx, &g.project_keys, &after).await?;
-        let number = q::insert_variation(&mut tx, id, &reason, &varied_on, &actor.label(), &g.profile, &after, &lcpf_store::now()).await?;
+        let number = q::insert_variation(
+            &mut tx,
+            id,
+            &reason,
+            &varied_on,
+            &actor.label(),
+            &g.profile,
+            &after,
+            &lcpf_store::now(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -609,11 +777,23 @@ impl App {
     }
 
     /// Confirms a provisional year (funder admin): a recorded decision makes its money firm.
-    pub async fn confirm_grant_year(&self, actor: &Actor, id: i64, input: &ConfirmInput) -> AppResult<()> {
+    pub async fn confirm_grant_year(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ConfirmInput,
+    ) -> AppResult<()> {
         authorise(actor, Permission::ApproveGrantChanges)?;
         let mut e = FieldErrors::new();
         let year = e.check("year", FinancialYear::parse(&input.year));
-        let reference = e.check("decision_reference", lcpf_domain::field::required_text(&input.decision_reference, "the decision's reference", 120));
+        let reference = e.check(
+            "decision_reference",
+            lcpf_domain::field::required_text(
+                &input.decision_reference,
+                "the decision's reference",
+                120,
+            ),
+        );
         let decided_on = date("decided_on", &input.decided_on, "of the decision");
         if let Err(x) = &decided_on {
             for f in x.iter() {
@@ -627,9 +807,14 @@ impl App {
         let mut tx = self.db().begin().await?;
         let g = find(&mut tx, id).await?;
         if g.state == GrantState::Closed {
-            return Err(AppError::Forbidden("This grant is closed with its period: nothing more can change".into()));
+            return Err(AppError::Forbidden(
+                "This grant is closed with its period: nothing more can change".into(),
+            ));
         }
-        let after = g.profile.confirm(year).map_err(|m| AppError::invalid("year", m))?;
+        let after = g
+            .profile
+            .confirm(year)
+            .map_err(|m| AppError::invalid("year", m))?;
         q::replace_profile(&mut tx, &g.project_keys, &after).await?;
         let c = q::Confirmation {
             year: year.to_string(),
@@ -646,7 +831,10 @@ impl App {
                 action: "confirm",
                 entity_type: "grant",
                 entity_id: id.to_string(),
-                summary: format!("Confirmed {year} of {} as firm: {}", g.reference, c.decision_reference),
+                summary: format!(
+                    "Confirmed {year} of {} as firm: {}",
+                    g.reference, c.decision_reference
+                ),
                 before: Some(&g.profile),
                 after: Some(&c),
             },
@@ -673,7 +861,11 @@ fn past(event: GrantEvent) -> &'static str {
 fn changes(before: &Profile, after: &Profile) -> Vec<String> {
     let totals = |p: &Profile| -> BTreeMap<FinancialYear, i64> {
         p.by_year()
-            .map(|m| m.into_iter().map(|(y, t)| (y, t.firm.pence() + t.provisional.pence())).collect())
+            .map(|m| {
+                m.into_iter()
+                    .map(|(y, t)| (y, t.firm.pence() + t.provisional.pence()))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let (b, a) = (totals(before), totals(after));
@@ -683,11 +875,18 @@ fn changes(before: &Profile, after: &Profile) -> Vec<String> {
     let mut out: Vec<String> = years
         .into_iter()
         .filter_map(|y| {
-            let (x, z) = (b.get(y).copied().unwrap_or(0), a.get(y).copied().unwrap_or(0));
+            let (x, z) = (
+                b.get(y).copied().unwrap_or(0),
+                a.get(y).copied().unwrap_or(0),
+            );
             (x != z).then(|| format!("{y}: {} → {}", Money::from_pence(x), Money::from_pence(z)))
         })
         .collect();
-    let moved_between_projects = before.projects.iter().zip(&after.projects).any(|(x, y)| x.years != y.years);
+    let moved_between_projects = before
+        .projects
+        .iter()
+        .zip(&after.projects)
+        .any(|(x, y)| x.years != y.years);
     if out.is_empty() && moved_between_projects {
         out.push("Money moved between projects; each year's total is unchanged".into());
     }
@@ -724,15 +923,24 @@ async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<
     let period = lcpf_store::queries::funds::period(conn, proposal.period_id)
         .await?
         .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
-    let first = FinancialYear::parse(&period.first_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let last = FinancialYear::parse(&period.last_year).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let first = FinancialYear::parse(&period.first_year)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let last = FinancialYear::parse(&period.last_year)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let allocations: Vec<_> = lcpf_store::queries::funds::allocations_for_period(conn, period.id)
         .await?
         .into_iter()
         .filter(|a| a.area_code == proposal.area_code)
         .collect();
     if allocations.is_empty() {
-        return Err(AppError::invalid("source", format!("No allocation to {} is decided for {}, so there is no envelope for its grant yet", proposal.organisation_name, years_text(&period.first_year, &period.last_year))));
+        return Err(AppError::invalid(
+            "source",
+            format!(
+                "No allocation to {} is decided for {}, so there is no envelope for its grant yet",
+                proposal.organisation_name,
+                years_text(&period.first_year, &period.last_year)
+            ),
+        ));
     }
     let decided: Vec<String> = allocations.iter().map(|a| a.year.clone()).collect();
     let ceiling = Money::from_pence(allocations.iter().map(|a| a.amount_pence).sum());
@@ -747,8 +955,19 @@ async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<
                 .iter()
                 .filter(|y| y.cost.pence() > 0)
                 .map(|y| {
-                    let certainty = if decided.contains(&y.year.to_string()) { Certainty::Firm } else { Certainty::Provisional };
-                    (y.year, YearFunding { revenue: y.cost, capital: Money::ZERO, certainty })
+                    let certainty = if decided.contains(&y.year.to_string()) {
+                        Certainty::Firm
+                    } else {
+                        Certainty::Provisional
+                    };
+                    (
+                        y.year,
+                        YearFunding {
+                            revenue: y.cost,
+                            capital: Money::ZERO,
+                            certainty,
+                        },
+                    )
                 })
                 .collect(),
         })
@@ -758,7 +977,10 @@ async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<
         reference: format!("LCPF {span}: {}", proposal.organisation_name),
         recipient: proposal.organisation_id,
         recipient_name: proposal.organisation_name.clone(),
-        source: GrantSource::Proposal { period_id: period.id, version_id: version.id },
+        source: GrantSource::Proposal {
+            period_id: period.id,
+            version_id: version.id,
+        },
         first,
         last,
         ceiling,
@@ -774,9 +996,16 @@ async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> 
         .into_iter()
         .find(|a| a.id == award_id)
         .ok_or_else(|| AppError::NotFound("The award".into()))?;
-    let bid = cq::bid(conn, award.bid_id).await?.ok_or_else(|| AppError::NotFound("The bid".into()))?;
-    let call = cq::call(conn, award.call_id).await?.ok_or_else(|| AppError::NotFound("The call".into()))?;
-    let (Some(first), Some(last)) = (award.amounts.keys().next().copied(), award.amounts.keys().last().copied()) else {
+    let bid = cq::bid(conn, award.bid_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The bid".into()))?;
+    let call = cq::call(conn, award.call_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The call".into()))?;
+    let (Some(first), Some(last)) = (
+        award.amounts.keys().next().copied(),
+        award.amounts.keys().last().copied(),
+    ) else {
         return Err(AppError::invalid("source", "The award has no amounts"));
     };
     let total = award.total();
@@ -793,7 +1022,11 @@ async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> 
             projects: vec![Project {
                 name: bid.bid.title.clone(),
                 source: Source::Award(award_id),
-                years: award.amounts.iter().map(|(y, m)| (*y, YearFunding::firm(*m))).collect(),
+                years: award
+                    .amounts
+                    .iter()
+                    .map(|(y, m)| (*y, YearFunding::firm(*m)))
+                    .collect(),
             }],
         },
     })
@@ -810,8 +1043,19 @@ pub fn variation_rows(g: &GrantView) -> Vec<(i64, String, Vec<(String, String, S
                 p.cells
                     .iter()
                     .map(|c| {
-                        let show = |m: Money| if m.pence() == 0 { String::new() } else { m.to_string() };
-                        (format!("project-{}-{}", p.key, c.year), c.year.clone(), show(c.revenue), show(c.capital))
+                        let show = |m: Money| {
+                            if m.pence() == 0 {
+                                String::new()
+                            } else {
+                                m.to_string()
+                            }
+                        };
+                        (
+                            format!("project-{}-{}", p.key, c.year),
+                            c.year.clone(),
+                            show(c.revenue),
+                            show(c.capital),
+                        )
                     })
                     .collect(),
             )
@@ -823,6 +1067,9 @@ pub fn variation_rows(g: &GrantView) -> Vec<(i64, String, Vec<(String, String, S
 pub fn year_amounts(g: &GrantView) -> Vec<YearAmount> {
     g.year_totals
         .iter()
-        .map(|y| YearAmount { year: y.year.clone(), amount: Money::from_pence(y.firm.pence() + y.provisional.pence()) })
+        .map(|y| YearAmount {
+            year: y.year.clone(),
+            amount: Money::from_pence(y.firm.pence() + y.provisional.pence()),
+        })
         .collect()
 }

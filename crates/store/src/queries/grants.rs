@@ -161,13 +161,17 @@ pub async fn grant(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Gra
     };
     let source = match r.try_get::<String, _>("source_kind")?.as_str() {
         "proposal" => GrantSource::Proposal {
-            period_id: r.try_get::<Option<i64>, _>("period_id")?.ok_or_else(|| corrupt("a proposal grant without its period"))?,
+            period_id: r
+                .try_get::<Option<i64>, _>("period_id")?
+                .ok_or_else(|| corrupt("a proposal grant without its period"))?,
             version_id: r
                 .try_get::<Option<i64>, _>("proposal_version_id")?
                 .ok_or_else(|| corrupt("a proposal grant without its version"))?,
         },
         "award" => GrantSource::Award {
-            award_id: r.try_get::<Option<i64>, _>("award_id")?.ok_or_else(|| corrupt("an award grant without its award"))?,
+            award_id: r
+                .try_get::<Option<i64>, _>("award_id")?
+                .ok_or_else(|| corrupt("an award grant without its award"))?,
         },
         _ => GrantSource::Imported,
     };
@@ -244,7 +248,11 @@ pub async fn grant(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Gra
 }
 
 /// The grant already made from a proposal version's borough for a period, or an award.
-pub async fn grant_made_from(conn: &mut AnyConnection, source: &GrantSource, recipient: i64) -> sqlx::Result<Option<i64>> {
+pub async fn grant_made_from(
+    conn: &mut AnyConnection,
+    source: &GrantSource,
+    recipient: i64,
+) -> sqlx::Result<Option<i64>> {
     match source {
         GrantSource::Proposal { period_id, .. } => {
             sqlx::query_scalar("SELECT id FROM grants WHERE source_kind = 'proposal' AND period_id = $1 AND recipient_organisation_id = $2")
@@ -277,9 +285,17 @@ pub struct NewGrant<'a> {
     pub profile: &'a Profile,
 }
 
-pub async fn insert_grant(conn: &mut AnyConnection, g: &NewGrant<'_>, now: &str, by: &str) -> sqlx::Result<i64> {
+pub async fn insert_grant(
+    conn: &mut AnyConnection,
+    g: &NewGrant<'_>,
+    now: &str,
+    by: &str,
+) -> sqlx::Result<i64> {
     let (kind, period, version, award) = match g.source {
-        GrantSource::Proposal { period_id, version_id } => ("proposal", Some(period_id), Some(version_id), None),
+        GrantSource::Proposal {
+            period_id,
+            version_id,
+        } => ("proposal", Some(period_id), Some(version_id), None),
         GrantSource::Award { award_id } => ("award", None, None, Some(award_id)),
         GrantSource::Imported => ("imported", None, None, None),
     };
@@ -341,7 +357,11 @@ async fn insert_years(conn: &mut AnyConnection, project: i64, p: &Project) -> sq
 }
 
 /// Replaces the profile's years, project by project (the projects keep their keys).
-pub async fn replace_profile(conn: &mut AnyConnection, keys: &[i64], profile: &Profile) -> sqlx::Result<()> {
+pub async fn replace_profile(
+    conn: &mut AnyConnection,
+    keys: &[i64],
+    profile: &Profile,
+) -> sqlx::Result<()> {
     for (key, p) in keys.iter().zip(&profile.projects) {
         sqlx::query("DELETE FROM grant_profile_years WHERE project_id = $1")
             .bind(key)
@@ -353,7 +373,13 @@ pub async fn replace_profile(conn: &mut AnyConnection, keys: &[i64], profile: &P
 }
 
 /// Moves a grant to `state`, noting who and when it was offered, accepted or started.
-pub async fn set_state(conn: &mut AnyConnection, id: i64, state: GrantState, now: &str, by: &str) -> sqlx::Result<()> {
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: GrantState,
+    now: &str,
+    by: &str,
+) -> sqlx::Result<()> {
     let columns = match state {
         GrantState::Offered => Some(("offered_at", "offered_by")),
         GrantState::Accepted => Some(("accepted_at", "accepted_by")),
@@ -362,13 +388,15 @@ pub async fn set_state(conn: &mut AnyConnection, id: i64, state: GrantState, now
     };
     match columns {
         Some((at, who)) => {
-            sqlx::query(&format!("UPDATE grants SET state = $1, {at} = $2, {who} = $3 WHERE id = $4"))
-                .bind(state.as_str())
-                .bind(now)
-                .bind(by)
-                .bind(id)
-                .execute(conn)
-                .await?;
+            sqlx::query(&format!(
+                "UPDATE grants SET state = $1, {at} = $2, {who} = $3 WHERE id = $4"
+            ))
+            .bind(state.as_str())
+            .bind(now)
+            .bind(by)
+            .bind(id)
+            .execute(conn)
+            .await?;
         }
         None => {
             sqlx::query("UPDATE grants SET state = $1 WHERE id = $2")
@@ -426,10 +454,12 @@ pub async fn insert_variation(
     after: &Profile,
     now: &str,
 ) -> sqlx::Result<i64> {
-    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM grant_variations WHERE grant_id = $1")
-        .bind(grant_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let number: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM grant_variations WHERE grant_id = $1",
+    )
+    .bind(grant_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let json = |p: &Profile| serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()));
     sqlx::query("INSERT INTO grant_variations (grant_id, number, reason, varied_on, approved_by, before_profile, after_profile, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(grant_id)
@@ -455,7 +485,10 @@ pub struct Confirmation {
     pub created_by: String,
 }
 
-pub async fn confirmations(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Vec<Confirmation>> {
+pub async fn confirmations(
+    conn: &mut AnyConnection,
+    grant_id: i64,
+) -> sqlx::Result<Vec<Confirmation>> {
     sqlx::query("SELECT year, decision_reference, decided_on, created_at, created_by FROM grant_confirmations WHERE grant_id = $1 ORDER BY year")
         .bind(grant_id)
         .fetch_all(conn)
@@ -473,7 +506,11 @@ pub async fn confirmations(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Res
         .collect()
 }
 
-pub async fn insert_confirmation(conn: &mut AnyConnection, grant_id: i64, c: &Confirmation) -> sqlx::Result<()> {
+pub async fn insert_confirmation(
+    conn: &mut AnyConnection,
+    grant_id: i64,
+    c: &Confirmation,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO grant_confirmations (grant_id, year, decision_reference, decided_on, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(grant_id)
         .bind(&c.year)
@@ -498,7 +535,9 @@ pub struct GrantableProposal {
 }
 
 /// Each borough's latest approved proposal for a period without its grant: one query.
-pub async fn approved_without_grant(conn: &mut AnyConnection) -> sqlx::Result<Vec<GrantableProposal>> {
+pub async fn approved_without_grant(
+    conn: &mut AnyConnection,
+) -> sqlx::Result<Vec<GrantableProposal>> {
     sqlx::query(
         "SELECT v.id AS version_id, p.id AS proposal_id, p.period_id, p.organisation_id, o.name AS organisation_name, p.area_code
          FROM proposal_versions v JOIN proposals p ON p.id = v.proposal_id JOIN organisations o ON o.id = p.organisation_id

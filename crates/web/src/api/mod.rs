@@ -29,6 +29,7 @@ use crate::AppState;
 
 pub mod co_commissioning;
 pub mod decisions;
+pub mod grants;
 pub mod proposals;
 pub mod schemas;
 
@@ -49,6 +50,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(proposals::ProposalsApi::openapi());
     doc.merge(decisions::DecisionsApi::openapi());
     doc.merge(co_commissioning::CoCommissioningApi::openapi());
+    doc.merge(grants::GrantsApi::openapi());
     doc
 }
 

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod co_commissioning;
 pub mod funds;
+pub mod grants;
 pub mod pages;
 pub mod proposals;
 pub mod reference;
@@ -114,6 +115,12 @@ impl Layout {
                 item(format!("/organisations/{org}/people"), "Your team", "team");
             }
             item("/calls".into(), "Co-commissioning", "calls");
+            if u.role.is_funder()
+                || u.organisation_id
+                    .is_some_and(|o| may(&auth.actor, Permission::ViewGrant { organisation_id: o }))
+            {
+                item("/grants".into(), "Grants", "grants");
+            }
             if lcpf_app::access::role_allows(&auth.actor, Permission::AssessBid) {
                 item("/assessments".into(), "Bids to assess", "assessments");
             }

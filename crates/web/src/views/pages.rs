@@ -61,8 +61,13 @@ pub const STAGES: &[Stage] = &[
         available: true,
     },
     Stage {
-        words: "turn decisions into grants, claim and pay them, and close a period",
+        words: "turn approved proposals and awards into grant agreements, offer, sign and vary them",
         pages: "/grants",
+        available: true,
+    },
+    Stage {
+        words: "claim and pay grants, and close a period",
+        pages: "/claims",
         available: false,
     },
     Stage {

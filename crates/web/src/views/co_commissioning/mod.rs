@@ -224,6 +224,13 @@ pub struct PageQuery {
     page: Option<u32>,
 }
 
+impl PageQuery {
+    /// The page asked for, from 1.
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+}
+
 pub async fn call(
     State(state): State<AppState>,
     auth: Auth,

@@ -1,0 +1,289 @@
+//! Grant pages: the list, the agreement (printable, with its profile, timeline and actions),
+//! and the variation form.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use lcpf_app::co_commissioning::Pages;
+use lcpf_app::grants::*;
+use lcpf_domain::grant::workflow::GrantEvent;
+use lcpf_domain::FieldErrors;
+
+use super::co_commissioning::{value, PageQuery};
+use super::{field_errors, filters, render, render_invalid, Layout};
+use crate::auth::{Auth, CsrfForm};
+use crate::error::{parse_id, PageError};
+use crate::AppState;
+
+type Pairs = Vec<(String, String)>;
+
+#[derive(Template)]
+#[template(path = "grants/list.html")]
+struct ListPage {
+    layout: Layout,
+    page: GrantsPage,
+    pages: Pages,
+    errors: FieldErrors,
+}
+
+async fn list_page(
+    state: &AppState,
+    auth: &Auth,
+    page: u32,
+    errors: FieldErrors,
+) -> Result<ListPage, PageError> {
+    let page = state.app.grants_page(&auth.actor, page).await?;
+    Ok(ListPage {
+        layout: Layout::new(auth, "Grants", "grants"),
+        pages: page.pages,
+        page,
+        errors,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    render(&list_page(&state, &auth, q.page(), FieldErrors::new()).await?)
+}
+
+pub async fn make(
+    State(state): State<AppState>,
+    auth: Auth,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let chosen = value(&form, "source");
+    let (source, id) = chosen.split_once(':').unwrap_or(("", ""));
+    let input = MakeGrant {
+        source: source.to_string(),
+        id: id.parse().unwrap_or(0),
+        conditions: value(&form, "conditions"),
+    };
+    match state.app.make_grant(&auth.actor, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&list_page(&state, &auth, 1, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "grants/grant.html")]
+struct GrantPage {
+    layout: Layout,
+    grant: GrantView,
+    errors: FieldErrors,
+    fields: Pairs,
+}
+
+impl GrantPage {
+    fn field(&self, name: &str) -> String {
+        value(&self.fields, name)
+    }
+}
+
+async fn grant_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    fields: Pairs,
+    errors: FieldErrors,
+) -> Result<GrantPage, PageError> {
+    let grant = state.app.grant(&auth.actor, id).await?;
+    Ok(GrantPage {
+        layout: Layout::new(auth, &grant.reference, "grants"),
+        grant,
+        errors,
+        fields,
+    })
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    render(&grant_page(&state, &auth, id, Vec::new(), FieldErrors::new()).await?)
+}
+
+async fn step(
+    state: AppState,
+    auth: Auth,
+    id: String,
+    event: GrantEvent,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    match state.app.grant_step(&auth.actor, id, event).await {
+        Ok(_) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&grant_page(&state, &auth, id, Vec::new(), errors).await?)
+        }
+    }
+}
+
+pub async fn offer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    step(state, auth, id, GrantEvent::Offer).await
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    step(state, auth, id, GrantEvent::Withdraw).await
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    step(state, auth, id, GrantEvent::Accept).await
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    step(state, auth, id, GrantEvent::Start).await
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    let input = ConfirmInput {
+        year: value(&form, "year"),
+        decision_reference: value(&form, "decision_reference"),
+        decided_on: value(&form, "decided_on"),
+    };
+    match state.app.confirm_grant_year(&auth.actor, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "grants/variation.html")]
+struct VariationPage {
+    layout: Layout,
+    grant: GrantView,
+    /// (project key, name, (field, year, revenue, capital))
+    rows: Vec<(i64, String, Vec<(String, String, String, String)>)>,
+    fields: Pairs,
+    errors: FieldErrors,
+}
+
+impl VariationPage {
+    fn field(&self, name: &str) -> String {
+        value(&self.fields, name)
+    }
+}
+
+async fn variation_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    typed: Option<Pairs>,
+    errors: FieldErrors,
+) -> Result<VariationPage, PageError> {
+    lcpf_app::access::authorise(
+        &auth.actor,
+        lcpf_app::access::Permission::ApproveGrantChanges,
+    )?;
+    let grant = state.app.grant(&auth.actor, id).await?;
+    let mut rows = variation_rows(&grant);
+    let fields = typed.unwrap_or_default();
+    for (_, _, cells) in &mut rows {
+        for (name, _, revenue, capital) in cells.iter_mut() {
+            if let Some((_, v)) = fields.iter().find(|(k, _)| *k == format!("{name}-revenue")) {
+                *revenue = v.clone();
+            }
+            if let Some((_, v)) = fields.iter().find(|(k, _)| *k == format!("{name}-capital")) {
+                *capital = v.clone();
+            }
+        }
+    }
+    Ok(VariationPage {
+        layout: Layout::new(auth, &format!("Vary {}", grant.reference), "grants"),
+        grant,
+        rows,
+        fields,
+        errors,
+    })
+}
+
+pub async fn variation_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    render(&variation_page(&state, &auth, id, None, FieldErrors::new()).await?)
+}
+
+pub async fn vary(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    // Fields are `project-{key}-{year}-revenue` and `…-capital`.
+    let mut projects: BTreeMap<i64, BTreeMap<String, AmountsInput>> = BTreeMap::new();
+    for (k, v) in &form {
+        let Some(rest) = k.strip_prefix("project-") else {
+            continue;
+        };
+        let Some((key, rest)) = rest.split_once('-') else {
+            continue;
+        };
+        let Ok(key) = key.parse::<i64>() else {
+            continue;
+        };
+        let (year, part) = match rest.rsplit_once('-') {
+            Some((y, p)) => (y.to_string(), p),
+            None => continue,
+        };
+        let amounts = projects.entry(key).or_default().entry(year).or_default();
+        match part {
+            "revenue" => amounts.revenue = v.clone(),
+            "capital" => amounts.capital = v.clone(),
+            _ => {}
+        }
+    }
+    let input = VariationInput {
+        reason: value(&form, "reason"),
+        varied_on: value(&form, "varied_on"),
+        projects,
+    };
+    match state.app.vary_grant(&auth.actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/grants/{id}#variations")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&variation_page(&state, &auth, id, Some(form), errors).await?)
+        }
+    }
+}
