@@ -116,6 +116,7 @@ backend_tests! {
         let awarded = app.bid_id("Taith (Journey) London").await;
         let draft = app.bid_id("Minerva pathways for young women").await;
         let submitted = app.bid_id("Safer Futures: county lines early help").await;
+        let grant = app.app.grants_page(&lcpf_app::Actor::System, 1).await.unwrap().rows[0].id;
         let reads = [
             ("/api/v1/me", "/api/v1/me".to_string()),
             ("/api/v1/organisations", "/api/v1/organisations".into()),
@@ -145,6 +146,8 @@ backend_tests! {
             ("/api/v1/bids/{id}/scores", format!("/api/v1/bids/{submitted}/scores")),
             ("/api/v1/co-commissioning/coverage", "/api/v1/co-commissioning/coverage".into()),
             ("/api/v1/assessments", "/api/v1/assessments".into()),
+            ("/api/v1/grants", "/api/v1/grants".into()),
+            ("/api/v1/grants/{id}", format!("/api/v1/grants/{grant}")),
         ];
         for (template, url) in reads {
             let r = client.get(app.url(&url)).bearer_auth(&token).send().await.unwrap();

@@ -216,4 +216,63 @@ async fn a_bid_is_drafted_submitted_scored_awarded_and_mapped_in_chromium() {
         brent, "3",
         "Brent: Advance's service, Out There, and this one"
     );
+
+    // The award becomes a grant: made and offered by the funder, accepted by the lead.
+    check_page(&client, &app, "/grants", "Make a grant").await;
+    // The newest award is the last choice.
+    let option = client
+        .find(Locator::Css("#source option:last-child"))
+        .await
+        .unwrap();
+    assert!(option
+        .text()
+        .await
+        .unwrap()
+        .contains("Women's futures in west London"));
+    option.click().await.unwrap();
+    press(&client, "Make the grant").await;
+    assert_eq!(
+        client
+            .find(Locator::Id("grant-state"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Drafted"
+    );
+    assert_accessible(&client, "the drafted grant").await;
+    press(&client, "Offer the grant").await;
+    let grant_path = client.current_url().await.unwrap().path().to_string();
+    switch_user(&client, &app, PROVIDER).await;
+    check_page(
+        &client,
+        &app,
+        &grant_path,
+        "Accept the grant and its conditions",
+    )
+    .await;
+    press(&client, "Accept the grant and its conditions").await;
+    let signature = client
+        .find(Locator::Id("signature"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        signature.starts_with(&format!("Accepted by {PROVIDER}")),
+        "{signature}"
+    );
+    assert_accessible(&client, "the accepted grant").await;
+    switch_user(&client, &app, ADMIN).await;
+    check_page(&client, &app, &grant_path, "Start the grant").await;
+    press(&client, "Start the grant").await;
+    check_page(
+        &client,
+        &app,
+        &format!("{grant_path}/variation"),
+        "Record the variation",
+    )
+    .await;
 }
