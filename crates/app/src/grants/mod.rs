@@ -237,10 +237,16 @@ pub(crate) async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<GrantRe
         .ok_or_else(|| AppError::NotFound("The grant".into()))
 }
 
-fn profile_view(
-    g: &GrantRecord,
-    lines: &BTreeMap<i64, String>,
-) -> AppResult<(Vec<ProjectView>, Vec<YearView>, Vec<String>, Money)> {
+/// A grant's profile as shown: each project's cells, each year's firm and provisional money,
+/// the years that can be confirmed, and the total.
+struct ProfileParts {
+    projects: Vec<ProjectView>,
+    year_totals: Vec<YearView>,
+    confirmable: Vec<String>,
+    total: Money,
+}
+
+fn profile_view(g: &GrantRecord, lines: &BTreeMap<i64, String>) -> AppResult<ProfileParts> {
     let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
     let years: Vec<FinancialYear> = FundingPeriod::new(g.first_year, g.last_year)
         .map(|p| p.years())
@@ -295,12 +301,12 @@ fn profile_view(
         .filter(|(_, t)| t.provisional.pence() > 0)
         .map(|(y, _)| y.to_string())
         .collect();
-    Ok((
+    Ok(ProfileParts {
         projects,
-        totals,
+        year_totals: totals,
         confirmable,
-        g.profile.total().map_err(internal)?,
-    ))
+        total: g.profile.total().map_err(internal)?,
+    })
 }
 
 /// Which party the actor is for this grant, asked of `access`.
@@ -537,7 +543,12 @@ impl App {
             ),
         };
         tx.commit().await?;
-        let (projects, year_totals, confirmable, total) = profile_view(&g, &lines)?;
+        let ProfileParts {
+            projects,
+            year_totals,
+            confirmable,
+            total,
+        } = profile_view(&g, &lines)?;
         let can = |event| {
             party(actor, &g, event)
                 .ok()
@@ -917,8 +928,8 @@ async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<
     let version = lcpf_store::queries::proposals::versions(conn, proposal_id)
         .await?
         .into_iter()
-        .filter(|v| v.state == lcpf_domain::proposal::VersionState::Approved)
-        .last()
+        .rev()
+        .find(|v| v.state == lcpf_domain::proposal::VersionState::Approved)
         .ok_or_else(|| AppError::invalid("source", format!("{}'s proposal has no approved version: a grant is made from an approved proposal", proposal.organisation_name)))?;
     let period = lcpf_store::queries::funds::period(conn, proposal.period_id)
         .await?
@@ -1032,33 +1043,48 @@ async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> 
     })
 }
 
-/// The profile as a form's rows: (project key, project name, (field name, year, revenue, capital)).
-pub fn variation_rows(g: &GrantView) -> Vec<(i64, String, Vec<(String, String, String, String)>)> {
+/// One project on the variation form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariationRow {
+    pub key: i64,
+    pub name: String,
+    pub cells: Vec<VariationCell>,
+}
+
+/// One year of a project on the variation form: its field name and the amounts as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariationCell {
+    /// `project-{key}-{year}`; the inputs add `-revenue` and `-capital`.
+    pub field: String,
+    pub year: String,
+    pub revenue: String,
+    pub capital: String,
+}
+
+/// The profile as the variation form's rows.
+pub fn variation_rows(g: &GrantView) -> Vec<VariationRow> {
+    let show = |m: Money| {
+        if m.pence() == 0 {
+            String::new()
+        } else {
+            m.to_string()
+        }
+    };
     g.projects
         .iter()
-        .map(|p| {
-            (
-                p.key,
-                p.name.clone(),
-                p.cells
-                    .iter()
-                    .map(|c| {
-                        let show = |m: Money| {
-                            if m.pence() == 0 {
-                                String::new()
-                            } else {
-                                m.to_string()
-                            }
-                        };
-                        (
-                            format!("project-{}-{}", p.key, c.year),
-                            c.year.clone(),
-                            show(c.revenue),
-                            show(c.capital),
-                        )
-                    })
-                    .collect(),
-            )
+        .map(|p| VariationRow {
+            key: p.key,
+            name: p.name.clone(),
+            cells: p
+                .cells
+                .iter()
+                .map(|c| VariationCell {
+                    field: format!("project-{}-{}", p.key, c.year),
+                    year: c.year.clone(),
+                    revenue: show(c.revenue),
+                    capital: show(c.capital),
+                })
+                .collect(),
         })
         .collect()
 }

@@ -190,8 +190,7 @@ pub async fn confirm(
 struct VariationPage {
     layout: Layout,
     grant: GrantView,
-    /// (project key, name, (field, year, revenue, capital))
-    rows: Vec<(i64, String, Vec<(String, String, String, String)>)>,
+    rows: Vec<VariationRow>,
     fields: Pairs,
     errors: FieldErrors,
 }
@@ -216,14 +215,19 @@ async fn variation_page(
     let grant = state.app.grant(&auth.actor, id).await?;
     let mut rows = variation_rows(&grant);
     let fields = typed.unwrap_or_default();
-    for (_, _, cells) in &mut rows {
-        for (name, _, revenue, capital) in cells.iter_mut() {
-            if let Some((_, v)) = fields.iter().find(|(k, _)| *k == format!("{name}-revenue")) {
-                *revenue = v.clone();
-            }
-            if let Some((_, v)) = fields.iter().find(|(k, _)| *k == format!("{name}-capital")) {
-                *capital = v.clone();
-            }
+    // What was typed is shown again when the form is refused.
+    for cell in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+        if let Some((_, v)) = fields
+            .iter()
+            .find(|(k, _)| *k == format!("{}-revenue", cell.field))
+        {
+            cell.revenue = v.clone();
+        }
+        if let Some((_, v)) = fields
+            .iter()
+            .find(|(k, _)| *k == format!("{}-capital", cell.field))
+        {
+            cell.capital = v.clone();
         }
     }
     Ok(VariationPage {
