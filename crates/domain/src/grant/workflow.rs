@@ -258,3 +258,19 @@ pub fn moves_table() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod docs {
+    /// `docs/grants.md` shows the moves between `<!-- moves -->` markers; they must be the
+    /// code's.
+    #[test]
+    fn the_docs_table_is_the_code() {
+        let doc = include_str!("../../../../docs/grants.md");
+        let shown = doc
+            .split_once("<!-- moves -->\n")
+            .and_then(|(_, rest)| rest.split_once("<!-- /moves -->"))
+            .map(|(table, _)| table)
+            .expect("docs/grants.md has the moves table between its markers");
+        assert_eq!(shown, super::moves_table());
+    }
+}
