@@ -5,44 +5,10 @@
 
 mod common;
 use common::*;
+use common::{api_get as get, api_send as send, problem_messages as messages};
 use serde_json::{json, Value};
 
 const TRANCHE_1_AWARDED_PENCE: i64 = 949_789_200; // £2,996,940 + £1,857,863 + £1,606,173 + £3,036,916
-
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let c = app.client();
-    let r = match method {
-        "PUT" => c.put(app.url(path)),
-        _ => c.post(app.url(path)),
-    };
-    let r = r.bearer_auth(token).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-/// Every message of a problem: its field errors and its detail.
-fn messages(problem: &Value) -> String {
-    let mut all: Vec<String> = problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|x| x["message"].as_str().unwrap_or("").to_string())
-        .collect();
-    all.push(problem["detail"].as_str().unwrap_or("").to_string());
-    all.join(" | ")
-}
 
 fn london(offset_days: i64) -> (String, String) {
     lcpf_domain::calendar::london_date_and_time(

@@ -5,44 +5,13 @@
 
 mod common;
 use common::*;
+use common::{api_get as get, problem_messages as messages};
 use lcpf_app::Actor;
 use lcpf_domain::proposal::ProposalEvent;
 use serde_json::{json, Value};
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .client()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-fn messages(problem: &Value) -> String {
-    let mut all: Vec<String> = problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|x| x["message"].as_str().unwrap_or("").to_string())
-        .collect();
-    all.push(problem["detail"].as_str().unwrap_or("").to_string());
-    all.join(" | ")
+    common::api_send(app, token, "POST", path, body).await
 }
 
 backend_tests! {

@@ -311,3 +311,46 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// A GET to the API with a bearer token: the status and the JSON body (null when none).
+pub async fn api_get(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let r = app
+        .client()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A POST or PUT of JSON to the API with a bearer token: the status and the JSON body.
+pub async fn api_send(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let c = app.client();
+    let r = match method {
+        "PUT" => c.put(app.url(path)),
+        _ => c.post(app.url(path)),
+    };
+    let r = r.bearer_auth(token).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Every message of a problem+json body: its field errors and its detail.
+pub fn problem_messages(problem: &serde_json::Value) -> String {
+    let mut all: Vec<String> = problem["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| x["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    all.push(problem["detail"].as_str().unwrap_or("").to_string());
+    all.join(" | ")
+}
