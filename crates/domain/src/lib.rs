@@ -17,6 +17,7 @@ pub mod proposal;
 pub mod reconciliation;
 pub mod role;
 pub mod words;
+pub mod workflow;
 
 pub use calendar::{CalendarError, FinancialYear, FundingPeriod, Quarter};
 pub use field::{FieldError, FieldErrors};

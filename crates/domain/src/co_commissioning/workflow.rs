@@ -201,17 +201,17 @@ fn past(event: BidEvent) -> &'static str {
 
 /// The moves as the table in `docs/co-commissioning.md` shows them.
 pub fn moves_table() -> String {
-    let mut out = String::from("| from | event | by | to |\n|---|---|---|---|\n");
-    for m in MOVES {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            m.from.as_str(),
-            m.event.as_str(),
-            m.by.label(),
-            m.to.as_str()
-        ));
-    }
-    out
+    crate::workflow::table(
+        ["from", "event", "by", "to"],
+        MOVES.iter().map(|m| {
+            [
+                m.from.as_str(),
+                m.event.as_str(),
+                m.by.label(),
+                m.to.as_str(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -221,10 +221,7 @@ mod docs {
     #[test]
     fn the_docs_table_is_the_code() {
         let doc = include_str!("../../../../docs/co-commissioning.md");
-        let shown = doc
-            .split_once("<!-- moves -->\n")
-            .and_then(|(_, rest)| rest.split_once("<!-- /moves -->"))
-            .map(|(table, _)| table)
+        let shown = crate::workflow::documented(doc)
             .expect("docs/co-commissioning.md has the moves table between its markers");
         assert_eq!(shown, super::moves_table());
     }

@@ -244,19 +244,19 @@ pub fn transition(state: GrantState, event: GrantEvent, by: GrantParty) -> Resul
     }))
 }
 
-/// The moves as a documentation table.
+/// The moves as the table in `docs/grants.md` shows them.
 pub fn moves_table() -> String {
-    let mut out = String::from("| from | event | by | to |\n|---|---|---|---|\n");
-    for m in MOVES {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            m.from.as_str(),
-            m.event.as_str(),
-            m.by.label(),
-            m.to.as_str()
-        ));
-    }
-    out
+    crate::workflow::table(
+        ["from", "event", "by", "to"],
+        MOVES.iter().map(|m| {
+            [
+                m.from.as_str(),
+                m.event.as_str(),
+                m.by.label(),
+                m.to.as_str(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -266,10 +266,7 @@ mod docs {
     #[test]
     fn the_docs_table_is_the_code() {
         let doc = include_str!("../../../../docs/grants.md");
-        let shown = doc
-            .split_once("<!-- moves -->\n")
-            .and_then(|(_, rest)| rest.split_once("<!-- /moves -->"))
-            .map(|(table, _)| table)
+        let shown = crate::workflow::documented(doc)
             .expect("docs/grants.md has the moves table between its markers");
         assert_eq!(shown, super::moves_table());
     }

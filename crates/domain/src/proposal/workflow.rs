@@ -255,19 +255,18 @@ fn past(event: ProposalEvent) -> &'static str {
 
 /// The moves as the Markdown table in `docs/proposals.md`.
 pub fn moves_table() -> String {
-    let mut out =
-        String::from("| from | event | by | to | starts a new draft |\n|---|---|---|---|---|\n");
-    for m in MOVES {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            m.from.as_str(),
-            m.event.as_str(),
-            m.by.label(),
-            m.to.as_str(),
-            if m.starts_new_draft { "yes" } else { "no" }
-        ));
-    }
-    out
+    crate::workflow::table(
+        ["from", "event", "by", "to", "starts a new draft"],
+        MOVES.iter().map(|m| {
+            [
+                m.from.as_str(),
+                m.event.as_str(),
+                m.by.label(),
+                m.to.as_str(),
+                if m.starts_new_draft { "yes" } else { "no" },
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -340,10 +339,7 @@ mod docs {
     #[test]
     fn the_docs_table_is_the_code() {
         let doc = include_str!("../../../../docs/proposals.md");
-        let shown = doc
-            .split_once("<!-- moves -->\n")
-            .and_then(|(_, rest)| rest.split_once("<!-- /moves -->"))
-            .map(|(table, _)| table)
+        let shown = crate::workflow::documented(doc)
             .expect("docs/proposals.md has the moves table between its markers");
         assert_eq!(shown, super::moves_table());
     }
