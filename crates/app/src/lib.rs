@@ -20,6 +20,7 @@ pub mod grants;
 pub mod home;
 pub mod indicators;
 pub mod organisations;
+pub mod paging;
 pub mod people;
 pub mod plans;
 pub mod proposals;

@@ -989,21 +989,12 @@ impl App {
 }
 
 /// `72.5`, `72.50%` → 7,250 basis points; none when not a percentage from 0 to 100 with at
-/// most two decimals.
+/// most two decimals (read as every percentage is, by `Percentage::parse`).
 fn parse_percent(text: &str) -> Option<u32> {
-    let t = text.trim().trim_end_matches('%').trim();
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: u32 = whole.parse().ok()?;
-    let frac: u32 = format!("{frac:0<2}").parse().ok()?;
-    let bp = whole.checked_mul(100)?.checked_add(frac)?;
-    (bp <= 10_000).then_some(bp)
+    lcpf_domain::Percentage::parse(text)
+        .ok()
+        .map(|p| p.basis_points())
+        .filter(|bp| *bp <= 10_000)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use super::find_call;
 use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
+pub use crate::paging::Pages;
 use crate::{Actor, App, AppError, AppResult};
 
 /// A criterion as entered: scored from 0 to `max` with a `weight`, or pass/fail.
@@ -616,35 +617,6 @@ impl From<&q::BidSummary> for BidRow {
 /// Bids a call's page lists at a time.
 pub const BIDS_PER_PAGE: i64 = 50;
 
-/// Where a page of a list is: its number (from 1), how many pages, how many rows in all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Pages {
-    pub page: u32,
-    pub pages: u32,
-    pub total: i64,
-}
-
-impl Pages {
-    pub fn of(page: u32, total: i64, per_page: i64) -> Pages {
-        let pages = u32::try_from((total + per_page - 1) / per_page.max(1))
-            .unwrap_or(u32::MAX)
-            .max(1);
-        Pages {
-            page: page.clamp(1, pages),
-            pages,
-            total,
-        }
-    }
-
-    pub fn previous(&self) -> Option<u32> {
-        (self.page > 1).then(|| self.page - 1)
-    }
-
-    pub fn next(&self) -> Option<u32> {
-        (self.page < self.pages).then(|| self.page + 1)
-    }
-}
-
 /// A call's page: its terms, questions and criteria, and the bids the person may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CallDetail {
@@ -933,6 +905,19 @@ impl App {
         authorise(actor, Permission::ViewReferenceData)?;
         let mut conn = self.db().pool().acquire().await?;
         find_call(&mut conn, id).await
+    }
+
+    /// What the form for opening a call offers (funder admin): the funds, and the calls whose
+    /// questions it can copy.
+    pub async fn call_form(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<(Vec<lcpf_store::queries::funds::Fund>, Vec<CallSummary>)> {
+        authorise(actor, Permission::ManageCalls)?;
+        Ok((
+            self.list_funds(actor).await?,
+            self.call_choices(actor).await?,
+        ))
     }
 
     /// Every call, for choosing one to copy from.

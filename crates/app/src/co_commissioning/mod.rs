@@ -82,8 +82,7 @@ pub(crate) fn subject_with(bid: &BidRecord, assignments: &[q::Assignment]) -> Su
     }
 }
 
-/// The bid, if `actor` may see it (404 for a bid they may not know of is not needed: bids
-/// are listed publicly once awarded; a refusal says who may see it).
+/// The bid and its subject, if `actor` may see it; otherwise the refusal says who may.
 pub(crate) async fn visible_bid(
     conn: &mut AnyConnection,
     actor: &Actor,

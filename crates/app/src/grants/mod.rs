@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 
 use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
-use crate::co_commissioning::{Pages, YearAmount};
+use crate::co_commissioning::YearAmount;
+use crate::paging::Pages;
 use crate::{Actor, App, AppError, AppResult};
 
 mod demo;
@@ -513,11 +514,7 @@ impl App {
                         .into_iter()
                         .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
                         .collect();
-                let proposal: Option<i64> =
-                    sqlx::query_scalar("SELECT proposal_id FROM proposal_versions WHERE id = $1")
-                        .bind(version_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let proposal = q::proposal_of_version(&mut tx, version_id).await?;
                 (
                     lines,
                     "The borough's approved proposal".to_string(),
@@ -525,11 +522,7 @@ impl App {
                 )
             }
             GrantSource::Award { award_id } => {
-                let bid: Option<i64> =
-                    sqlx::query_scalar("SELECT bid_id FROM awards WHERE id = $1")
-                        .bind(award_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let bid = q::bid_of_award(&mut tx, award_id).await?;
                 (
                     BTreeMap::new(),
                     "A co-commissioning award".to_string(),
@@ -614,6 +607,12 @@ impl App {
                 Vec::new()
             },
         })
+    }
+
+    /// A grant to vary, for a funder admin (the variation form).
+    pub async fn grant_to_vary(&self, actor: &Actor, id: i64) -> AppResult<GrantView> {
+        authorise(actor, Permission::ApproveGrantChanges)?;
+        self.grant(actor, id).await
     }
 
     /// Offers, withdraws, accepts or starts a grant: the move is the workflow's. Accepting is

@@ -592,3 +592,22 @@ pub async fn awards_without_grant(conn: &mut AnyConnection) -> sqlx::Result<Vec<
     })
     .collect()
 }
+
+/// The proposal a version belongs to (for linking a grant to its source).
+pub async fn proposal_of_version(
+    conn: &mut AnyConnection,
+    version_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT proposal_id FROM proposal_versions WHERE id = $1")
+        .bind(version_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The bid an award was made on (for linking a grant to its source).
+pub async fn bid_of_award(conn: &mut AnyConnection, award_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT bid_id FROM awards WHERE id = $1")
+        .bind(award_id)
+        .fetch_optional(conn)
+        .await
+}

@@ -80,8 +80,7 @@ async fn call_form_page(
     fields: Pairs,
     errors: FieldErrors,
 ) -> Result<CallForm, PageError> {
-    let funds = state.app.list_funds(&auth.actor).await?;
-    let calls = state.app.call_choices(&auth.actor).await?;
+    let (funds, calls) = state.app.call_form(&auth.actor).await?;
     let chosen_fund = value(&fields, "fund_id");
     let chosen_copy = value(&fields, "copy_questions_from");
     let leads = values(&fields, "leads");
@@ -123,7 +122,6 @@ async fn call_form_page(
 }
 
 pub async fn new_call(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    lcpf_app::access::authorise(&auth.actor, lcpf_app::access::Permission::ManageCalls)?;
     let fields = vec![
         ("opens_time".to_string(), "09:00".to_string()),
         ("closes_time".to_string(), "12:00".to_string()),

@@ -208,11 +208,7 @@ async fn variation_page(
     typed: Option<Pairs>,
     errors: FieldErrors,
 ) -> Result<VariationPage, PageError> {
-    lcpf_app::access::authorise(
-        &auth.actor,
-        lcpf_app::access::Permission::ApproveGrantChanges,
-    )?;
-    let grant = state.app.grant(&auth.actor, id).await?;
+    let grant = state.app.grant_to_vary(&auth.actor, id).await?;
     let mut rows = variation_rows(&grant);
     let fields = typed.unwrap_or_default();
     // What was typed is shown again when the form is refused.
