@@ -97,6 +97,29 @@ async fn grant_of(app: &TestApp, organisation: &str) -> i64 {
         .id
 }
 
+/// Advance Charity's returned demo claim (its lead may still change it; Barking and Dagenham
+/// has no part in it) with its evidence file's key, and the payment its first claim made.
+async fn advance_claim(app: &TestApp) -> (i64, String, i64) {
+    let system = lcpf_app::Actor::System;
+    let grant = app
+        .app
+        .grant(&system, grant_of(app, "Advance Charity").await)
+        .await
+        .unwrap();
+    let returned = grant
+        .claims
+        .iter()
+        .find(|c| c.state.code == "returned")
+        .expect("the demo's returned claim");
+    let claim = app.app.claim(&system, returned.id).await.unwrap();
+    let first = app.app.claim(&system, grant.claims[0].id).await.unwrap();
+    let payment = first
+        .payment
+        .as_ref()
+        .expect("the first demo claim was paid");
+    (claim.id, claim.evidence[0].key.clone(), payment.id)
+}
+
 /// The id of an API token of Barnet's officer (made once).
 async fn barnet_token(app: &TestApp) -> i64 {
     let barnet = app.actor(BARNET_OFFICER).await;
@@ -122,7 +145,21 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
     let barnet_org = app.organisation_id("Barnet").await;
     let barnet_user = app.user_id(BARNET_OFFICER).await;
     let (barnet_proposal, barnet_line) = barnet_proposal(app).await;
-    let id = if spec.path.contains("/grants/{id}") {
+    let (claim, evidence, payment) = advance_claim(app).await;
+    let id = if spec.path.contains("/claims/{id}") {
+        claim
+    } else if spec.path.contains("/payments/exports/{id}") {
+        let page = app
+            .app
+            .payments_page(&lcpf_app::Actor::System, "exported", 1)
+            .await
+            .unwrap();
+        page.exports[0].id
+    } else if spec.path.contains("/payments/{id}") {
+        payment
+    } else if spec.path.contains("/spend-authority/{id}") {
+        app.user_id(FUNDER_OFFICER).await
+    } else if spec.path.contains("/grants/{id}") {
         // Barnardo's grant for Taith: Barking and Dagenham is covered, but not its recipient.
         grant_of(app, "Barnardo's").await
     } else if spec.path.contains("/bids/{id}") {
@@ -156,7 +193,14 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
         .replace("{name}", "app.css")
         .replace("{year}", "2014")
         .replace("{line}", &barnet_line.to_string())
-        .replace("{key}", "plan")
+        .replace(
+            "{key}",
+            if spec.path.contains("/evidence/") {
+                &evidence
+            } else {
+                "plan"
+            },
+        )
 }
 
 /// A body that would be a valid change if the actor were allowed to make it.
@@ -334,7 +378,7 @@ backend_tests! {
             match spec.audience {
                 Audience::OwnOrganisation | Audience::OwnProposal | Audience::OwnBorough | Audience::OwnAccount | Audience::FunderAdmin | Audience::FunderStaff
                 | Audience::Bidder | Audience::BidParties | Audience::BidLead | Audience::AssignedAssessor
-                | Audience::OwnGrant | Audience::GrantRecipient => {
+                | Audience::OwnGrant | Audience::GrantRecipient | Audience::OwnClaim | Audience::ClaimRecipient => {
                     assert!(status == 403 || status == 404, "{} {path}: a Barking and Dagenham officer got {status}", spec.method);
                     refused += 1;
                 }
@@ -380,7 +424,7 @@ backend_tests! {
         let (client, _) = app.signed_in(ADMIN).await;
         // Drafting pages are the borough's own; a funder admin is refused them (tested below).
         // So are a bid's lead's and its assessors' pages.
-        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in" && !matches!(s.audience, Audience::OwnBorough | Audience::BidLead | Audience::AssignedAssessor)) {
+        for spec in specs(&app).into_iter().filter(|s| s.method == "GET" && !s.is_api() && s.path != "/sign-in" && !matches!(s.audience, Audience::OwnBorough | Audience::BidLead | Audience::AssignedAssessor | Audience::GrantRecipient)) {
             let path = path_for_barnet(&app, &spec).await;
             let status = client.get(app.url(&path)).send().await.unwrap().status();
             assert_eq!(status, 200, "GET {path}");
@@ -459,7 +503,7 @@ mod input_order {
 
 /// Whether a write route takes an uploaded file (a multipart form) rather than a plain form.
 fn takes_upload(path: &str) -> bool {
-    path.ends_with("/preview") || path.contains("/files/")
+    path.ends_with("/preview") || path.contains("/files/") || path.ends_with("/evidence")
 }
 
 mod forgery {
@@ -480,7 +524,7 @@ mod forgery {
                 let path = path_for_barnet(&app, &spec).await;
                 let client = match spec.audience {
                     Audience::OwnBorough | Audience::OwnOrganisation | Audience::OwnProposal => &barnet,
-                    Audience::BidLead | Audience::Bidder => &advance,
+                    Audience::BidLead | Audience::Bidder | Audience::ClaimRecipient => &advance,
                     _ => &admin,
                 };
                 let request = client.post(app.url(&path));

@@ -87,7 +87,7 @@ backend_tests! {
         assert_eq!(status, 200);
         assert_eq!(moved["state"], "accepted");
         let (_, grant) = get(&app, &bd, &path).await;
-        assert_eq!(grant["accepted_by"], BD_OFFICER, "the signature: who accepted it");
+        assert_eq!(grant["accepted_by"], "Barking and Dagenham Community Safety Officer (Barking and Dagenham)", "the signature: who accepted it, by name");
         assert!(grant["accepted_at"].is_string());
         assert_eq!(post(&app, &officer, &format!("{path}/start"), json!({})).await.0, 200);
         assert_eq!(post(&app, &officer, &format!("{path}/start"), json!({})).await.0, 403, "a live grant is not started twice");

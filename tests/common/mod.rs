@@ -54,6 +54,7 @@ fn unique() -> String {
 pub const DEMO_PASSWORD: &str = lcpf_app::demo::DEMO_PASSWORD;
 pub const ADMIN: &str = "admin@mopac.example";
 pub const FUNDER_OFFICER: &str = "grants@mopac.example";
+pub const FINANCE_OFFICER: &str = "finance@mopac.example";
 pub const BD_OFFICER: &str = "community.safety@barking-dagenham.example";
 pub const BARNET_OFFICER: &str = "community.safety@barnet.example";
 pub const PROVIDER: &str = "bids@advance.example";

@@ -61,6 +61,19 @@ pub enum Permission {
     AcceptGrant { organisation_id: i64 },
     /// Vary a signed grant and confirm its provisional years: funder admin.
     ApproveGrantChanges,
+    /// Make, change and submit a grant's claims, and attach their evidence: the recipient's
+    /// own borough officers and providers.
+    ClaimGrant { organisation_id: i64 },
+    /// Accept or return submitted claims, and see every grant's claims and payments: funder
+    /// staff.
+    ReviewClaims,
+    /// Authorise a payment: funder staff, then [`authorise_payment`]'s segregation of duties
+    /// and spend authority.
+    AuthorisePayments,
+    /// Export authorised payments for the finance system: funder staff.
+    ExportPayments,
+    /// Set each funder user's spend authority: funder admin.
+    SetSpendAuthority,
 }
 
 /// The thing being acted on, as far as permission depends on it: who created or last moved
@@ -132,6 +145,26 @@ pub fn authorise_on(
     }
 }
 
+/// Whether `actor` may authorise a payment of `amount`: funder staff (the role rule), who
+/// neither submitted nor accepted its claim (segregation of duties), within their spend
+/// authority `limit` (read fresh from their record, so a lowered limit counts at once).
+pub fn authorise_payment(
+    actor: &Actor,
+    amount: lcpf_domain::Money,
+    limit: Option<lcpf_domain::Money>,
+    claim: &lcpf_domain::grant::payment::Handled,
+) -> Result<(), AppError> {
+    role_rules(actor, Permission::AuthorisePayments)?;
+    let Actor::User(user) = actor else {
+        return Ok(());
+    };
+    let who = lcpf_domain::grant::payment::Authoriser {
+        email: &user.email,
+        limit,
+    };
+    lcpf_domain::grant::payment::check_authoriser(amount, &who, claim).map_err(AppError::Forbidden)
+}
+
 /// Permissions that check someone else's work, which its author may never exercise on it.
 fn is_a_check_on_others(permission: Permission) -> bool {
     matches!(permission, Permission::ReviewProposals)
@@ -192,6 +225,14 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
                 && belongs_to(user, organisation_id)
         }
         Permission::ApproveGrantChanges => user.role == Role::FunderAdmin,
+        Permission::ClaimGrant { organisation_id } => {
+            matches!(user.role, Role::BoroughOfficer | Role::Provider)
+                && belongs_to(user, organisation_id)
+        }
+        Permission::ReviewClaims | Permission::AuthorisePayments | Permission::ExportPayments => {
+            user.role.is_funder()
+        }
+        Permission::SetSpendAuthority => user.role == Role::FunderAdmin,
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -267,6 +308,17 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
         }
         Permission::ApproveGrantChanges => {
             "Only a funder admin can vary a grant or confirm its provisional years".into()
+        }
+        Permission::ClaimGrant { .. } => {
+            "Only the recipient's own officers can make and submit its claims".into()
+        }
+        Permission::ReviewClaims => "Only funder staff can accept or return claims".into(),
+        Permission::AuthorisePayments => "Only funder staff can authorise payments".into(),
+        Permission::ExportPayments => {
+            "Only funder staff can export payments for the finance system".into()
+        }
+        Permission::SetSpendAuthority => {
+            "Only a funder admin can set a person's spend authority".into()
         }
     }
 }

@@ -95,7 +95,7 @@ pub fn random_bytes() -> [u8; 32] {
 }
 
 /// A new random secret, URL-safe.
-fn new_secret() -> String {
+pub fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes())
 }
 

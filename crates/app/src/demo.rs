@@ -36,6 +36,12 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         organisation: crate::reference::FUNDER_NAME,
     },
     DemoLogin {
+        role: "funder_officer",
+        name: "MOPAC Finance Officer",
+        email: "finance@mopac.example",
+        organisation: crate::reference::FUNDER_NAME,
+    },
+    DemoLogin {
         role: "borough_officer",
         name: "Barking and Dagenham Community Safety Officer",
         email: "community.safety@barking-dagenham.example",

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use lcpf_store::queries::files::StoredFile;
+
 /// Where files are kept.
 pub trait FileStore: Send + Sync + std::fmt::Debug {
     /// Keeps `bytes` under `key` (a SHA-256 in hex). Storing the same key again is harmless.
@@ -59,6 +61,186 @@ impl FileStore for LocalDirectory {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// A file as it arrived: the name and type the browser gave, and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A kind of file a form accepts: how people know it, its name's endings, and how its content
+/// is recognised (by its signature, or as plain text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    pub label: &'static str,
+    pub extensions: &'static [&'static str],
+    /// The MIME type `infer` finds in the content; none: text (UTF-8, no NUL).
+    pub signature: Option<&'static str>,
+}
+
+pub const PDF: Kind = Kind {
+    label: "PDF",
+    extensions: &["pdf"],
+    signature: Some("application/pdf"),
+};
+pub const WORD: Kind = Kind {
+    label: "Word (.docx)",
+    extensions: &["docx"],
+    signature: Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+};
+pub const EXCEL: Kind = Kind {
+    label: "Excel (.xlsx)",
+    extensions: &["xlsx"],
+    signature: Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+};
+pub const CSV: Kind = Kind {
+    label: "CSV",
+    extensions: &["csv"],
+    signature: None,
+};
+pub const PNG: Kind = Kind {
+    label: "PNG",
+    extensions: &["png"],
+    signature: Some("image/png"),
+};
+pub const JPEG: Kind = Kind {
+    label: "JPEG",
+    extensions: &["jpg", "jpeg"],
+    signature: Some("image/jpeg"),
+};
+
+/// What a form accepts: the largest file and the kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub kinds: &'static [Kind],
+}
+
+/// Evidence for a claim: invoices, timesheets and reports as PDF, Word, Excel, CSV or a
+/// photograph, up to 10 MB.
+pub const EVIDENCE: Limits = Limits {
+    max_bytes: 10 * 1024 * 1024,
+    kinds: &[PDF, WORD, EXCEL, CSV, PNG, JPEG],
+};
+
+impl Limits {
+    fn allowed(&self) -> String {
+        lcpf_domain::words::or_list(&self.kinds.iter().map(|k| k.label).collect::<Vec<_>>())
+    }
+
+    /// The file's kind, or why it is refused (empty, too big, or not a kind allowed — by its
+    /// name's ending and by its content, so a renamed file is caught).
+    pub fn check(&self, upload: &Upload) -> Result<Kind, String> {
+        if upload.bytes.is_empty() {
+            return Err("Choose a file: the one chosen is empty".into());
+        }
+        if upload.bytes.len() > self.max_bytes {
+            return Err(format!(
+                "The file must be {} MB or smaller",
+                self.max_bytes / (1024 * 1024)
+            ));
+        }
+        let extension = upload
+            .name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let Some(kind) = self
+            .kinds
+            .iter()
+            .find(|k| k.extensions.contains(&extension.as_str()))
+        else {
+            return Err(format!(
+                "“{}” is not a kind of file accepted here: choose a {} file",
+                safe_name(&upload.name),
+                self.allowed()
+            ));
+        };
+        let content_matches = match kind.signature {
+            Some(mime) => infer::get(&upload.bytes).is_some_and(|t| t.mime_type() == mime),
+            None => std::str::from_utf8(&upload.bytes).is_ok_and(|t| !t.contains('\0')),
+        };
+        if !content_matches {
+            return Err(format!(
+                "“{}” is named as a {} file but its content is not one: choose a {} file",
+                safe_name(&upload.name),
+                kind.label,
+                self.allowed()
+            ));
+        }
+        Ok(*kind)
+    }
+}
+
+/// A file's name as kept: no control characters, slashes or quotes, at most 200 characters.
+pub fn safe_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+        .take(200)
+        .collect();
+    match name.trim() {
+        "" => "attachment".to_string(),
+        n => n.to_string(),
+    }
+}
+
+impl crate::App {
+    /// Keeps an upload through the file store and records its details in the caller's
+    /// transaction. The content is written first, named by its hash: if the transaction then
+    /// fails, nothing points at it and storing it again is harmless.
+    pub(crate) async fn keep_file(
+        &self,
+        conn: &mut lcpf_store::AnyConnection,
+        actor: &crate::Actor,
+        upload: Upload,
+    ) -> crate::AppResult<StoredFile> {
+        let key = key_of(&upload.bytes);
+        let size_bytes = upload.bytes.len() as i64;
+        let store = self.file_store().clone();
+        let put_key = key.clone();
+        let bytes = upload.bytes;
+        tokio::task::spawn_blocking(move || store.put(&put_key, &bytes))
+            .await
+            .map_err(|e| {
+                crate::AppError::Internal(anyhow::anyhow!("storing the file failed: {e}"))
+            })??;
+        let content_type: String = upload
+            .content_type
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .take(100)
+            .collect();
+        let file = StoredFile {
+            key,
+            name: safe_name(&upload.name),
+            content_type: if content_type.is_empty() {
+                "application/octet-stream".into()
+            } else {
+                content_type
+            },
+            size_bytes,
+            stored_at: lcpf_store::now(),
+            stored_by: actor.label(),
+        };
+        lcpf_store::queries::files::insert_stored_file(conn, &file).await?;
+        Ok(file)
+    }
+
+    /// A kept file's content.
+    pub(crate) async fn file_content(&self, key: &str) -> crate::AppResult<Vec<u8>> {
+        let store = self.file_store().clone();
+        let k = key.to_string();
+        tokio::task::spawn_blocking(move || store.get(&k))
+            .await
+            .map_err(|e| {
+                crate::AppError::Internal(anyhow::anyhow!("reading the file failed: {e}"))
+            })??
+            .ok_or_else(|| crate::AppError::NotFound("The file's content".into()))
     }
 }
 

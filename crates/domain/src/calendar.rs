@@ -110,7 +110,8 @@ impl From<FinancialYear> for String {
 }
 
 /// A quarter of a financial year: Q1 April–June … Q4 January–March.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Quarter {
     year: FinancialYear,
     number: u8,
@@ -176,6 +177,19 @@ impl Quarter {
             .ok_or_else(bad)?;
         let year = FinancialYear::parse(y).map_err(|_| bad())?;
         Quarter::new(year, number).ok_or_else(bad)
+    }
+}
+
+impl TryFrom<String> for Quarter {
+    type Error = CalendarError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Quarter::parse(&s)
+    }
+}
+
+impl From<Quarter> for String {
+    fn from(q: Quarter) -> String {
+        q.to_string()
     }
 }
 

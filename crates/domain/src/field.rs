@@ -83,6 +83,17 @@ impl std::fmt::Display for FieldErrors {
     }
 }
 
+/// Problems as the domain's rules list them, `(field, message)`, collected into one error.
+impl FromIterator<(String, String)> for FieldErrors {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(list: I) -> FieldErrors {
+        let mut e = FieldErrors::new();
+        for (f, m) in list {
+            e.add(&f, m);
+        }
+        e
+    }
+}
+
 /// A required piece of text, trimmed, no longer than `max` characters.
 pub fn required_text(value: &str, what: &str, max: usize) -> Result<String, String> {
     let v = value.trim();

@@ -106,6 +106,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "claims and payments: claims, evidence, payment requests, spend authority, finance exports",
+        sql: include_str!("../migrations/0013_claims_and_payments.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

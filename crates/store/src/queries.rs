@@ -4,6 +4,7 @@ pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod co_commissioning;
+pub mod files;
 pub mod funds;
 pub mod grants;
 pub mod organisations;

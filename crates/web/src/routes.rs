@@ -63,8 +63,12 @@ pub enum Audience {
     AssignedAssessor,
     /// Funder staff and the grant's (`{id}`) recipient's own officers.
     OwnGrant,
-    /// The grant's (`{id}`) recipient's own officers only: accepting it.
+    /// The grant's (`{id}`) recipient's own officers only: accepting it, making claims.
     GrantRecipient,
+    /// Funder staff and the claim's (`{id}`) grant's recipient's own officers.
+    OwnClaim,
+    /// The claim's (`{id}`) grant's recipient's own officers only: changing and submitting it.
+    ClaimRecipient,
 }
 
 #[derive(Clone, Debug)]

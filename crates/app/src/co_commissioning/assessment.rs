@@ -530,7 +530,8 @@ impl App {
             }
         }
         e.into_result()?;
-        let total = rules::weighted_total(&call.call.criteria, &marks).map_err(super::errors_of)?;
+        let total = rules::weighted_total(&call.call.criteria, &marks)
+            .map_err(|p| p.into_iter().collect::<lcpf_domain::FieldErrors>())?;
         q::set_scores(&mut tx, bid_id, user.id, &rows, &lcpf_store::now()).await?;
         audit::record(
             &mut tx,

@@ -10,7 +10,8 @@ use lcpf_domain::co_commissioning::bid::{
 use lcpf_domain::co_commissioning::call::{AnswerKind, Call};
 use lcpf_domain::co_commissioning::workflow::{self, BidEvent, BidParty, BidState};
 use lcpf_domain::{FieldErrors, FinancialYear, Money};
-use lcpf_store::queries::co_commissioning::{self as q, BidRecord, StoredFile};
+use lcpf_store::queries::co_commissioning::{self as q, BidRecord};
+use lcpf_store::queries::files::{self as stored, StoredFile};
 use lcpf_store::AnyConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -846,9 +847,9 @@ impl App {
             let taking = taking_part(&mut tx).await?;
             let problems = rules::problems(&call.call, &bid.bid, &taking);
             if !problems.is_empty() {
-                return Err(AppError::Invalid(super::errors_of(
+                return Err(AppError::Invalid(
                     problems.into_iter().map(|p| (p.field, p.message)).collect(),
-                )));
+                ));
             }
         }
         let stamp = lcpf_store::db::timestamp(now);
@@ -921,45 +922,18 @@ impl App {
                 "The file must be 10 MB or smaller",
             ));
         }
-        let name: String = name
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-            .take(200)
-            .collect();
-        let name = if name.trim().is_empty() {
-            "attachment".to_string()
-        } else {
-            name.trim().to_string()
-        };
-        let key = crate::files::key_of(&bytes);
-        let size_bytes = bytes.len() as i64;
-        let store = self.file_store().clone();
-        let put_key = key.clone();
-        tokio::task::spawn_blocking(move || store.put(&put_key, &bytes))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the file failed: {e}")))??;
-        let by = actor.label();
-        let content_type: String = content_type
-            .chars()
-            .filter(|c| c.is_ascii_graphic() || *c == ' ')
-            .take(100)
-            .collect();
-        q::insert_stored_file(
-            &mut tx,
-            &StoredFile {
-                key: key.clone(),
-                name: name.clone(),
-                content_type: if content_type.is_empty() {
-                    "application/octet-stream".into()
-                } else {
-                    content_type
+        let file = self
+            .keep_file(
+                &mut tx,
+                actor,
+                crate::files::Upload {
+                    name: name.to_string(),
+                    content_type: content_type.to_string(),
+                    bytes,
                 },
-                size_bytes,
-                stored_at: lcpf_store::now(),
-                stored_by: by,
-            },
-        )
-        .await?;
+            )
+            .await?;
+        let (key, name) = (file.key, file.name);
         let mut content = bid.bid.clone();
         content.answers.insert(
             question_key.to_string(),
@@ -993,16 +967,11 @@ impl App {
         let Some(Answer::File { key, .. }) = bid.bid.answers.get(question_key) else {
             return Err(AppError::NotFound("The file".into()));
         };
-        let file = q::stored_file(&mut tx, key)
+        let file = stored::stored_file(&mut tx, key)
             .await?
             .ok_or_else(|| AppError::NotFound("The file".into()))?;
         tx.commit().await?;
-        let store = self.file_store().clone();
-        let k = key.clone();
-        let bytes = tokio::task::spawn_blocking(move || store.get(&k))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the file failed: {e}")))??
-            .ok_or_else(|| AppError::NotFound("The file's content".into()))?;
+        let bytes = self.file_content(key).await?;
         Ok(BidFile { file, bytes })
     }
 }

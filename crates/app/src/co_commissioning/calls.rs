@@ -831,7 +831,9 @@ impl App {
         }
         let problems = call.problems();
         if !problems.is_empty() {
-            return Err(AppError::Invalid(super::errors_of(problems)));
+            return Err(AppError::Invalid(
+                problems.into_iter().collect::<lcpf_domain::FieldErrors>(),
+            ));
         }
         let new = save_new_call(&mut tx, actor, from.fund_id, &call, Some(from.id)).await?;
         let saved = find_call(&mut tx, new).await?;
@@ -872,7 +874,9 @@ impl App {
         }
         let problems = call.problems();
         if !problems.is_empty() {
-            return Err(AppError::Invalid(super::errors_of(problems)));
+            return Err(AppError::Invalid(
+                problems.into_iter().collect::<lcpf_domain::FieldErrors>(),
+            ));
         }
         q::set_call_questions(&mut tx, id, &call).await?;
         audit::record(
@@ -1045,7 +1049,9 @@ fn read_terms(
     };
     let problems = call.problems();
     if !problems.is_empty() {
-        return Err(AppError::Invalid(super::errors_of(problems)));
+        return Err(AppError::Invalid(
+            problems.into_iter().collect::<lcpf_domain::FieldErrors>(),
+        ));
     }
     Ok(call)
 }

@@ -162,11 +162,3 @@ impl From<BidState> for StateTag {
         }
     }
 }
-
-pub(crate) fn errors_of(list: Vec<(String, String)>) -> lcpf_domain::FieldErrors {
-    let mut e = lcpf_domain::FieldErrors::new();
-    for (f, m) in list {
-        e.add(&f, m);
-    }
-    e
-}

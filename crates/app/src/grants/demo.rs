@@ -1,13 +1,31 @@
 //! The demo's grants: one for each Tranche 1 award, offered, accepted and started through
-//! the same use cases as any other.
+//! the same use cases as any other; then a year of Advance Charity's claims and payments,
+//! made by the demo's people so segregation of duties shows.
 
+use std::collections::BTreeMap;
+
+use lcpf_domain::grant::payment::instalments;
 use lcpf_domain::grant::workflow::GrantEvent;
+use lcpf_domain::{Money, Quarter};
 
-use super::MakeGrant;
-use crate::{Actor, App, AppResult};
+use super::claims::{ClaimInput, ClaimStep};
+use super::payments::{AuthoriseInput, SpendAuthorityInput};
+use super::{AmountsInput, MakeGrant};
+use crate::{Actor, App, AppError, AppResult, CurrentUser};
+
+/// Each demo funder user's spend authority, in pounds.
+const SPEND_AUTHORITY: &[(&str, &str)] = &[
+    ("admin@mopac.example", "1000000"),
+    ("grants@mopac.example", "25000"),
+    ("finance@mopac.example", "500000"),
+];
+
+/// Illustrative: the seeds give no claims, so the demo's are a quarter of the year's award.
+const ILLUSTRATIVE: &str =
+    "Illustrative demo claim (the seeds give no claims): a quarter of the year's award.";
 
 impl App {
-    /// Makes and starts a grant for each award that has none.
+    /// Makes and starts a grant for each award that has none; then the demo's claims.
     pub async fn load_demo_grants(&self) -> AppResult<()> {
         let system = Actor::System;
         let sources = self.grants_page(&system, 1).await?.sources;
@@ -24,6 +42,129 @@ impl App {
                 .await?;
             for event in [GrantEvent::Offer, GrantEvent::Accept, GrantEvent::Start] {
                 self.grant_step(&system, id, event).await?;
+            }
+        }
+        self.load_demo_claims().await
+    }
+
+    async fn demo_actor(&self, email: &str) -> AppResult<Actor> {
+        let user = self.find_user(&Actor::System, email).await?;
+        Ok(Actor::User(
+            CurrentUser::try_from(user).map_err(AppError::Internal)?,
+        ))
+    }
+
+    /// A year of Advance Charity's claims on its Tranche 1 grant: Q1 paid and exported, Q2
+    /// authorised for the next export, Q3 accepted with its payment waiting for a second
+    /// authoriser, Q4 returned with comments. Skipped when claims are already there.
+    async fn load_demo_claims(&self) -> AppResult<()> {
+        let system = Actor::System;
+        for (email, limit) in SPEND_AUTHORITY {
+            let id = self.find_user(&system, email).await?.id;
+            self.set_spend_authority(
+                &system,
+                id,
+                &SpendAuthorityInput {
+                    limit: limit.to_string(),
+                },
+            )
+            .await?;
+        }
+        let Some(row) = self
+            .grants_page(&system, 1)
+            .await?
+            .rows
+            .into_iter()
+            .find(|g| g.recipient == "Advance Charity")
+        else {
+            return Ok(());
+        };
+        let grant = self.grant(&system, row.id).await?;
+        if !grant.claims.is_empty() {
+            return Ok(());
+        }
+        let (Some(project), Some(year)) = (grant.projects.first(), grant.year_totals.first())
+        else {
+            return Ok(());
+        };
+        let provider = self.demo_actor("bids@advance.example").await?;
+        let officer = self.demo_actor("grants@mopac.example").await?;
+        let finance = self.demo_actor("finance@mopac.example").await?;
+        let quarters =
+            instalments(year.firm).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let first_year = lcpf_domain::FinancialYear::parse(&year.year)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let remaining = |n: usize| {
+            Money::from_pence(
+                grant.total.pence() - quarters.iter().take(n).map(|m| m.pence()).sum::<i64>(),
+            )
+        };
+        for (n, amount) in quarters.iter().enumerate() {
+            let Some(quarter) = Quarter::new(first_year, n as u8 + 1) else {
+                continue;
+            };
+            let input = ClaimInput {
+                quarter: quarter.to_string(),
+                spend: BTreeMap::from([(
+                    project.key,
+                    AmountsInput {
+                        revenue: amount.to_decimal_string(),
+                        capital: String::new(),
+                    },
+                )]),
+                narrative: format!(
+                    "{ILLUSTRATIVE} Keyworker support, group-work and mentoring for women referred by the courts, probation and the police, through the women centres and community advocates."
+                ),
+                forecast: remaining(n + 1).to_decimal_string(),
+            };
+            let claim = self.start_claim(&provider, grant.id, &input).await?;
+            self.attach_claim_evidence(
+                &provider,
+                claim,
+                crate::files::Upload {
+                    name: format!("Advance {} spend summary.csv", quarter.to_string().replace('/', "-")),
+                    content_type: "text/csv".into(),
+                    bytes: format!(
+                        "Illustrative demo evidence,,\nQuarter,Cost,Amount\n{quarter},Keyworkers and advocates,{}\n",
+                        amount.to_decimal_string()
+                    )
+                    .into_bytes(),
+                },
+            )
+            .await?;
+            let step = |event: &str, comments: &str| ClaimStep {
+                event: event.into(),
+                comments: comments.into(),
+            };
+            self.claim_step(&provider, claim, &step("submit", ""))
+                .await?;
+            if n == 3 {
+                self.claim_step(
+                    &officer,
+                    claim,
+                    &step("return", "Please attach the payroll summary for the community advocates, and split the women centres' rent out as a separate line in the evidence."),
+                )
+                .await?;
+                continue;
+            }
+            self.claim_step(&officer, claim, &step("accept", ""))
+                .await?;
+            if n == 2 {
+                continue; // waiting for a second authoriser: the officer who accepted it may not
+            }
+            let payment = self.claim(&system, claim).await?.payment.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("an accepted demo claim made no payment"))
+            })?;
+            self.authorise_payment(
+                &finance,
+                payment.id,
+                &AuthoriseInput {
+                    idempotency_key: format!("demo-{}", payment.id),
+                },
+            )
+            .await?;
+            if n == 0 {
+                self.export_payments(&finance).await?;
             }
         }
         Ok(())

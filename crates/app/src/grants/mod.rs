@@ -23,7 +23,9 @@ use crate::co_commissioning::YearAmount;
 use crate::paging::Pages;
 use crate::{Actor, App, AppError, AppResult};
 
+pub mod claims;
 mod demo;
+pub mod payments;
 
 /// Grants a list shows at a time.
 pub const GRANTS_PER_PAGE: i64 = 50;
@@ -211,6 +213,109 @@ pub struct GrantView {
     pub may_vary: bool,
     /// Provisional years a funder admin may confirm.
     pub confirmable: Vec<String>,
+    /// Where finance books its payments.
+    pub cost_centre: String,
+    /// Profile against claimed and paid, by year and quarter, and the forecast underspend.
+    pub spend: SpendView,
+    /// Its claims, every quarter.
+    pub claims: Vec<claims::ClaimRow>,
+    pub payments: Vec<payments::PaymentRow>,
+    /// Whether the actor may start a claim (the recipient's officers, on a live grant).
+    pub may_claim: bool,
+}
+
+/// One quarter's claimed and paid money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SpendQuarter {
+    /// `Q1 2017/18`
+    pub quarter: String,
+    #[schema(value_type = i64)]
+    pub claimed: Money,
+    #[schema(value_type = i64)]
+    pub paid: Money,
+}
+
+/// One year's profile against what was claimed and paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SpendYear {
+    pub year: String,
+    /// Firm and provisional.
+    #[schema(value_type = i64)]
+    pub profile: Money,
+    #[schema(value_type = i64)]
+    pub firm: Money,
+    #[schema(value_type = i64)]
+    pub claimed: Money,
+    #[schema(value_type = i64)]
+    pub paid: Money,
+    pub quarters: Vec<SpendQuarter>,
+}
+
+/// A grant's spend against its profile: accepted claims are "claimed", authorised and
+/// exported payments "paid"; the forecast underspend is the profile less what is claimed and
+/// the recipient's latest forecast for the quarters left.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SpendView {
+    pub years: Vec<SpendYear>,
+    #[schema(value_type = i64)]
+    pub profile: Money,
+    #[schema(value_type = i64)]
+    pub claimed: Money,
+    #[schema(value_type = i64)]
+    pub paid: Money,
+    /// The recipient's forecast for the remaining quarters, from its latest accepted claim.
+    #[schema(value_type = i64)]
+    pub forecast: Money,
+    /// Negative: a forecast overspend.
+    #[schema(value_type = i64)]
+    pub forecast_underspend: Money,
+}
+
+/// The spend view from a grant's profile, accepted claims and payments.
+pub(crate) fn spend_view(
+    g: &GrantRecord,
+    claimed: &lcpf_store::queries::grants::claims::Claimed,
+    paid: &lcpf_store::queries::grants::payments::Paid,
+) -> AppResult<SpendView> {
+    let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
+    let by_year = g.profile.by_year().map_err(internal)?;
+    let years: Vec<FinancialYear> = FundingPeriod::new(g.first_year, g.last_year)
+        .map(|p| p.years())
+        .unwrap_or_default();
+    let years: Vec<SpendYear> = years
+        .into_iter()
+        .map(|y| {
+            let t = by_year.get(&y).copied().unwrap_or_default();
+            SpendYear {
+                year: y.to_string(),
+                profile: Money::from_pence(t.firm.pence() + t.provisional.pence()),
+                firm: t.firm,
+                claimed: claimed.in_year(y),
+                paid: paid.paid.get(&y).copied().unwrap_or(Money::ZERO),
+                quarters: (1..=4)
+                    .filter_map(|n| lcpf_domain::Quarter::new(y, n))
+                    .map(|q| SpendQuarter {
+                        quarter: q.to_string(),
+                        claimed: claimed.by_quarter.get(&q).copied().unwrap_or(Money::ZERO),
+                        paid: paid.paid_by_quarter.get(&q).copied().unwrap_or(Money::ZERO),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let profile = g.profile.total().map_err(internal)?;
+    Ok(SpendView {
+        years,
+        profile,
+        claimed: claimed.total(),
+        paid: paid.total_paid(),
+        forecast: claimed.forecast,
+        forecast_underspend: lcpf_domain::grant::closeout::forecast_underspend(
+            profile,
+            claimed.total(),
+            claimed.forecast,
+        ),
+    })
 }
 
 fn years_text(first: &str, last: &str) -> String {
@@ -455,9 +560,9 @@ impl App {
             .profile
             .problems(period, made.ceiling, &made.ceiling_words);
         if !problems.is_empty() {
-            return Err(AppError::Invalid(crate::co_commissioning::errors_of(
-                problems,
-            )));
+            return Err(AppError::Invalid(
+                problems.into_iter().collect::<lcpf_domain::FieldErrors>(),
+            ));
         }
         let new = NewGrant {
             reference: &made.reference,
@@ -506,6 +611,14 @@ impl App {
         )?;
         let variations = q::variations(&mut tx, id).await?;
         let confirmations = q::confirmations(&mut tx, id).await?;
+        let claimed = q::claims::claimed(&mut tx, id).await?;
+        let paid = q::payments::paid(&mut tx, id).await?;
+        let claim_rows =
+            q::claims::claims_page(&mut tx, q::claims::ClaimsOf::Grant(id), 1000, 0).await?;
+        let payment_rows =
+            q::payments::payments_page(&mut tx, q::payments::PaymentsOf::Grant(id), 1000, 0)
+                .await?;
+        let people = crate::people::people(&mut tx).await?;
         let (lines, source, source_href) = match g.source {
             GrantSource::Proposal { version_id, .. } => {
                 let lines: BTreeMap<i64, String> =
@@ -581,7 +694,7 @@ impl App {
                     number: v.number,
                     reason: v.reason.clone(),
                     varied_on: v.varied_on.clone(),
-                    approved_by: v.approved_by.clone(),
+                    approved_by: people.of(&v.approved_by),
                     changes: changes(&v.before, &v.after),
                 })
                 .collect(),
@@ -593,7 +706,7 @@ impl App {
                     decided_on: c.decided_on,
                 })
                 .collect(),
-            accepted_by: g.accepted_by.clone(),
+            accepted_by: g.accepted_by.as_deref().map(|w| people.of(w)),
             accepted_at: g.accepted_at.clone(),
             offered_at: g.offered_at.clone(),
             may_offer: can(GrantEvent::Offer),
@@ -606,6 +719,14 @@ impl App {
             } else {
                 Vec::new()
             },
+            cost_centre: g.cost_centre.clone(),
+            spend: spend_view(&g, &claimed, &paid)?,
+            claims: claim_rows.into_iter().map(claims::row).collect(),
+            payments: payment_rows
+                .into_iter()
+                .map(|p| payments::row(p, &people))
+                .collect(),
+            may_claim: claims::may_claim(actor, &g),
         })
     }
 
@@ -731,8 +852,8 @@ impl App {
         e.into_result()?;
         let period = FundingPeriod::new(g.first_year, g.last_year)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        // Payments come with the claims stage; until then nothing has been paid.
-        let paid = BTreeMap::new();
+        // Money requested or paid in a year stays: a variation cannot take the year below it.
+        let paid = q::payments::paid(&mut tx, id).await?.committed;
         let change = rules::check_variation(
             &g.profile,
             &after,
@@ -741,7 +862,7 @@ impl App {
             &g.ceiling_words,
             &paid,
         )
-        .map_err(|p| AppError::Invalid(crate::co_commissioning::errors_of(p)))?;
+        .map_err(|p| AppError::Invalid(p.into_iter().collect::<lcpf_domain::FieldErrors>()))?;
         if g.profile == after {
             return Err(AppError::invalid(
                 "projects",

@@ -114,6 +114,40 @@ pub enum ClaimState {
     Accepted,
 }
 
+impl ClaimState {
+    pub const ALL: [ClaimState; 4] = [
+        ClaimState::Draft,
+        ClaimState::Submitted,
+        ClaimState::Returned,
+        ClaimState::Accepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimState::Draft => "draft",
+            ClaimState::Submitted => "submitted",
+            ClaimState::Returned => "returned",
+            ClaimState::Accepted => "accepted",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimState::Draft => "Draft",
+            ClaimState::Submitted => "Submitted",
+            ClaimState::Returned => "Returned",
+            ClaimState::Accepted => "Accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<ClaimState, String> {
+        ClaimState::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("“{s}” is not a claim state"))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimEvent {
@@ -128,6 +162,35 @@ pub enum ClaimEvent {
 pub enum ClaimParty {
     Recipient,
     Funder,
+}
+
+impl ClaimEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimEvent::Edit => "edit",
+            ClaimEvent::Submit => "submit",
+            ClaimEvent::Return => "return",
+            ClaimEvent::Accept => "accept",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimEvent::Edit => "Change the claim",
+            ClaimEvent::Submit => "Submit the claim",
+            ClaimEvent::Return => "Return it with comments",
+            ClaimEvent::Accept => "Accept the claim",
+        }
+    }
+}
+
+impl ClaimParty {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimParty::Recipient => "The recipient's officer",
+            ClaimParty::Funder => "A funder officer",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,4 +269,32 @@ pub fn transition(
             (_, ClaimParty::Funder) => "Only a submitted claim is accepted or returned".to_string(),
             _ => "Only the funder accepts or returns a claim".to_string(),
         })
+}
+
+/// The moves as the table in `docs/claims-and-payments.md` shows them.
+pub fn moves_table() -> String {
+    crate::workflow::table(
+        ["from", "event", "by", "to"],
+        MOVES.iter().map(|m| {
+            [
+                m.from.as_str(),
+                m.event.as_str(),
+                m.by.label(),
+                m.to.as_str(),
+            ]
+        }),
+    )
+}
+
+#[cfg(test)]
+mod docs {
+    /// `docs/claims-and-payments.md` shows the moves between `<!-- moves -->` markers; they
+    /// must be the code's.
+    #[test]
+    fn the_docs_table_is_the_code() {
+        let doc = include_str!("../../../../docs/claims-and-payments.md");
+        let shown = crate::workflow::documented(doc)
+            .expect("docs/claims-and-payments.md has the moves table between its markers");
+        assert_eq!(shown, super::moves_table());
+    }
 }

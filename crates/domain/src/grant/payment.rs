@@ -98,3 +98,46 @@ pub enum PaymentState {
     /// In a finance export (exactly once).
     Exported,
 }
+
+impl PaymentState {
+    pub const ALL: [PaymentState; 3] = [
+        PaymentState::Requested,
+        PaymentState::Authorised,
+        PaymentState::Exported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentState::Requested => "requested",
+            PaymentState::Authorised => "authorised",
+            PaymentState::Exported => "exported",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentState::Requested => "Waiting for an authoriser",
+            PaymentState::Authorised => "Authorised",
+            PaymentState::Exported => "Sent to finance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<PaymentState, String> {
+        PaymentState::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("“{s}” is not a payment state"))
+    }
+}
+
+/// What an accepted claim asks to be paid: what it claims, but never past what is left of the
+/// year's firm profile once other payments are counted. The rest needs a variation first.
+pub fn payable(claimed: Money, firm: Money, committed: Money) -> Money {
+    let left = (firm.pence() - committed.pence()).max(0);
+    Money::from_pence(claimed.pence().clamp(0, left))
+}
+
+/// A payment's reference for the finance system: `LCPF-PAY-000042`.
+pub fn reference(id: i64) -> String {
+    format!("LCPF-PAY-{id:06}")
+}

@@ -341,4 +341,22 @@ proptest! {
         }
         prop_assert!(paid <= firm);
     }
+
+    /// What a claim asks to be paid never passes the year's firm profile, and always passes
+    /// the check a payment faces, whatever was claimed and paid before.
+    #[test]
+    fn what_is_payable_always_fits_the_profile(firm in 0i64..1_000_000_000, claims in proptest::collection::vec(0i64..400_000_000, 1..12)) {
+        let firm = Money::from_pence(firm);
+        let mut committed = Money::ZERO;
+        for c in claims {
+            let claimed = Money::from_pence(c);
+            let pay = super::payment::payable(claimed, firm, committed);
+            prop_assert!(pay <= claimed);
+            if pay.pence() > 0 {
+                prop_assert!(check_within_profile("2013/14", firm, committed, pay).is_ok());
+            }
+            committed = Money::from_pence(committed.pence() + pay.pence());
+            prop_assert!(committed <= firm);
+        }
+    }
 }

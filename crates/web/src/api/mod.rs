@@ -27,6 +27,7 @@ use crate::error::{parse_id, ApiError};
 use crate::views::audit::AuditQuery;
 use crate::AppState;
 
+pub mod claims;
 pub mod co_commissioning;
 pub mod decisions;
 pub mod grants;
@@ -51,6 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(decisions::DecisionsApi::openapi());
     doc.merge(co_commissioning::CoCommissioningApi::openapi());
     doc.merge(grants::GrantsApi::openapi());
+    doc.merge(claims::ClaimsApi::openapi());
     doc
 }
 

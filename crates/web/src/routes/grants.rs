@@ -2,9 +2,11 @@
 
 use axum::routing::{get, post};
 
-use super::{Audience::*, Routes};
+use super::{upload, Audience::*, Routes};
+use crate::api::claims as claims_api;
 use crate::api::grants as api;
 use crate::views::grants as pages;
+use crate::views::grants::{claims, payments};
 
 pub(super) fn add(r: Routes) -> Routes {
     r.add("GET", "/grants", SignedIn, get(pages::list))
@@ -52,6 +54,83 @@ pub(super) fn add(r: Routes) -> Routes {
             FunderAdmin,
             post(pages::confirm),
         )
+        .add(
+            "GET",
+            "/grants/{id}/claims/new",
+            GrantRecipient,
+            get(claims::new_claim),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/claims",
+            GrantRecipient,
+            post(claims::start),
+        )
+        .add("GET", "/claims", FunderStaff, get(claims::list))
+        .add("GET", "/claims/{id}", OwnClaim, get(claims::claim))
+        .add("POST", "/claims/{id}", ClaimRecipient, post(claims::save))
+        .add(
+            "POST",
+            "/claims/{id}/evidence",
+            ClaimRecipient,
+            upload(post(claims::attach)),
+        )
+        .add(
+            "GET",
+            "/claims/{id}/evidence/{key}",
+            OwnClaim,
+            get(claims::evidence),
+        )
+        .add(
+            "POST",
+            "/claims/{id}/submit",
+            ClaimRecipient,
+            post(claims::submit),
+        )
+        .add(
+            "POST",
+            "/claims/{id}/accept",
+            FunderStaff,
+            post(claims::accept),
+        )
+        .add(
+            "POST",
+            "/claims/{id}/return",
+            FunderStaff,
+            post(claims::send_back),
+        )
+        .add("GET", "/payments", FunderStaff, get(payments::list))
+        .add(
+            "POST",
+            "/payments/export",
+            FunderStaff,
+            post(payments::export),
+        )
+        .add(
+            "GET",
+            "/payments/exports/{id}",
+            FunderStaff,
+            get(payments::export_file),
+        )
+        .add("GET", "/payments/{id}", FunderStaff, get(payments::payment))
+        .add(
+            "POST",
+            "/payments/{id}/authorise",
+            FunderStaff,
+            post(payments::authorise),
+        )
+        .add(
+            "GET",
+            "/spend-authority",
+            FunderAdmin,
+            get(payments::authorities),
+        )
+        .add(
+            "POST",
+            "/spend-authority/{id}",
+            FunderAdmin,
+            post(payments::set_authority),
+        )
         .add("GET", "/api/v1/grants", SignedIn, get(api::grants))
         .add("POST", "/api/v1/grants", FunderStaff, post(api::make))
         .add("GET", "/api/v1/grants/{id}", OwnGrant, get(api::grant))
@@ -90,5 +169,71 @@ pub(super) fn add(r: Routes) -> Routes {
             "/api/v1/grants/{id}/confirmations",
             FunderAdmin,
             post(api::confirm),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/claims",
+            GrantRecipient,
+            post(claims_api::start),
+        )
+        .add(
+            "GET",
+            "/api/v1/claims",
+            FunderStaff,
+            get(claims_api::claims),
+        )
+        .add(
+            "GET",
+            "/api/v1/claims/{id}",
+            OwnClaim,
+            get(claims_api::claim),
+        )
+        .add(
+            "PUT",
+            "/api/v1/claims/{id}",
+            ClaimRecipient,
+            axum::routing::put(claims_api::save),
+        )
+        .add(
+            "POST",
+            "/api/v1/claims/{id}/submit",
+            ClaimRecipient,
+            post(claims_api::submit),
+        )
+        .add(
+            "POST",
+            "/api/v1/claims/{id}/accept",
+            FunderStaff,
+            post(claims_api::accept),
+        )
+        .add(
+            "POST",
+            "/api/v1/claims/{id}/return",
+            FunderStaff,
+            post(claims_api::send_back),
+        )
+        .add(
+            "GET",
+            "/api/v1/payments",
+            FunderStaff,
+            get(claims_api::payments),
+        )
+        .add(
+            "GET",
+            "/api/v1/payments/{id}",
+            FunderStaff,
+            get(claims_api::payment),
+        )
+        .add(
+            "POST",
+            "/api/v1/payments/{id}/authorise",
+            FunderStaff,
+            post(claims_api::authorise),
+        )
+        .add(
+            "POST",
+            "/api/v1/payments/export",
+            FunderStaff,
+            post(claims_api::export),
         )
 }

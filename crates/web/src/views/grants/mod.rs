@@ -17,6 +17,9 @@ use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
 
+pub mod claims;
+pub mod payments;
+
 type Pairs = Vec<(String, String)>;
 
 #[derive(Template)]

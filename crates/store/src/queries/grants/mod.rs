@@ -10,11 +10,14 @@ use lcpf_domain::{FinancialYear, Money};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {
+pub mod claims;
+pub mod payments;
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(what.to_string().into())
 }
 
-fn year(text: &str) -> sqlx::Result<FinancialYear> {
+pub(crate) fn year(text: &str) -> sqlx::Result<FinancialYear> {
     FinancialYear::parse(text).map_err(corrupt)
 }
 
@@ -66,6 +69,8 @@ pub struct GrantRecord {
     pub ceiling: Money,
     /// What the ceiling is, in words ("Barnet's envelope for 2017/18–2018/19").
     pub ceiling_words: String,
+    /// Where finance books the grant's payments.
+    pub cost_centre: String,
     pub state: GrantState,
     pub created_at: String,
     pub created_by: String,
@@ -189,6 +194,7 @@ pub async fn grant(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Gra
         schedule: schedule_of(&r.try_get::<String, _>("schedule")?)?,
         ceiling: Money::from_pence(r.try_get("ceiling_pence")?),
         ceiling_words: r.try_get("ceiling_words")?,
+        cost_centre: r.try_get("cost_centre")?,
         state: GrantState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
@@ -369,6 +375,17 @@ pub async fn replace_profile(
             .await?;
         insert_years(conn, *key, p).await?;
     }
+    Ok(())
+}
+
+/// Takes the grant's row lock until the transaction ends (SQLite's writer lock already covers
+/// it), so two payments or claims against one grant are checked against its money one at a
+/// time.
+pub async fn lock(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE grants SET id = id WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

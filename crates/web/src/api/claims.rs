@@ -1,0 +1,275 @@
+//! Claims and payments over the API: the same use cases as the pages. Evidence files are
+//! attached on the claim's page (a multipart form); the API reads the claim with its
+//! evidence listed.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lcpf_app::access::Permission;
+use lcpf_app::grants::claims::*;
+use lcpf_app::grants::payments::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{holds, json_body, json_body_after, Problem};
+use crate::auth::Auth;
+use crate::error::{parse_id, ApiError};
+use crate::AppState;
+
+/// This stage's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        start, claims, claim, save, submit, accept, send_back, payments, payment, authorise, export
+    ),
+    components(schemas(
+        ClaimInput,
+        ClaimStep,
+        ClaimView,
+        ClaimLine,
+        ClaimTag,
+        EvidenceView,
+        ClaimRow,
+        ClaimsPage,
+        ClaimMoved,
+        ClaimMade,
+        Comments,
+        PaymentsPage,
+        PaymentRow,
+        PaymentTag,
+        PaymentView,
+        ExportRow,
+        AuthoriseInput
+    ))
+)]
+pub struct ClaimsApi;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimMade {
+    /// The new claim's stable key.
+    pub id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimMoved {
+    pub state: String,
+}
+
+/// The funder's comments when returning a claim.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct Comments {
+    #[serde(default)]
+    pub comments: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// Claims: draft, submitted (the default), returned or accepted. Payments: requested (the
+    /// default), authorised or exported.
+    #[serde(default)]
+    state: String,
+    /// The page, from 1 (50 a page).
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+async fn may_change(state: &AppState, auth: &Auth, id: i64) -> Result<(), lcpf_app::AppError> {
+    state.app.claim_to_change(&auth.actor, id).await.map(|_| ())
+}
+
+/// Starts a claim for an ended quarter of a live grant, as a draft (the recipient's own
+/// officers).
+#[utoipa::path(post, path = "/api/v1/grants/{id}/claims", params(("id" = i64, Path)), request_body = ClaimInput, responses((status = 201, body = ClaimMade), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn start(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "The grant")?;
+    let may = async { state.app.claim_form(&auth.actor, id).await.map(|_| ()) };
+    let input: ClaimInput = json_body_after(&body, may).await?;
+    let claim = state.app.start_claim(&auth.actor, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(ClaimMade { id: claim })).into_response())
+}
+
+/// Every grant's claims in one state (funder staff).
+#[utoipa::path(get, path = "/api/v1/claims", params(ListParams), responses((status = 200, body = ClaimsPage), (status = 403, body = Problem)))]
+pub async fn claims(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListParams>,
+) -> Result<Json<ClaimsPage>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .claims_page(&auth.actor, &q.state, q.page.unwrap_or(1).max(1))
+            .await?,
+    ))
+}
+
+/// A claim: funder staff and the recipient's own officers.
+#[utoipa::path(get, path = "/api/v1/claims/{id}", params(("id" = i64, Path)), responses((status = 200, body = ClaimView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn claim(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ClaimView>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    Ok(Json(state.app.claim(&auth.actor, id).await?))
+}
+
+/// Changes a draft or returned claim (the recipient's own officers).
+#[utoipa::path(put, path = "/api/v1/claims/{id}", params(("id" = i64, Path)), request_body = ClaimInput, responses((status = 200, body = ClaimView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ClaimView>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    let input: ClaimInput = json_body_after(&body, may_change(&state, &auth, id)).await?;
+    state.app.save_claim(&auth.actor, id, &input).await?;
+    Ok(Json(state.app.claim(&auth.actor, id).await?))
+}
+
+async fn step(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    event: &str,
+    comments: String,
+) -> Result<Json<ClaimMoved>, ApiError> {
+    let to = state
+        .app
+        .claim_step(
+            &auth.actor,
+            id,
+            &ClaimStep {
+                event: event.into(),
+                comments,
+            },
+        )
+        .await?;
+    Ok(Json(ClaimMoved {
+        state: to.as_str().into(),
+    }))
+}
+
+/// Submits a claim to the funder (the recipient's own officers).
+#[utoipa::path(post, path = "/api/v1/claims/{id}/submit", params(("id" = i64, Path)), responses((status = 200, body = ClaimMoved), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ClaimMoved>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    step(&state, &auth, id, "submit", String::new()).await
+}
+
+/// Accepts a submitted claim, making its payment request (funder staff who did not submit it).
+#[utoipa::path(post, path = "/api/v1/claims/{id}/accept", params(("id" = i64, Path)), responses((status = 200, body = ClaimMoved), (status = 403, body = Problem)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ClaimMoved>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    step(&state, &auth, id, "accept", String::new()).await
+}
+
+/// Returns a submitted claim with comments saying what to put right (funder staff).
+#[utoipa::path(post, path = "/api/v1/claims/{id}/return", params(("id" = i64, Path)), request_body = Comments, responses((status = 200, body = ClaimMoved), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn send_back(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ClaimMoved>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    let input: Comments =
+        json_body_after(&body, holds(&auth.actor, Permission::ReviewClaims)).await?;
+    step(&state, &auth, id, "return", input.comments).await
+}
+
+/// Payments in one state (funder staff), with what the next finance export will hold.
+#[utoipa::path(get, path = "/api/v1/payments", params(ListParams), responses((status = 200, body = PaymentsPage), (status = 403, body = Problem)))]
+pub async fn payments(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListParams>,
+) -> Result<Json<PaymentsPage>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .payments_page(&auth.actor, &q.state, q.page.unwrap_or(1).max(1))
+            .await?,
+    ))
+}
+
+/// A payment (funder staff), with whether the caller may authorise it and why not.
+#[utoipa::path(get, path = "/api/v1/payments/{id}", params(("id" = i64, Path)), responses((status = 200, body = PaymentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn payment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, ApiError> {
+    let id = parse_id(&id, "The payment")?;
+    Ok(Json(state.app.payment(&auth.actor, id).await?))
+}
+
+/// Authorises a payment (funder staff who neither submitted nor accepted its claim, within
+/// their spend authority). Send an `Idempotency-Key` header (or `idempotency_key` in the
+/// body): the same key again returns the payment as first authorised and pays once.
+#[utoipa::path(post, path = "/api/v1/payments/{id}/authorise", params(("id" = i64, Path), ("Idempotency-Key" = String, Header, description = "Unique to this intent to pay; the same on a retry")), request_body(content = AuthoriseInput, description = "Optional when the header is sent"), responses((status = 200, body = PaymentRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn authorise(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PaymentRow>, ApiError> {
+    let id = parse_id(&id, "The payment")?;
+    let input = match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        Some(key) => AuthoriseInput {
+            idempotency_key: key.to_string(),
+        },
+        None if body.is_empty() => {
+            holds(&auth.actor, Permission::AuthorisePayments).await?;
+            AuthoriseInput::default()
+        }
+        None => match json_body(&body) {
+            Ok(input) => input,
+            Err(unreadable) => {
+                holds(&auth.actor, Permission::AuthorisePayments).await?;
+                return Err(unreadable);
+            }
+        },
+    };
+    Ok(Json(
+        state.app.authorise_payment(&auth.actor, id, &input).await?,
+    ))
+}
+
+/// Exports every authorised payment not yet exported as CSV for the finance system (funder
+/// staff); each payment is exported exactly once.
+#[utoipa::path(post, path = "/api/v1/payments/export", responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn export(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
+    let file = state.app.export_payments(&auth.actor).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lcpf-payments-{:04}.csv\"", file.id),
+            ),
+        ],
+        file.csv,
+    )
+        .into_response())
+}
