@@ -26,6 +26,7 @@ pub const PAYMENTS_PER_PAGE: i64 = 50;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 pub struct AuthoriseInput {
     /// Any text up to 100 characters, unique to this intent to pay (the form sends one).
+    #[serde(default)]
     pub idempotency_key: String,
 }
 
