@@ -341,4 +341,71 @@ backend_tests! {
         assert_eq!(rows.iter().find(|r| r.user_id == officer_id).unwrap().limit, None);
         assert_eq!(app.audit_count().await, before + 2);
     }
+
+    async fn close_out_returns_unspent_money_and_refuses_later_claims(app: TestApp) {
+        let (grant, key) = live_borough_grant(&app).await;
+        let bd = app.actor(BD_OFFICER).await;
+        let admin = app.actor(ADMIN).await;
+        let finance = app.actor(FINANCE_OFFICER).await;
+        let claim_for = |quarter: &str| lcpf_app::grants::claims::ClaimInput {
+            quarter: quarter.into(),
+            spend: [(key, lcpf_app::grants::AmountsInput { revenue: "30000".into(), capital: String::new() })].into(),
+            narrative: "Outreach".into(),
+            forecast: String::new(),
+        };
+        let step = |e: &str| lcpf_app::grants::claims::ClaimStep { event: e.into(), comments: String::new() };
+        let claim = app.app.start_claim(&bd, grant, &claim_for("Q1 2017/18")).await.unwrap();
+        app.app.claim_step(&bd, claim, &step("submit")).await.unwrap();
+        let period = app.period_id("2017/18").await;
+        // A submitted claim waits: the period cannot close yet.
+        let view = app.app.period_closeout(&admin, period).await.unwrap();
+        assert!(!view.may_close);
+        assert!(view.not_yet.unwrap().contains("1 submitted claim"), "says what waits");
+        app.app.claim_step(&admin, claim, &step("accept")).await.unwrap();
+        let payment = app.app.claim(&admin, claim).await.unwrap().payment.unwrap();
+        app.app.authorise_payment(&finance, payment.id, &lcpf_app::grants::payments::AuthoriseInput { idempotency_key: "close-1".into() }).await.unwrap();
+        let profile = app.app.grant(&admin, grant).await.unwrap().total;
+
+        // Only a funder admin closes; the refusal changes nothing.
+        let officer = app.actor(FUNDER_OFFICER).await;
+        let before = app.audit_count().await;
+        assert!(matches!(app.app.close_period(&officer, period).await, Err(lcpf_app::AppError::Forbidden(_))));
+        assert_eq!(app.audit_count().await, before);
+        let admin_token = app.token(ADMIN).await;
+        let (status, totals) = post(&app, &admin_token, &format!("/api/v1/periods/{period}/close-out"), json!({})).await;
+        assert_eq!(status, 200, "{totals}");
+        assert_eq!(totals["paid"], 3_000_000);
+        assert_eq!(totals["returned"].as_i64().unwrap(), profile.pence() - 3_000_000, "profile less paid, to the penny");
+        assert_eq!(totals["profile"], profile.pence());
+
+        // The grant is closed with its money returned; no more claims; closing again is refused.
+        let closed = app.app.grant(&bd, grant).await.unwrap();
+        assert_eq!(closed.state.code, "closed");
+        assert_eq!(closed.closeout.unwrap().returned.pence(), profile.pence() - 3_000_000);
+        let before = app.audit_count().await;
+        match app.app.start_claim(&bd, grant, &claim_for("Q2 2017/18")).await {
+            Err(lcpf_app::AppError::Forbidden(m)) => assert!(m.contains("closed with its period"), "{m}"),
+            other => panic!("a claim against a closed period: {other:?}"),
+        }
+        assert!(matches!(app.app.close_period(&admin, period).await, Err(lcpf_app::AppError::Forbidden(_))));
+        assert_eq!(app.audit_count().await, before, "refusals after close-out change nothing");
+        let (status, view) = get(&app, &app.token(VIEWER).await, &format!("/api/v1/periods/{period}/close-out")).await;
+        assert_eq!(status, 200);
+        assert_eq!(view["closed"], true);
+        assert_eq!(view["grants"][0]["grant_id"], grant);
+        let (client, _) = app.signed_in(BD_OFFICER).await;
+        let page = client.get(app.url(&format!("/periods/{period}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Returned to the fund"), "the period page shows the close-out");
+    }
+
+    async fn a_period_with_payments_waiting_cannot_close(app: TestApp) {
+        let admin = app.actor(ADMIN).await;
+        let period = app.period_id("2019/20").await;
+        let before = app.audit_count().await;
+        match app.app.close_period(&admin, period).await {
+            Err(lcpf_app::AppError::Forbidden(m)) => assert!(m.contains("1 payment to authorise"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.audit_count().await, before);
+    }
 }

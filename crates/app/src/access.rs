@@ -74,6 +74,8 @@ pub enum Permission {
     ExportPayments,
     /// Set each funder user's spend authority: funder admin.
     SetSpendAuthority,
+    /// Close a funding period after its last quarter, returning unspent money: funder admin.
+    ClosePeriods,
 }
 
 /// The thing being acted on, as far as permission depends on it: who created or last moved
@@ -232,7 +234,7 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
         Permission::ReviewClaims | Permission::AuthorisePayments | Permission::ExportPayments => {
             user.role.is_funder()
         }
-        Permission::SetSpendAuthority => user.role == Role::FunderAdmin,
+        Permission::SetSpendAuthority | Permission::ClosePeriods => user.role == Role::FunderAdmin,
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -320,6 +322,7 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
         Permission::SetSpendAuthority => {
             "Only a funder admin can set a person's spend authority".into()
         }
+        Permission::ClosePeriods => "Only a funder admin can close a funding period".into(),
     }
 }
 

@@ -24,6 +24,7 @@ use crate::paging::Pages;
 use crate::{Actor, App, AppError, AppResult};
 
 pub mod claims;
+pub mod closeout;
 mod demo;
 pub mod payments;
 
@@ -222,6 +223,8 @@ pub struct GrantView {
     pub payments: Vec<payments::PaymentRow>,
     /// Whether the actor may start a claim (the recipient's officers, on a live grant).
     pub may_claim: bool,
+    /// Its close-out with the period: what was paid and what returned to the fund.
+    pub closeout: Option<closeout::CloseOutMoney>,
 }
 
 /// One quarter's claimed and paid money.
@@ -554,6 +557,14 @@ impl App {
                 ),
             ));
         }
+        if let GrantSource::Proposal { period_id, .. } = made.source {
+            if q::closeout::is_closed(&mut tx, period_id).await? {
+                return Err(AppError::invalid(
+                    "source",
+                    "Its funding period is closed: no new grants are made against it",
+                ));
+            }
+        }
         let period = FundingPeriod::new(made.first, made.last)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         let problems = made
@@ -619,6 +630,7 @@ impl App {
             q::payments::payments_page(&mut tx, q::payments::PaymentsOf::Grant(id), 1000, 0)
                 .await?;
         let people = crate::people::people(&mut tx).await?;
+        let closed_out = closeout::of_grant(&mut tx, id).await?;
         let (lines, source, source_href) = match g.source {
             GrantSource::Proposal { version_id, .. } => {
                 let lines: BTreeMap<i64, String> =
@@ -727,6 +739,7 @@ impl App {
                 .map(|p| payments::row(p, &people))
                 .collect(),
             may_claim: claims::may_claim(actor, &g),
+            closeout: closed_out,
         })
     }
 

@@ -41,7 +41,10 @@ use crate::AppState;
         PaymentTag,
         PaymentView,
         ExportRow,
-        AuthoriseInput
+        AuthoriseInput,
+        lcpf_app::grants::closeout::PeriodCloseOutView,
+        lcpf_app::grants::closeout::CloseOutMoney,
+        lcpf_app::grants::closeout::GrantCloseOutRow
     ))
 )]
 pub struct ClaimsApi;
@@ -272,4 +275,28 @@ pub async fn export(State(state): State<AppState>, auth: Auth) -> Result<Respons
         file.csv,
     )
         .into_response())
+}
+
+/// A funding period's close-out: what each grant was paid and returned to the fund, or (for a
+/// funder admin) why it cannot be closed yet.
+#[utoipa::path(get, path = "/api/v1/periods/{id}/close-out", params(("id" = i64, Path)), responses((status = 200, body = lcpf_app::grants::closeout::PeriodCloseOutView), (status = 404, body = Problem)))]
+pub async fn closeout(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<lcpf_app::grants::closeout::PeriodCloseOutView>, ApiError> {
+    let id = parse_id(&id, "The funding period")?;
+    Ok(Json(state.app.period_closeout(&auth.actor, id).await?))
+}
+
+/// Closes a funding period after its last quarter (funder admin): each grant's unspent money
+/// is returned to the fund, never carried over, and no more claims are made against it.
+#[utoipa::path(post, path = "/api/v1/periods/{id}/close-out", params(("id" = i64, Path)), responses((status = 200, body = lcpf_app::grants::closeout::CloseOutMoney), (status = 403, body = Problem)))]
+pub async fn close(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<lcpf_app::grants::closeout::CloseOutMoney>, ApiError> {
+    let id = parse_id(&id, "The funding period")?;
+    Ok(Json(state.app.close_period(&auth.actor, id).await?))
 }

@@ -131,6 +131,24 @@ pub(super) fn add(r: Routes) -> Routes {
             FunderAdmin,
             post(payments::set_authority),
         )
+        .add(
+            "POST",
+            "/periods/{id}/close",
+            FunderAdmin,
+            post(pages::close_period),
+        )
+        .add(
+            "GET",
+            "/api/v1/periods/{id}/close-out",
+            SignedIn,
+            get(claims_api::closeout),
+        )
+        .add(
+            "POST",
+            "/api/v1/periods/{id}/close-out",
+            FunderAdmin,
+            post(claims_api::close),
+        )
         .add("GET", "/api/v1/grants", SignedIn, get(api::grants))
         .add("POST", "/api/v1/grants", FunderStaff, post(api::make))
         .add("GET", "/api/v1/grants/{id}", OwnGrant, get(api::grant))

@@ -11,6 +11,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 pub mod claims;
+pub mod closeout;
 pub mod payments;
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {

@@ -196,6 +196,8 @@ struct PeriodPage {
     has_budget: bool,
     /// Some budgeted year is not decided yet, so a scenario can be modelled for it.
     can_start_scenario: bool,
+    /// The period's close-out: done, or whether and why not it can be done.
+    closeout: lcpf_app::grants::closeout::PeriodCloseOutView,
 }
 
 struct YearAllocations {
@@ -419,7 +421,9 @@ async fn period(
         .collect();
     let has_budget = budgets.iter().any(|b| b.pot.is_some());
     let can_start_scenario = budgets.iter().any(|b| b.pot.is_some() && !b.decided);
+    let closeout = state.app.period_closeout(&auth.actor, id).await?;
     render(&PeriodPage {
+        closeout,
         layout: Layout::new(
             &auth,
             &format!(

@@ -290,3 +290,15 @@ pub async fn vary(
         }
     }
 }
+
+/// Closes a funding period (funder admin): its grants' unspent money returns to the fund.
+pub async fn close_period(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    state.app.close_period(&auth.actor, id).await?;
+    Ok(Redirect::to(&format!("/periods/{id}#close-out")).into_response())
+}

@@ -1,0 +1,226 @@
+//! Period close-out: after a funding period's last quarter a funder admin closes it. Each of
+//! its grants' unspent money (profile less paid) is recorded as returned to the fund — never
+//! carried into the next period — the grants close, and no more claims are made against them.
+
+use lcpf_domain::grant::closeout::{close_out, CloseOut};
+use lcpf_domain::grant::workflow::{self, GrantEvent, GrantParty, GrantState};
+use lcpf_domain::{FinancialYear, Money};
+use lcpf_store::queries::grants::closeout as q;
+use lcpf_store::queries::grants::{self as gq, payments as pq};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::{authorise, may, Permission};
+use crate::audit::{self, Change};
+use crate::{Actor, App, AppError, AppResult};
+
+/// Money at close-out: profiled, paid, returned to the fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CloseOutMoney {
+    #[schema(value_type = i64)]
+    pub profile: Money,
+    #[schema(value_type = i64)]
+    pub paid: Money,
+    #[schema(value_type = i64)]
+    pub returned: Money,
+}
+
+impl From<CloseOut> for CloseOutMoney {
+    fn from(c: CloseOut) -> CloseOutMoney {
+        CloseOutMoney {
+            profile: c.profile,
+            paid: c.paid,
+            returned: c.returned,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GrantCloseOutRow {
+    pub grant_id: i64,
+    pub reference: String,
+    pub recipient: String,
+    pub money: CloseOutMoney,
+}
+
+/// A period's close-out, done or not, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PeriodCloseOutView {
+    pub period_id: i64,
+    pub closed: bool,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    pub totals: Option<CloseOutMoney>,
+    pub grants: Vec<GrantCloseOutRow>,
+    /// Whether the reader may close it now.
+    pub may_close: bool,
+    /// Why it cannot be closed yet (for a funder admin), when it cannot.
+    pub not_yet: Option<String>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+impl App {
+    /// What a period's close-out is or would be: any signed-in user sees a closed period's
+    /// money; a funder admin sees whether it can be closed now, and why not.
+    pub async fn period_closeout(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<PeriodCloseOutView> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let mut tx = self.db().begin_read().await?;
+        let period = lcpf_store::queries::funds::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let done = q::period_closeout(&mut tx, period_id).await?;
+        let people = crate::people::people(&mut tx).await?;
+        let not_yet = if done.is_none() && may(actor, Permission::ClosePeriods) {
+            refusal(&mut tx, &period).await?
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(match done {
+            Some(c) => PeriodCloseOutView {
+                period_id,
+                closed: true,
+                closed_by: Some(people.of(&c.closed_by)),
+                closed_at: Some(c.closed_at),
+                totals: Some(c.totals.into()),
+                grants: c
+                    .grants
+                    .into_iter()
+                    .map(|g| GrantCloseOutRow {
+                        grant_id: g.grant_id,
+                        reference: g.reference,
+                        recipient: g.recipient_name,
+                        money: g.totals.into(),
+                    })
+                    .collect(),
+                may_close: false,
+                not_yet: None,
+            },
+            None => PeriodCloseOutView {
+                period_id,
+                closed: false,
+                closed_at: None,
+                closed_by: None,
+                totals: None,
+                grants: Vec::new(),
+                may_close: may(actor, Permission::ClosePeriods) && not_yet.is_none(),
+                not_yet,
+            },
+        })
+    }
+
+    /// Closes a period (funder admin) once its last quarter has ended and nothing waits: each
+    /// live grant's unspent money is returned to the fund and the grant closes.
+    pub async fn close_period(&self, actor: &Actor, period_id: i64) -> AppResult<CloseOutMoney> {
+        authorise(actor, Permission::ClosePeriods)?;
+        let mut tx = self.db().begin().await?;
+        let period = lcpf_store::queries::funds::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        if let Some(why) = refusal(&mut tx, &period).await? {
+            return Err(AppError::Forbidden(why));
+        }
+        let grants =
+            q::grants_of_period(&mut tx, period_id, &period.first_year, &period.last_year).await?;
+        let (mut profile, mut paid) = (0i64, 0i64);
+        let now = lcpf_store::now();
+        for g in &grants {
+            gq::lock(&mut tx, g.id).await?;
+            let record = super::find(&mut tx, g.id).await?;
+            let grant_profile = record.profile.total().map_err(internal)?;
+            let grant_paid = pq::paid(&mut tx, g.id).await?.total_paid();
+            let c = close_out(grant_profile, grant_paid)
+                .map_err(|m| AppError::Forbidden(format!("{}: {m}", g.reference)))?;
+            let to = workflow::transition(record.state, GrantEvent::Close, GrantParty::Funder)
+                .map_err(|r| AppError::Forbidden(format!("{}: {}", g.reference, r.0)))?
+                .to;
+            gq::set_state(&mut tx, g.id, to, &now, &actor.label()).await?;
+            q::insert_grant_closeout(&mut tx, g.id, period_id, &c).await?;
+            profile += c.profile.pence();
+            paid += c.paid.pence();
+        }
+        let totals = close_out(Money::from_pence(profile), Money::from_pence(paid))
+            .map_err(AppError::Forbidden)?;
+        q::insert_period_closeout(&mut tx, period_id, &totals, &now, &actor.label()).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change::<(), CloseOut> {
+                action: "close",
+                entity_type: "funding_period",
+                entity_id: period_id.to_string(),
+                summary: format!(
+                    "Closed {} to {}: {} grants, {} paid of {}, {} returned to the fund",
+                    period.first_year,
+                    period.last_year,
+                    grants.len(),
+                    totals.paid,
+                    totals.profile,
+                    totals.returned
+                ),
+                before: None,
+                after: Some(&totals),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(totals.into())
+    }
+}
+
+/// A grant's close-out, if it has closed.
+pub(crate) async fn of_grant(
+    conn: &mut lcpf_store::AnyConnection,
+    grant_id: i64,
+) -> AppResult<Option<CloseOutMoney>> {
+    Ok(q::grant_closeout(conn, grant_id).await?.map(Into::into))
+}
+
+/// Why a period cannot be closed now, or none: already closed, its last quarter not ended,
+/// claims or payments waiting, or grants not live.
+async fn refusal(
+    conn: &mut lcpf_store::AnyConnection,
+    period: &lcpf_store::queries::funds::FundingPeriod,
+) -> AppResult<Option<String>> {
+    if q::is_closed(conn, period.id).await? {
+        return Ok(Some("This period is already closed".into()));
+    }
+    let last = FinancialYear::parse(&period.last_year).map_err(internal)?;
+    let today = lcpf_domain::calendar::london_today(chrono::Utc::now());
+    if today <= last.last_day() {
+        return Ok(Some(format!(
+            "The period closes after its last quarter ends on {}",
+            last.last_day().format("%-d %B %Y")
+        )));
+    }
+    let (claims, payments) =
+        q::unsettled(conn, period.id, &period.first_year, &period.last_year).await?;
+    if claims > 0 || payments > 0 {
+        return Ok(Some(format!(
+            "Settle what is waiting first: {claims} submitted claim{} to accept or return and {payments} payment{} to authorise",
+            if claims == 1 { "" } else { "s" },
+            if payments == 1 { "" } else { "s" }
+        )));
+    }
+    let grants =
+        q::grants_of_period(conn, period.id, &period.first_year, &period.last_year).await?;
+    let unsigned: Vec<String> = grants
+        .iter()
+        .filter(|g| g.state != GrantState::Live)
+        .map(|g| format!("{} ({})", g.reference, g.state.label().to_lowercase()))
+        .collect();
+    if !unsigned.is_empty() {
+        return Ok(Some(format!(
+            "Every grant must be live to close: {}",
+            lcpf_domain::words::and_list(&unsigned)
+        )));
+    }
+    Ok(None)
+}
