@@ -9,16 +9,6 @@ use common::browser::*;
 use common::*;
 use fantoccini::{Client, Locator};
 
-async fn press(client: &Client, button_text: &str) {
-    let button = client
-        .find(Locator::XPath(&format!(
-            "//main//button[normalize-space()='{button_text}']"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("no button {button_text}"));
-    click_and_wait(client, button).await;
-}
-
 async fn tick(client: &Client, id: &str) {
     client
         .find(Locator::Css(&format!("label[for=\"{id}\"]")))
@@ -27,11 +17,6 @@ async fn tick(client: &Client, id: &str) {
         .click()
         .await
         .unwrap();
-}
-
-async fn switch_user(client: &Client, app: &TestApp, email: &str) {
-    client.delete_all_cookies().await.unwrap();
-    sign_in(client, app, email).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +246,7 @@ async fn a_bid_is_drafted_submitted_scored_awarded_and_mapped_in_chromium() {
         .await
         .unwrap();
     assert!(
-        signature.starts_with(&format!("Accepted by {PROVIDER}")),
+        signature.starts_with("Accepted by Advance Bids Manager (Advance Charity)"),
         "{signature}"
     );
     assert_accessible(&client, "the accepted grant").await;

@@ -11,35 +11,9 @@ use lcpf_app::funds::DecisionInput;
 use lcpf_app::Actor;
 use lcpf_domain::Money;
 
-async fn press(client: &Client, button_text: &str) {
-    let button = client
-        .find(Locator::XPath(&format!(
-            "//main//button[normalize-space()='{button_text}']"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("no button {button_text}"));
-    click_and_wait(client, button).await;
-}
-
 async fn follow(client: &Client, locator: Locator<'_>) {
     let link = client.find(locator).await.unwrap();
     click_and_wait(client, link).await;
-}
-
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn switch_user(client: &Client, app: &TestApp, email: &str) {
-    client.delete_all_cookies().await.unwrap();
-    sign_in(client, app, email).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,8 +9,6 @@ mod common;
 use common::*;
 use common::{api_get as get, problem_messages as messages};
 use lcpf_app::Actor;
-use lcpf_domain::grant::workflow::GrantEvent;
-use lcpf_domain::proposal::ProposalEvent;
 use serde_json::{json, Value};
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
@@ -19,60 +17,6 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Valu
 
 async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
     common::api_send(app, token, "PUT", path, body).await
-}
-
-/// Barking and Dagenham's live grant for 2017/18–2018/19, made from its approved proposal:
-/// (grant id, its first project's key).
-async fn live_borough_grant(app: &TestApp) -> (i64, i64) {
-    let bd = app.actor(BD_OFFICER).await;
-    let officer = app.actor(FUNDER_OFFICER).await;
-    let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
-    app.app
-        .proposal_step(
-            &bd,
-            proposal,
-            ProposalEvent::Submit,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    app.app
-        .proposal_step(
-            &officer,
-            proposal,
-            ProposalEvent::Approve,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    let id = app
-        .app
-        .make_grant(
-            &officer,
-            &lcpf_app::grants::MakeGrant {
-                source: "proposal".into(),
-                id: proposal,
-                conditions: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-    app.app
-        .grant_step(&officer, id, GrantEvent::Offer)
-        .await
-        .unwrap();
-    app.app
-        .grant_step(&bd, id, GrantEvent::Accept)
-        .await
-        .unwrap();
-    app.app
-        .grant_step(&officer, id, GrantEvent::Start)
-        .await
-        .unwrap();
-    let grant = app.app.grant(&Actor::System, id).await.unwrap();
-    (id, grant.projects[0].key)
 }
 
 fn spend(key: i64, revenue: &str) -> Value {
@@ -114,7 +58,7 @@ backend_tests! {
     }
 
     async fn a_boroughs_claim_is_returned_then_accepted_and_paid_once(app: TestApp) {
-        let (grant, key) = live_borough_grant(&app).await;
+        let (grant, key) = app.live_borough_grant().await;
         let bd = app.token(BD_OFFICER).await;
         let barnet = app.token(BARNET_OFFICER).await;
         let officer = app.token(FUNDER_OFFICER).await;
@@ -226,7 +170,7 @@ backend_tests! {
     }
 
     async fn a_claim_past_the_firm_profile_is_paid_only_up_to_it(app: TestApp) {
-        let (grant, key) = live_borough_grant(&app).await;
+        let (grant, key) = app.live_borough_grant().await;
         let bd = app.actor(BD_OFFICER).await;
         let officer = app.actor(FUNDER_OFFICER).await;
         let view = app.app.grant(&Actor::System, grant).await.unwrap();
@@ -253,7 +197,7 @@ backend_tests! {
     }
 
     async fn evidence_files_are_checked_by_name_content_and_size(app: TestApp) {
-        let (grant, key) = live_borough_grant(&app).await;
+        let (grant, key) = app.live_borough_grant().await;
         let bd = app.actor(BD_OFFICER).await;
         let input = lcpf_app::grants::claims::ClaimInput {
             quarter: "Q2 2017/18".into(),
@@ -343,7 +287,7 @@ backend_tests! {
     }
 
     async fn close_out_returns_unspent_money_and_refuses_later_claims(app: TestApp) {
-        let (grant, key) = live_borough_grant(&app).await;
+        let (grant, key) = app.live_borough_grant().await;
         let bd = app.actor(BD_OFFICER).await;
         let admin = app.actor(ADMIN).await;
         let finance = app.actor(FINANCE_OFFICER).await;

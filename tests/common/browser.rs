@@ -182,3 +182,32 @@ pub async fn assert_accessible(client: &Client, what: &str) {
     let violations = axe_violations(client).await;
     assert!(violations.is_empty(), "{what}:\n{}", violations.join("\n"));
 }
+
+/// Presses the button with this text in the page's main part, and waits for the next page.
+pub async fn press(client: &Client, button_text: &str) {
+    let button = client
+        .find(Locator::XPath(&format!(
+            "//main//button[normalize-space()='{button_text}']"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("no button {button_text}"));
+    click_and_wait(client, button).await;
+}
+
+/// Signs out whoever is signed in and signs in as `email`.
+pub async fn switch_user(client: &Client, app: &TestApp, email: &str) {
+    client.delete_all_cookies().await.unwrap();
+    sign_in(client, app, email).await;
+}
+
+/// The text of the first element matching `css`, once it is there.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .text()
+        .await
+        .unwrap()
+}

@@ -226,6 +226,62 @@ impl TestApp {
         Actor::User(lcpf_app::CurrentUser::try_from(user).unwrap())
     }
 
+    /// Barking and Dagenham's live grant for 2017/18–2018/19, made from its approved
+    /// proposal through the use cases: (grant id, its first project's key).
+    pub async fn live_borough_grant(&self) -> (i64, i64) {
+        use lcpf_domain::grant::workflow::GrantEvent;
+        use lcpf_domain::proposal::ProposalEvent;
+        let bd = self.actor(BD_OFFICER).await;
+        let officer = self.actor(FUNDER_OFFICER).await;
+        let proposal = self.proposal_id("2017/18", "E09000002").await.unwrap();
+        self.app
+            .proposal_step(
+                &bd,
+                proposal,
+                ProposalEvent::Submit,
+                &Default::default(),
+                None,
+            )
+            .await
+            .unwrap();
+        self.app
+            .proposal_step(
+                &officer,
+                proposal,
+                ProposalEvent::Approve,
+                &Default::default(),
+                None,
+            )
+            .await
+            .unwrap();
+        let id = self
+            .app
+            .make_grant(
+                &officer,
+                &lcpf_app::grants::MakeGrant {
+                    source: "proposal".into(),
+                    id: proposal,
+                    conditions: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        self.app
+            .grant_step(&officer, id, GrantEvent::Offer)
+            .await
+            .unwrap();
+        self.app
+            .grant_step(&bd, id, GrantEvent::Accept)
+            .await
+            .unwrap();
+        self.app
+            .grant_step(&officer, id, GrantEvent::Start)
+            .await
+            .unwrap();
+        let grant = self.app.grant(&Actor::System, id).await.unwrap();
+        (id, grant.projects[0].key)
+    }
+
     pub async fn user_id(&self, email: &str) -> i64 {
         self.app.find_user(&Actor::System, email).await.unwrap().id
     }

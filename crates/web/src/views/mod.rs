@@ -121,6 +121,10 @@ impl Layout {
             {
                 item("/grants".into(), "Grants", "grants");
             }
+            if may(&auth.actor, Permission::ReviewClaims) {
+                item("/claims".into(), "Claims", "claims");
+                item("/payments".into(), "Payments", "payments");
+            }
             if lcpf_app::access::role_allows(&auth.actor, Permission::AssessBid) {
                 item("/assessments".into(), "Bids to assess", "assessments");
             }

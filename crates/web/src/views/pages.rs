@@ -66,9 +66,9 @@ pub const STAGES: &[Stage] = &[
         available: true,
     },
     Stage {
-        words: "claim and pay grants, and close a period",
+        words: "claim a grant's spend each quarter with evidence, authorise and export payments, and close a period",
         pages: "/claims",
-        available: false,
+        available: true,
     },
     Stage {
         words: "report quarterly performance and publish the fund's grants as open data",
