@@ -407,11 +407,13 @@ async fn serve(
     client_address_header: Option<lcpf_web::HeaderName>,
     demo: Option<()>,
 ) -> anyhow::Result<()> {
+    let files = app.file_store().describe();
     let server = lcpf_web::Server::bind(app, listen, secure_cookies)
         .await?
         .client_address_header(client_address_header);
     let addr = server.local_addr()?;
     println!("LCPF is running at http://{addr}/");
+    println!("Attached files are kept in {files}.");
     if demo.is_some() {
         println!("Demo logins (password for all: {DEMO_PASSWORD}):");
         for login in DEMO_LOGINS {
@@ -424,6 +426,9 @@ async fn serve(
         }
         println!(
             "Try: Barking and Dagenham's 2017/18 draft proposal (Proposals, as its borough officer): submit it, then return or approve it as the funder officer."
+        );
+        println!(
+            "Or: Advance Charity's grant (Grants): a year of claims, one returned, and a payment waiting for a second authoriser (Payments, as the finance officer)."
         );
     }
     println!("Press Ctrl+C to stop.");

@@ -99,15 +99,25 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
 impl TestApp {
     /// Starts the server with the demo data (one user per role). `None`: backend unavailable.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        let (url, dir) = fresh_database(backend).await?;
-        // Attached files go in a folder of this test's own, removed with it.
+        // Attached files go in a folder of this test's own.
         let files = std::env::temp_dir().join(format!("lcpf-test-files-{}", unique()));
+        Self::spawn_with_files(
+            backend,
+            std::sync::Arc::new(lcpf_app::files::LocalDirectory::new(&files)),
+        )
+        .await
+    }
+
+    /// Starts the server with the demo data, keeping attached files in `files`.
+    pub async fn spawn_with_files(
+        backend: Backend,
+        files: std::sync::Arc<dyn lcpf_app::files::FileStore>,
+    ) -> Option<TestApp> {
+        let (url, dir) = fresh_database(backend).await?;
         let app = App::open(&url)
             .await
             .expect("open database")
-            .with_file_store(std::sync::Arc::new(lcpf_app::files::LocalDirectory::new(
-                &files,
-            )));
+            .with_file_store(files);
         app.load_demo_data().await.expect("demo data");
         let server = lcpf_web::Server::bind(app.clone(), "127.0.0.1:0", false)
             .await

@@ -1,18 +1,36 @@
-//! Files people attach (a bid's delivery plan, later a grant's evidence), kept through one
-//! interface, [`FileStore`]. The default is a local directory; the grants work adds an
-//! S3-compatible store behind the same trait. A file is named by the SHA-256 of its content,
-//! so the same file stored twice is kept once, and a name can never reach outside the store.
+//! Files people attach (a bid's delivery plan, a claim's evidence), kept through one
+//! interface, [`FileStore`]: a local directory by default, or an S3-compatible bucket in
+//! production ([`S3Bucket`], through the `object_store` crate). A file is named by the SHA-256
+//! of its content, so the same file stored twice is kept once, and a name can never reach
+//! outside the store. [`from_env`] chooses the store from the environment.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
 
 use lcpf_store::queries::files::StoredFile;
+
+/// What a store's calls return: a future that can be sent between threads.
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
 
 /// Where files are kept.
 pub trait FileStore: Send + Sync + std::fmt::Debug {
     /// Keeps `bytes` under `key` (a SHA-256 in hex). Storing the same key again is harmless.
-    fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()>;
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> Pending<'a, ()>;
     /// The file under `key`, or none.
-    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>>;
+    /// Where the files are, in words (for the log when the server starts).
+    fn describe(&self) -> String;
+}
+
+/// A file key: 64 hex digits, nothing else, so it can never name a path or object outside
+/// the store.
+fn checked(key: &str) -> anyhow::Result<&str> {
+    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("“{key}” is not a file key");
+    }
+    Ok(key)
 }
 
 /// Files in a local directory, two levels of folders by the key's first characters.
@@ -31,15 +49,11 @@ impl LocalDirectory {
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-            anyhow::bail!("“{key}” is not a file key");
-        }
+        let key = checked(key)?;
         Ok(self.root.join(&key[..2]).join(key))
     }
-}
 
-impl FileStore for LocalDirectory {
-    fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    fn put_now(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.path(key)?;
         if path.exists() {
             return Ok(());
@@ -55,12 +69,135 @@ impl FileStore for LocalDirectory {
         Ok(())
     }
 
-    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    fn get_now(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
         match std::fs::read(self.path(key)?) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl FileStore for LocalDirectory {
+    // The file system blocks, so it is used from a blocking thread.
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> Pending<'a, ()> {
+        let (dir, key) = (self.clone(), key.to_string());
+        Box::pin(
+            async move { tokio::task::spawn_blocking(move || dir.put_now(&key, &bytes)).await? },
+        )
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>> {
+        let (dir, key) = (self.clone(), key.to_string());
+        Box::pin(async move { tokio::task::spawn_blocking(move || dir.get_now(&key)).await? })
+    }
+
+    fn describe(&self) -> String {
+        format!("the folder {}", self.root.display())
+    }
+}
+
+/// Files in an S3-compatible bucket (Amazon S3, MinIO, Ceph, …), under `prefix`, two levels
+/// by the key's first characters as on disk.
+#[derive(Debug)]
+pub struct S3Bucket {
+    store: object_store::aws::AmazonS3,
+    bucket: String,
+    prefix: String,
+}
+
+impl S3Bucket {
+    /// A bucket's store. `endpoint` is for S3-compatible servers (plain `http://` is allowed
+    /// only there); credentials and region come from the standard `AWS_*` variables when
+    /// not given (the region defaults to London's, eu-west-2).
+    pub fn new(
+        bucket: &str,
+        endpoint: Option<&str>,
+        prefix: &str,
+        credentials: Option<(&str, &str)>,
+    ) -> anyhow::Result<S3Bucket> {
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(endpoint) = endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        if let Some((id, secret)) = credentials {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
+        }
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            builder = builder.with_region("eu-west-2");
+        }
+        Ok(S3Bucket {
+            store: builder.build()?,
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        })
+    }
+
+    fn path(&self, key: &str) -> anyhow::Result<object_store::path::Path> {
+        let key = checked(key)?;
+        let name = if self.prefix.is_empty() {
+            format!("{}/{key}", &key[..2])
+        } else {
+            format!("{}/{}/{key}", self.prefix, &key[..2])
+        };
+        Ok(object_store::path::Path::from(name))
+    }
+}
+
+impl FileStore for S3Bucket {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> Pending<'a, ()> {
+        Box::pin(async move {
+            use object_store::ObjectStoreExt;
+            let path = self.path(key)?;
+            // An object is written whole or not at all, so no temporary name is needed.
+            self.store.put(&path, bytes.into()).await?;
+            Ok(())
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            use object_store::ObjectStoreExt;
+            let path = self.path(key)?;
+            match self.store.get(&path).await {
+                Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self.prefix.as_str() {
+            "" => format!("the S3 bucket {}", self.bucket),
+            p => format!("the S3 bucket {} under {p}/", self.bucket),
+        }
+    }
+}
+
+/// The store the environment asks for: an S3-compatible bucket when `LCPF_FILES_S3_BUCKET` is
+/// set (with `LCPF_FILES_S3_ENDPOINT` for a server other than Amazon's and
+/// `LCPF_FILES_S3_PREFIX` for a folder in it; credentials from `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY`), otherwise the local [`default_directory`].
+pub fn from_env(database_url: &str) -> anyhow::Result<Arc<dyn FileStore>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match var("LCPF_FILES_S3_BUCKET") {
+        Some(bucket) => Ok(Arc::new(S3Bucket::new(
+            &bucket,
+            var("LCPF_FILES_S3_ENDPOINT").as_deref(),
+            &var("LCPF_FILES_S3_PREFIX").unwrap_or_default(),
+            None,
+        )?)),
+        None => Ok(Arc::new(LocalDirectory::new(default_directory(
+            database_url,
+        )))),
     }
 }
 
@@ -201,14 +338,10 @@ impl crate::App {
     ) -> crate::AppResult<StoredFile> {
         let key = key_of(&upload.bytes);
         let size_bytes = upload.bytes.len() as i64;
-        let store = self.file_store().clone();
-        let put_key = key.clone();
-        let bytes = upload.bytes;
-        tokio::task::spawn_blocking(move || store.put(&put_key, &bytes))
+        self.file_store()
+            .put(&key, upload.bytes)
             .await
-            .map_err(|e| {
-                crate::AppError::Internal(anyhow::anyhow!("storing the file failed: {e}"))
-            })??;
+            .map_err(|e| crate::AppError::Internal(e.context("storing the file failed")))?;
         let content_type: String = upload
             .content_type
             .chars()
@@ -233,13 +366,10 @@ impl crate::App {
 
     /// A kept file's content.
     pub(crate) async fn file_content(&self, key: &str) -> crate::AppResult<Vec<u8>> {
-        let store = self.file_store().clone();
-        let k = key.to_string();
-        tokio::task::spawn_blocking(move || store.get(&k))
+        self.file_store()
+            .get(key)
             .await
-            .map_err(|e| {
-                crate::AppError::Internal(anyhow::anyhow!("reading the file failed: {e}"))
-            })??
+            .map_err(|e| crate::AppError::Internal(e.context("reading the file failed")))?
             .ok_or_else(|| crate::AppError::NotFound("The file's content".into()))
     }
 }
@@ -271,20 +401,20 @@ pub fn default_directory(database_url: &str) -> PathBuf {
 mod tests {
     use super::*;
 
-    #[test]
-    fn files_are_kept_by_their_content_and_keys_cannot_escape() {
+    #[tokio::test]
+    async fn files_are_kept_by_their_content_and_keys_cannot_escape() {
         let dir = std::env::temp_dir().join(format!("lcpf-files-test-{}", std::process::id()));
         let store = LocalDirectory::new(&dir);
         let key = key_of(b"delivery plan");
-        store.put(&key, b"delivery plan").unwrap();
-        store.put(&key, b"delivery plan").unwrap();
+        store.put(&key, b"delivery plan".to_vec()).await.unwrap();
+        store.put(&key, b"delivery plan".to_vec()).await.unwrap();
         assert_eq!(
-            store.get(&key).unwrap().as_deref(),
+            store.get(&key).await.unwrap().as_deref(),
             Some(&b"delivery plan"[..])
         );
-        assert_eq!(store.get(&key_of(b"other")).unwrap(), None);
-        assert!(store.get("../../etc/passwd").is_err());
-        assert!(store.put("..", b"x").is_err());
+        assert_eq!(store.get(&key_of(b"other")).await.unwrap(), None);
+        assert!(store.get("../../etc/passwd").await.is_err());
+        assert!(store.put("..", b"x".to_vec()).await.is_err());
         std::fs::remove_dir_all(dir).unwrap();
         assert_eq!(
             default_directory("sqlite://data/lcpf.db?mode=rwc"),

@@ -65,9 +65,7 @@ impl App {
             db,
             uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_UPLOADS)),
             sign_in_turns: Default::default(),
-            files: std::sync::Arc::new(files::LocalDirectory::new(files::default_directory(
-                database_url,
-            ))),
+            files: files::from_env(database_url)?,
         };
         app.load_reference_data().await?;
         app.load_indicator_data().await?;
