@@ -105,6 +105,10 @@ async fn a_claim_is_made_accepted_and_paid_in_chromium() {
         .unwrap();
     assert_eq!(q1, "£30,000", "Q1 2017/18 claimed");
     assert_accessible(&client, "the grant with its spend").await;
+    client
+        .execute("document.getElementById('spend').scrollIntoView();", vec![])
+        .await
+        .unwrap();
     std::fs::create_dir_all("target/screenshots").unwrap();
     std::fs::write(
         "target/screenshots/grant-spend.png",
