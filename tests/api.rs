@@ -116,7 +116,11 @@ backend_tests! {
         let awarded = app.bid_id("Taith (Journey) London").await;
         let draft = app.bid_id("Minerva pathways for young women").await;
         let submitted = app.bid_id("Safer Futures: county lines early help").await;
-        let grant = app.app.grants_page(&lcpf_app::Actor::System, 1).await.unwrap().rows[0].id;
+        let grants = app.app.grants_page(&lcpf_app::Actor::System, 1).await.unwrap().rows;
+        let grant = grants[0].id;
+        let advance = grants.iter().find(|g| g.recipient == "Advance Charity").unwrap().id;
+        let claim = app.app.grant(&lcpf_app::Actor::System, advance).await.unwrap().claims[0].id;
+        let payment = app.app.claim(&lcpf_app::Actor::System, claim).await.unwrap().payment.unwrap().id;
         let reads = [
             ("/api/v1/me", "/api/v1/me".to_string()),
             ("/api/v1/organisations", "/api/v1/organisations".into()),
@@ -148,6 +152,12 @@ backend_tests! {
             ("/api/v1/assessments", "/api/v1/assessments".into()),
             ("/api/v1/grants", "/api/v1/grants".into()),
             ("/api/v1/grants/{id}", format!("/api/v1/grants/{grant}")),
+            ("/api/v1/grants/{id}", format!("/api/v1/grants/{advance}")),
+            ("/api/v1/claims", "/api/v1/claims?state=accepted".into()),
+            ("/api/v1/claims/{id}", format!("/api/v1/claims/{claim}")),
+            ("/api/v1/payments", "/api/v1/payments?state=exported".into()),
+            ("/api/v1/payments/{id}", format!("/api/v1/payments/{payment}")),
+            ("/api/v1/periods/{id}/close-out", format!("/api/v1/periods/{period}/close-out")),
         ];
         for (template, url) in reads {
             let r = client.get(app.url(&url)).bearer_auth(&token).send().await.unwrap();

@@ -22,7 +22,8 @@ use crate::AppState;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
-        start, claims, claim, save, submit, accept, send_back, payments, payment, authorise, export
+        start, claims, claim, save, submit, accept, send_back, payments, payment, authorise,
+        export, closeout, close
     ),
     components(schemas(
         ClaimInput,
