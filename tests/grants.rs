@@ -10,6 +10,38 @@ use lcpf_app::Actor;
 use lcpf_domain::proposal::ProposalEvent;
 use serde_json::{json, Value};
 
+/// An HTML attribute's value as the browser would send it back.
+fn unescape(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find(';') else {
+            break;
+        };
+        let entity = &rest[i + 1..i + end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match c {
+            Some(c) => out.push(c),
+            None => out.push_str(&rest[i..i + end + 1]),
+        }
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
     common::api_send(app, token, "POST", path, body).await
 }
@@ -19,8 +51,8 @@ backend_tests! {
         let admin = app.token(ADMIN).await;
         let (status, page) = get(&app, &admin, "/api/v1/grants").await;
         assert_eq!(status, 200);
-        let rows = page["rows"].as_array().unwrap();
-        assert_eq!(rows.len(), 4);
+        let rows: Vec<&Value> = page["rows"].as_array().unwrap().iter().filter(|r| !r["reference"].as_str().unwrap().starts_with("LCPF 2013/14")).collect();
+        assert_eq!(rows.len(), 4, "the Tranche 1 awards' grants, beside the imported history");
         assert!(rows.iter().all(|r| r["state"]["code"] == "live"));
         let total: i64 = rows.iter().map(|r| r["total"].as_i64().unwrap()).sum();
         assert_eq!(total, 949_789_200, "the grants are the awards, to the penny");
@@ -147,5 +179,119 @@ backend_tests! {
         let (client, _) = app.signed_in(BD_OFFICER).await;
         let page = client.get(app.url(&format!("/grants/{id}"))).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Grant agreement") && page.contains("Accepted by") && page.contains("Variation 1"), "the agreement page");
+    }
+
+    async fn bexley_and_barnet_2013_17_grants_are_imported_history(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let (_, page) = get(&app, &admin, "/api/v1/grants").await;
+        let find = |name: &str| page["rows"].as_array().unwrap().iter().find(|r| r["reference"] == format!("LCPF 2013/14 to 2016/17: {name}")).unwrap_or_else(|| panic!("no {name} grant")).clone();
+        let (_, bexley) = get(&app, &admin, &format!("/api/v1/grants/{}", find("Bexley")["id"])).await;
+        assert_eq!(bexley["state"]["code"], "live");
+        assert_eq!(bexley["source"], "Imported from before LCPF");
+        assert_eq!(bexley["projects"].as_array().unwrap().len(), 8, "the seed's eight initiatives");
+        let years = bexley["year_totals"].as_array().unwrap();
+        // 2013/14 firm: the eight initiatives, £67,677 DIP among them; the later years provisional.
+        assert_eq!(years[0]["year"], "2013/14");
+        assert_eq!(years[0]["firm"], 20_990_700);
+        assert_eq!(years[0]["provisional"], 0);
+        assert_eq!((years[1]["firm"].as_i64(), years[1]["provisional"].as_i64()), (Some(0), Some(4_500_000)));
+        assert_eq!(years[3]["provisional"], 2_000_000, "2016/17: the Freedom Programme only");
+        assert!(bexley["conditions"].as_str().unwrap().contains("assumed to be 2013/14 to 2015/16"), "the assumption is said");
+        let dip = bexley["projects"].as_array().unwrap().iter().find(|p| p["name"] == "Drugs Intervention Programme (DIP)").unwrap();
+        assert_eq!(dip["total"], 6_767_700);
+        // It matches Bexley's decided 2013/14 allocation to the penny.
+        let (_, allocations) = get(&app, &admin, "/api/v1/areas/E09000004/allocations").await;
+        let y2013 = allocations.as_array().unwrap().iter().find(|a| a["year"] == "2013/14").unwrap();
+        assert_eq!(y2013["amount_pence"], 20_990_700, "{y2013}");
+
+        let (_, barnet) = get(&app, &admin, &format!("/api/v1/grants/{}", find("Barnet")["id"])).await;
+        assert_eq!(barnet["projects"].as_array().unwrap().len(), 5);
+        assert!(barnet["conditions"].as_str().unwrap().contains("ILLUSTRATIVE"));
+        let v = &barnet["variations"][0];
+        assert!(v["reason"].as_str().unwrap().starts_with("In June 2015 this agreement was updated"));
+        assert_eq!(v["varied_on"], "2015-06-01");
+        assert_eq!(barnet["total"], 138_000_000, "moving money between projects keeps the total");
+        // Barnet's officer sees its grant; Barking and Dagenham's does not.
+        assert_eq!(get(&app, &app.token(BARNET_OFFICER).await, &format!("/api/v1/grants/{}", barnet["id"])).await.0, 200);
+        assert_eq!(get(&app, &app.token(BD_OFFICER).await, &format!("/api/v1/grants/{}", barnet["id"])).await.0, 403);
+    }
+
+    async fn a_grants_spreadsheet_is_imported_all_or_nothing(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let send = |token: String, path: &'static str, body: &'static str| {
+            let client = app.client();
+            let url = app.url(path);
+            async move {
+                let r = client.post(url).bearer_auth(token).header("content-type", "text/csv").body(body).send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<Value>().await.unwrap())
+            }
+        };
+        const HEADER: &str = "Grant reference,Recipient,First year,Last year,Project,Year,Revenue,Capital,Certainty,Stated total,Note\n";
+        let bad: &'static str = Box::leak(format!("{HEADER}Havering 2013-17,Havering,2013/14,2016/17,Mentoring,2013/14,10000,,firm,,\nHavering 2013-17,Havering,2013/14,2016/17,Mentoring,2019/20,5000,,firm,,\nHavering 2013-17,Nowhere Council,2013/14,2016/17,Mentoring,2014/15,lots,,sometimes,,\n").into_boxed_str());
+        let bd = app.token(BD_OFFICER).await;
+        let before = app.audit_count().await;
+        assert_eq!(send(bd, "/api/v1/grants/import", bad).await.0, 403);
+        let (status, problem) = send(admin.clone(), "/api/v1/grants/import", bad).await;
+        assert_eq!(status, 422);
+        let all = messages(&problem);
+        for expected in ["Row 3, column “Year”: 2019/20 is outside", "Row 4, column “Revenue”", "Row 4, column “Certainty”"] {
+            assert!(all.contains(expected), "missing {expected}: {all}");
+        }
+        assert_eq!(app.audit_count().await, before, "a refused import changes nothing");
+        let (_, page) = get(&app, &admin, "/api/v1/grants").await;
+        assert!(!page["rows"].as_array().unwrap().iter().any(|r| r["reference"] == "Havering 2013-17"), "nothing was saved");
+
+        // A stated total that differs from the rows is shown with both figures; the rows are imported.
+        let good: &'static str = Box::leak(format!("{HEADER}Havering 2013-17,Havering,2013/14,2016/17,Mentoring,2013/14,10000,,firm,\"£10,001\",\nHavering 2013-17,Havering,2013/14,2016/17,Mentoring,2014/15,5000,,provisional,,\n").into_boxed_str());
+        let (status, preview) = send(admin.clone(), "/api/v1/grants/import?preview=true", good).await;
+        assert_eq!(status, 200);
+        assert!(preview["errors"].as_array().unwrap().is_empty(), "{preview}");
+        let mismatch = preview["grants"][0]["mismatch"].as_str().unwrap();
+        assert!(mismatch.contains("£10,001") && mismatch.contains("£15,000"), "{mismatch}");
+        assert_eq!(app.audit_count().await, before, "a preview saves nothing");
+        let (status, made) = send(admin.clone(), "/api/v1/grants/import", good).await;
+        assert_eq!(status, 201, "{made}");
+        let id = made["ids"][0].as_i64().unwrap();
+        let (_, grant) = get(&app, &admin, &format!("/api/v1/grants/{id}")).await;
+        assert_eq!(grant["total"], 1_500_000);
+        assert_eq!(grant["state"]["code"], "live");
+        let (status, again) = send(admin.clone(), "/api/v1/grants/import", good).await;
+        assert_eq!(status, 422);
+        assert!(messages(&again).contains("already in LCPF"), "{again}");
+    }
+
+    async fn the_import_page_reads_a_workbook_previews_it_and_imports_on_confirmation(app: TestApp) {
+        // An Excel workbook, as a grants officer would keep the history.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let header = ["Grant reference", "Recipient", "First year", "Last year", "Project", "Year", "Revenue", "Capital", "Certainty"];
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let row = ["Sutton 2013-17", "Sutton", "2013/14", "2016/17", "Safer Neighbourhoods", "2013/14"];
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(1, c as u16, *v).unwrap();
+        }
+        sheet.write_number(1, 6, 12_500.5).unwrap();
+        sheet.write_string(1, 8, "firm").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let (client, csrf) = app.signed_in(ADMIN).await;
+        assert_eq!(client.get(app.url("/grants/import")).send().await.unwrap().status(), 200);
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("history.xlsx"));
+        let r = client.post(app.url("/grants/import/preview")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("What would be imported") && page.contains("Sutton 2013-17") && page.contains("£12,500.50"), "the preview");
+        let before = app.audit_count().await;
+        let raw = page.split("name=\"csv\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+        let csv = unescape(raw);
+        let r = client.post(app.url("/grants/import")).form(&[("csrf_token", csrf.as_str()), ("csv", csv.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303, "imported");
+        assert_eq!(app.audit_count().await, before + 1);
+        let list = client.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("Sutton 2013-17"));
     }
 }

@@ -76,6 +76,8 @@ pub enum Permission {
     SetSpendAuthority,
     /// Close a funding period after its last quarter, returning unspent money: funder admin.
     ClosePeriods,
+    /// Import grants that predate LCPF from a spreadsheet: funder admin.
+    ImportGrants,
 }
 
 /// The thing being acted on, as far as permission depends on it: who created or last moved
@@ -234,7 +236,9 @@ fn role_rules(actor: &Actor, permission: Permission) -> Result<(), AppError> {
         Permission::ReviewClaims | Permission::AuthorisePayments | Permission::ExportPayments => {
             user.role.is_funder()
         }
-        Permission::SetSpendAuthority | Permission::ClosePeriods => user.role == Role::FunderAdmin,
+        Permission::SetSpendAuthority | Permission::ClosePeriods | Permission::ImportGrants => {
+            user.role == Role::FunderAdmin
+        }
         Permission::EditOrganisationContact { organisation_id } => {
             user.role == Role::FunderAdmin
                 || (matches!(user.role, Role::BoroughOfficer | Role::Provider)
@@ -323,6 +327,7 @@ fn refusal(user: &CurrentUser, permission: Permission) -> String {
             "Only a funder admin can set a person's spend authority".into()
         }
         Permission::ClosePeriods => "Only a funder admin can close a funding period".into(),
+        Permission::ImportGrants => "Only a funder admin can import grants".into(),
     }
 }
 

@@ -154,6 +154,16 @@ pub mod files {
         ),
     ];
 
+    /// A demo data file as text (a CSV, read by the use case that imports it).
+    pub fn text(name: &str) -> AppResult<&'static str> {
+        match name {
+            "grants-history.csv" => Ok(include_str!("../../../data/demo/grants-history.csv")),
+            _ => Err(AppError::Internal(anyhow::anyhow!(
+                "no demo data file {name}"
+            ))),
+        }
+    }
+
     /// A demo data file, read as `T`; the error names the file.
     pub fn read<T: DeserializeOwned>(name: &str) -> AppResult<T> {
         let text = FILES

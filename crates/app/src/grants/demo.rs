@@ -13,6 +13,9 @@ use super::payments::{AuthoriseInput, SpendAuthorityInput};
 use super::{AmountsInput, MakeGrant};
 use crate::{Actor, App, AppError, AppResult, CurrentUser};
 
+/// The demo's imported Barnet agreement (seed 004).
+const BARNET_HISTORY: &str = "LCPF 2013/14 to 2016/17: Barnet";
+
 /// Each demo funder user's spend authority, in pounds.
 const SPEND_AUTHORITY: &[(&str, &str)] = &[
     ("admin@mopac.example", "1000000"),
@@ -44,7 +47,70 @@ impl App {
                 self.grant_step(&system, id, event).await?;
             }
         }
+        self.load_demo_history().await?;
         self.load_demo_claims().await
+    }
+
+    /// Bexley's and Barnet's 2013–17 agreements, imported from `data/demo/grants-history.csv`
+    /// as history from before LCPF (Bexley exactly as seed 000; Barnet's amounts
+    /// illustrative), and Barnet's June 2015 variation (seed 004; its change illustrative).
+    async fn load_demo_history(&self) -> AppResult<()> {
+        let system = Actor::System;
+        let mut conn = self.db().pool().acquire().await?;
+        let done = lcpf_store::queries::grants::grant_by_reference(&mut conn, BARNET_HISTORY)
+            .await?
+            .is_some();
+        drop(conn);
+        if done {
+            return Ok(());
+        }
+        let csv = crate::demo::files::text("grants-history.csv")?;
+        let ids = self.import_grants(&system, csv).await?;
+        let mut barnet = None;
+        for id in ids {
+            let g = self.grant(&system, id).await?;
+            if g.reference == BARNET_HISTORY {
+                barnet = Some(g);
+            }
+        }
+        let barnet = barnet.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("the demo's Barnet grant was not imported"))
+        })?;
+        let key = |name: &str| {
+            barnet
+                .projects
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.key)
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("Barnet's grant has no project {name}"))
+                })
+        };
+        let (asb, homes) = (
+            key("ASB and Neighbourhood Restorative Justice project")?,
+            key("Safer Homes Scheme")?,
+        );
+        let amounts = |revenue: &str| AmountsInput {
+            revenue: revenue.into(),
+            capital: String::new(),
+        };
+        let years = |revenue: &str| {
+            BTreeMap::from([
+                ("2015/16".to_string(), amounts(revenue)),
+                ("2016/17".to_string(), amounts(revenue)),
+            ])
+        };
+        self.vary_grant(
+            &system,
+            barnet.id,
+            &super::VariationInput {
+                reason: "In June 2015 this agreement was updated (seed 004). ILLUSTRATIVE: the seed does not say what changed, so the demo moves £10,000 a year from the Safer Homes Scheme to the ASB and Neighbourhood Restorative Justice project for 2015/16 and 2016/17; the day is assumed.".into(),
+                varied_on: "2015-06-01".into(),
+                projects: BTreeMap::from([(asb, years("55000")), (homes, years("20000"))]),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     async fn demo_actor(&self, email: &str) -> AppResult<Actor> {

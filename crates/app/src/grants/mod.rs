@@ -26,6 +26,7 @@ use crate::{Actor, App, AppError, AppResult};
 pub mod claims;
 pub mod closeout;
 mod demo;
+pub mod import;
 pub mod payments;
 
 /// Grants a list shows at a time.
@@ -123,6 +124,8 @@ pub struct GrantsPage {
     /// What grants can be made from (funder staff).
     pub sources: Vec<SourceChoice>,
     pub may_make: bool,
+    /// Whether the reader may import grants from before LCPF (funder admin).
+    pub may_import: bool,
 }
 
 /// One cell of the profile: a project's money in a year.
@@ -528,6 +531,7 @@ impl App {
             pages: Pages::of(page, total, GRANTS_PER_PAGE),
             sources,
             may_make,
+            may_import: may(actor, Permission::ImportGrants),
         })
     }
 

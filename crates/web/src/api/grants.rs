@@ -19,7 +19,9 @@ use crate::AppState;
 /// This stage's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(grants, make, grant, offer, withdraw, accept, start, vary, confirm),
+    paths(
+        grants, make, import, grant, offer, withdraw, accept, start, vary, confirm
+    ),
     components(schemas(
         GrantsPage,
         GrantRow,
@@ -37,7 +39,10 @@ use crate::AppState;
         GrantMoved,
         VariationInput,
         AmountsInput,
-        ConfirmInput
+        ConfirmInput,
+        lcpf_app::grants::import::GrantsImportPreview,
+        lcpf_app::grants::import::ImportedGrant,
+        Imported
     ))
 )]
 pub struct GrantsApi;
@@ -185,4 +190,46 @@ pub async fn confirm(
         .confirm_grant_year(&auth.actor, id, &input)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    /// The new grants' stable keys.
+    pub ids: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// `true`: say what the file would become, and save nothing.
+    #[serde(default)]
+    preview: bool,
+}
+
+/// Imports grants from before LCPF (funder admin): the body is the spreadsheet itself (.xlsx
+/// or CSV, one row per project per year). All or nothing: any problem refuses the whole file
+/// with every problem by row and column. `?preview=true` saves nothing and says what it would
+/// become.
+#[utoipa::path(post, path = "/api/v1/grants/import", params(ImportParams), request_body(content = String, content_type = "text/csv"), responses((status = 201, body = Imported), (status = 200, body = lcpf_app::grants::import::GrantsImportPreview), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ImportParams>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let preview = state
+        .app
+        .preview_grants_import(&auth.actor, body.to_vec())
+        .await?;
+    if q.preview {
+        return Ok(Json(preview).into_response());
+    }
+    if !preview.errors.is_empty() {
+        let mut e = lcpf_domain::FieldErrors::new();
+        for m in preview.errors {
+            e.add("file", m);
+        }
+        return Err(lcpf_app::AppError::Invalid(e).into());
+    }
+    let ids = state.app.import_grants(&auth.actor, &preview.csv).await?;
+    Ok((StatusCode::CREATED, Json(Imported { ids })).into_response())
 }

@@ -6,11 +6,19 @@ use super::{upload, Audience::*, Routes};
 use crate::api::claims as claims_api;
 use crate::api::grants as api;
 use crate::views::grants as pages;
-use crate::views::grants::{claims, payments};
+use crate::views::grants::{claims, import, payments};
 
 pub(super) fn add(r: Routes) -> Routes {
     r.add("GET", "/grants", SignedIn, get(pages::list))
         .add("POST", "/grants", FunderStaff, post(pages::make))
+        .add("GET", "/grants/import", FunderAdmin, get(import::form))
+        .add(
+            "POST",
+            "/grants/import/preview",
+            FunderAdmin,
+            upload(post(import::preview)),
+        )
+        .add("POST", "/grants/import", FunderAdmin, post(import::import))
         .add("GET", "/grants/{id}", OwnGrant, get(pages::grant))
         .add(
             "POST",
@@ -151,6 +159,12 @@ pub(super) fn add(r: Routes) -> Routes {
         )
         .add("GET", "/api/v1/grants", SignedIn, get(api::grants))
         .add("POST", "/api/v1/grants", FunderStaff, post(api::make))
+        .add(
+            "POST",
+            "/api/v1/grants/import",
+            FunderAdmin,
+            upload(post(api::import)),
+        )
         .add("GET", "/api/v1/grants/{id}", OwnGrant, get(api::grant))
         .add(
             "POST",

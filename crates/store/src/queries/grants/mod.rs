@@ -379,6 +379,17 @@ pub async fn replace_profile(
     Ok(())
 }
 
+/// The grant with this reference, if any (references are unique).
+pub async fn grant_by_reference(
+    conn: &mut AnyConnection,
+    reference: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM grants WHERE LOWER(reference) = LOWER($1)")
+        .bind(reference)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Takes the grant's row lock until the transaction ends (SQLite's writer lock already covers
 /// it), so two payments or claims against one grant are checked against its money one at a
 /// time.

@@ -18,6 +18,7 @@ use crate::error::{parse_id, PageError};
 use crate::AppState;
 
 pub mod claims;
+pub mod import;
 pub mod payments;
 
 type Pairs = Vec<(String, String)>;
