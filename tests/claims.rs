@@ -153,6 +153,20 @@ backend_tests! {
         let (_, grant_view) = get(&app, &bd, &format!("/api/v1/grants/{grant}")).await;
         assert_eq!(grant_view["spend"]["paid"], 3_000_000, "paid once");
         assert_eq!(grant_view["spend"]["claimed"], 3_000_000);
+        // The spend report: the borough sees its own grant and totals; the funder London's.
+        let (_, report) = get(&app, &bd, "/api/v1/grants/spend").await;
+        assert_eq!(report["scope"], "Barking and Dagenham");
+        assert_eq!(report["rows"].as_array().unwrap().len(), 1);
+        assert_eq!(report["rows"][0]["paid"], 3_000_000);
+        assert_eq!(report["totals"]["claimed"], 3_000_000);
+        assert_eq!(report["totals"]["forecast_underspend"].as_i64().unwrap(), grant_view["spend"]["forecast_underspend"].as_i64().unwrap());
+        let (_, london) = get(&app, &officer, "/api/v1/grants/spend").await;
+        assert_eq!(london["scope"], "London");
+        let rows = london["rows"].as_array().unwrap();
+        let sum = |field: &str| rows.iter().map(|r| r[field].as_i64().unwrap()).sum::<i64>();
+        for field in ["profile", "claimed", "paid", "ceiling"] {
+            assert_eq!(london["totals"][field].as_i64().unwrap(), sum(field), "London's {field} is the sum of its grants'");
+        }
 
         // Exported exactly once, with the finance system's columns.
         let r = app.client().post(app.url("/api/v1/payments/export")).bearer_auth(&finance).send().await.unwrap();

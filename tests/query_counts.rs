@@ -241,6 +241,65 @@ async fn a_pages_statements_do_not_grow_with_its_rows(app: TestApp) {
             after, before,
             "the call page, ranking or coverage grew with the bids (call page, ranking, coverage)"
         );
-        println!("statements: proposal page {with_18}, overview {with_one}, period page {with_four}, call page, ranking and coverage {after:?} ({:?})", app.backend);
+        // A grant's page, the claims queue, payments and the spend report: Advance's four
+        // demo claims, then seven, each accepted with its payment waiting.
+        let grants = app.app.grants_page(&system, 1).await.unwrap().rows;
+        let grant = grants
+            .iter()
+            .find(|g| g.recipient == "Advance Charity")
+            .unwrap()
+            .id;
+        let grant_pages = [
+            app.url(&format!("/grants/{grant}")),
+            app.url("/claims?state=accepted"),
+            app.url("/payments?state=requested"),
+            app.url("/grants/spend"),
+            app.url("/grants"),
+        ];
+        let mut money_before = Vec::new();
+        for page in &grant_pages {
+            money_before.push(statements(&funder, page).await);
+        }
+        let view = app.app.grant(&system, grant).await.unwrap();
+        let key = view.projects[0].key;
+        let second_year = &view.year_totals[1].year;
+        let officer = app.actor(FUNDER_OFFICER).await;
+        for n in 1..=3 {
+            let input = lcpf_app::grants::claims::ClaimInput {
+                quarter: format!("Q{n} {second_year}"),
+                spend: [(
+                    key,
+                    lcpf_app::grants::AmountsInput {
+                        revenue: "1000".into(),
+                        capital: String::new(),
+                    },
+                )]
+                .into(),
+                narrative: "Delivered".into(),
+                forecast: String::new(),
+            };
+            let claim = app.app.start_claim(&advance, grant, &input).await.unwrap();
+            let step = |e: &str| lcpf_app::grants::claims::ClaimStep {
+                event: e.into(),
+                comments: String::new(),
+            };
+            app.app
+                .claim_step(&advance, claim, &step("submit"))
+                .await
+                .unwrap();
+            app.app
+                .claim_step(&officer, claim, &step("accept"))
+                .await
+                .unwrap();
+        }
+        let mut money_after = Vec::new();
+        for page in &grant_pages {
+            money_after.push(statements(&funder, page).await);
+        }
+        assert_eq!(
+            money_after, money_before,
+            "a grant's page, the claims queue, payments, the spend report or the grants list grew with the claims"
+        );
+        println!("statements: proposal page {with_18}, overview {with_one}, period page {with_four}, call page, ranking and coverage {after:?}, grant, claims, payments, spend, grants {money_after:?} ({:?})", app.backend);
     }
 }

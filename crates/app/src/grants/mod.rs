@@ -28,6 +28,7 @@ pub mod closeout;
 mod demo;
 pub mod import;
 pub mod payments;
+pub mod spend;
 
 /// Grants a list shows at a time.
 pub const GRANTS_PER_PAGE: i64 = 50;
@@ -324,6 +325,26 @@ pub(crate) fn spend_view(
     })
 }
 
+/// Which grants a list shows the actor: every grant for funder staff, a recipient's own for
+/// its officers, none for anyone else.
+pub(crate) fn grants_of(actor: &Actor) -> Option<GrantsOf> {
+    match actor.user() {
+        Some(u) if u.role.is_funder() => Some(GrantsOf::All),
+        Some(u) => u
+            .organisation_id
+            .filter(|o| {
+                may(
+                    actor,
+                    Permission::ViewGrant {
+                        organisation_id: *o,
+                    },
+                )
+            })
+            .map(GrantsOf::Recipient),
+        None => Some(GrantsOf::All),
+    }
+}
+
 fn years_text(first: &str, last: &str) -> String {
     if first == last {
         first.to_string()
@@ -463,21 +484,7 @@ impl App {
     /// A page of grants: funder staff see every grant, a recipient's officers their own.
     pub async fn grants_page(&self, actor: &Actor, page: u32) -> AppResult<GrantsPage> {
         authorise(actor, Permission::ViewReferenceData)?;
-        let of = match actor.user() {
-            Some(u) if u.role.is_funder() => Some(GrantsOf::All),
-            Some(u) => u
-                .organisation_id
-                .filter(|o| {
-                    may(
-                        actor,
-                        Permission::ViewGrant {
-                            organisation_id: *o,
-                        },
-                    )
-                })
-                .map(GrantsOf::Recipient),
-            None => Some(GrantsOf::All),
-        };
+        let of = grants_of(actor);
         let mut tx = self.db().begin_read().await?;
         let (rows, total) = match of {
             Some(of) => {

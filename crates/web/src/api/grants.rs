@@ -20,7 +20,17 @@ use crate::AppState;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
-        grants, make, import, grant, offer, withdraw, accept, start, vary, confirm
+        grants,
+        make,
+        import,
+        spend_report,
+        grant,
+        offer,
+        withdraw,
+        accept,
+        start,
+        vary,
+        confirm
     ),
     components(schemas(
         GrantsPage,
@@ -42,6 +52,8 @@ use crate::AppState;
         ConfirmInput,
         lcpf_app::grants::import::GrantsImportPreview,
         lcpf_app::grants::import::ImportedGrant,
+        lcpf_app::grants::spend::SpendReport,
+        lcpf_app::grants::spend::SpendRow,
         Imported
     ))
 )]
@@ -232,4 +244,20 @@ pub async fn import(
     }
     let ids = state.app.import_grants(&auth.actor, &preview.csv).await?;
     Ok((StatusCode::CREATED, Json(Imported { ids })).into_response())
+}
+
+/// Spend across grants: each grant's envelope, profile, claimed, paid and forecast underspend,
+/// with London's totals for funder staff, or a recipient's own for its officers.
+#[utoipa::path(get, path = "/api/v1/grants/spend", params(PageParams), responses((status = 200, body = lcpf_app::grants::spend::SpendReport)))]
+pub async fn spend_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageParams>,
+) -> Result<Json<lcpf_app::grants::spend::SpendReport>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .spend_report(&auth.actor, q.page.unwrap_or(1).max(1))
+            .await?,
+    ))
 }

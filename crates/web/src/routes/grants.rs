@@ -11,6 +11,7 @@ use crate::views::grants::{claims, import, payments};
 pub(super) fn add(r: Routes) -> Routes {
     r.add("GET", "/grants", SignedIn, get(pages::list))
         .add("POST", "/grants", FunderStaff, post(pages::make))
+        .add("GET", "/grants/spend", SignedIn, get(pages::spend))
         .add("GET", "/grants/import", FunderAdmin, get(import::form))
         .add(
             "POST",
@@ -159,6 +160,12 @@ pub(super) fn add(r: Routes) -> Routes {
         )
         .add("GET", "/api/v1/grants", SignedIn, get(api::grants))
         .add("POST", "/api/v1/grants", FunderStaff, post(api::make))
+        .add(
+            "GET",
+            "/api/v1/grants/spend",
+            SignedIn,
+            get(api::spend_report),
+        )
         .add(
             "POST",
             "/api/v1/grants/import",

@@ -303,3 +303,25 @@ pub async fn close_period(
     state.app.close_period(&auth.actor, id).await?;
     Ok(Redirect::to(&format!("/periods/{id}#close-out")).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "grants/spend.html")]
+struct SpendPage {
+    layout: Layout,
+    report: lcpf_app::grants::spend::SpendReport,
+    pages: Pages,
+}
+
+/// Spend across the grants the reader may see, with London's (or their own) totals.
+pub async fn spend(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let report = state.app.spend_report(&auth.actor, q.page()).await?;
+    render(&SpendPage {
+        layout: Layout::new(&auth, "Spend against profile", "grants"),
+        pages: report.pages,
+        report,
+    })
+}

@@ -1,0 +1,120 @@
+//! Spend across grants: for each grant the reader may see, its envelope (or award), profile,
+//! claimed, paid and forecast underspend, with the totals for London (funder staff) or for the
+//! reader's own organisation. Two queries for any page.
+
+use lcpf_domain::grant::closeout::forecast_underspend;
+use lcpf_domain::Money;
+use lcpf_store::queries::grants::{self as q, GrantSpend, SpendTotals};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{grants_of, GrantTag};
+use crate::access::{authorise, Permission};
+use crate::paging::Pages;
+use crate::{Actor, App, AppResult};
+
+/// Grants the spend report shows at a time.
+pub const SPEND_PER_PAGE: i64 = 50;
+
+/// One grant's money, or the totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SpendRow {
+    /// The grant's stable key (none on the totals row).
+    pub grant_id: Option<i64>,
+    pub reference: String,
+    pub recipient: String,
+    pub state: Option<GrantTag>,
+    pub years: String,
+    /// The envelope or award the grant sits within.
+    #[schema(value_type = i64)]
+    pub ceiling: Money,
+    #[schema(value_type = i64)]
+    pub profile: Money,
+    #[schema(value_type = i64)]
+    pub claimed: Money,
+    #[schema(value_type = i64)]
+    pub paid: Money,
+    /// The recipients' latest forecasts for the quarters left.
+    #[schema(value_type = i64)]
+    pub forecast: Money,
+    /// Profile less claimed and forecast; negative: a forecast overspend.
+    #[schema(value_type = i64)]
+    pub forecast_underspend: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SpendReport {
+    /// "London" for funder staff; the organisation's name for its officers.
+    pub scope: String,
+    pub rows: Vec<SpendRow>,
+    /// Over every grant the report covers, not just this page.
+    pub totals: SpendRow,
+    pub pages: Pages,
+}
+
+fn row(g: GrantSpend) -> SpendRow {
+    SpendRow {
+        grant_id: Some(g.id),
+        years: if g.first_year == g.last_year {
+            g.first_year.clone()
+        } else {
+            format!("{} to {}", g.first_year, g.last_year)
+        },
+        reference: g.reference,
+        recipient: g.recipient_name,
+        state: Some(g.state.into()),
+        ceiling: g.ceiling,
+        profile: g.profile,
+        claimed: g.claimed,
+        paid: g.paid,
+        forecast: g.forecast,
+        forecast_underspend: forecast_underspend(g.profile, g.claimed, g.forecast),
+    }
+}
+
+fn totals(scope: &str, t: SpendTotals) -> SpendRow {
+    SpendRow {
+        grant_id: None,
+        reference: format!("{} grants", t.grants),
+        recipient: scope.to_string(),
+        state: None,
+        years: String::new(),
+        ceiling: t.ceiling,
+        profile: t.profile,
+        claimed: t.claimed,
+        paid: t.paid,
+        forecast: t.forecast,
+        forecast_underspend: forecast_underspend(t.profile, t.claimed, t.forecast),
+    }
+}
+
+impl App {
+    /// The spend report: every grant for funder staff, with London's totals; a recipient's
+    /// own grants for its officers.
+    pub async fn spend_report(&self, actor: &Actor, page: u32) -> AppResult<SpendReport> {
+        authorise(actor, Permission::ViewReferenceData)?;
+        let scope = match actor.user() {
+            Some(u) if !u.role.is_funder() => u.organisation_name.clone().unwrap_or_default(),
+            _ => "London".to_string(),
+        };
+        let Some(of) = grants_of(actor) else {
+            return Ok(SpendReport {
+                totals: totals(&scope, SpendTotals::default()),
+                scope,
+                rows: Vec::new(),
+                pages: Pages::of(page, 0, SPEND_PER_PAGE),
+            });
+        };
+        let mut tx = self.db().begin_read().await?;
+        let offset = i64::from(page.max(1) - 1) * SPEND_PER_PAGE;
+        let rows = q::spend_page(&mut tx, of, SPEND_PER_PAGE, offset).await?;
+        let sums = q::spend_totals(&mut tx, of).await?;
+        tx.commit().await?;
+        Ok(SpendReport {
+            rows: rows.into_iter().map(row).collect(),
+            pages: Pages::of(page, sums.grants, SPEND_PER_PAGE),
+            totals: totals(&scope, sums),
+            scope,
+        })
+    }
+}
