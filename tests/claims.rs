@@ -196,6 +196,7 @@ backend_tests! {
             spend: [(key, lcpf_app::grants::AmountsInput { revenue: over.to_decimal_string(), capital: String::new() })].into(),
             narrative: "Everything at once".into(),
             forecast: String::new(),
+            match_funding: String::new(),
         };
         let claim = app.app.start_claim(&bd, grant, &input).await.unwrap();
         let step = |e: &str| lcpf_app::grants::claims::ClaimStep { event: e.into(), comments: String::new() };
@@ -218,6 +219,7 @@ backend_tests! {
             spend: [(key, lcpf_app::grants::AmountsInput { revenue: "100".into(), capital: String::new() })].into(),
             narrative: "Outreach".into(),
             forecast: String::new(),
+            match_funding: String::new(),
         };
         let claim = app.app.start_claim(&bd, grant, &input).await.unwrap();
         let (client, csrf) = app.signed_in(BD_OFFICER).await;
@@ -310,6 +312,7 @@ backend_tests! {
             spend: [(key, lcpf_app::grants::AmountsInput { revenue: "30000".into(), capital: String::new() })].into(),
             narrative: "Outreach".into(),
             forecast: String::new(),
+            match_funding: String::new(),
         };
         let step = |e: &str| lcpf_app::grants::claims::ClaimStep { event: e.into(), comments: String::new() };
         let claim = app.app.start_claim(&bd, grant, &claim_for("Q1 2017/18")).await.unwrap();
@@ -365,5 +368,70 @@ backend_tests! {
             other => panic!("{other:?}"),
         }
         assert_eq!(app.audit_count().await, before);
+    }
+
+    async fn a_leads_onward_funding_to_its_partners_stays_within_the_grant(app: TestApp) {
+        let officer = app.token(FUNDER_OFFICER).await;
+        let bd = app.token(BD_OFFICER).await;
+        let (_, grants) = get(&app, &officer, "/api/v1/grants").await;
+        let lambeth = grants["rows"].as_array().unwrap().iter().find(|g| g["recipient"] == "Lambeth").unwrap()["id"].as_i64().unwrap();
+        let path = format!("/api/v1/grants/{lambeth}");
+        let (_, grant) = get(&app, &officer, &path).await;
+        // The demo's illustrative split: five partners, each year, never more than the year.
+        let onward = grant["onward"].as_array().unwrap();
+        let years = grant["year_totals"].as_array().unwrap();
+        assert_eq!(onward.len(), 5 * years.len());
+        assert!(onward.iter().all(|o| o["note"].as_str().unwrap().starts_with("ILLUSTRATIVE")));
+        for y in years {
+            let passed: i64 = onward.iter().filter(|o| o["year"] == y["year"]).map(|o| o["amount"].as_i64().unwrap()).sum();
+            assert!(passed <= y["firm"].as_i64().unwrap() + y["provisional"].as_i64().unwrap());
+        }
+        let year = years[0]["year"].as_str().unwrap().to_string();
+        let partner = grant["partners"][0][0].as_i64().unwrap();
+        let before = app.audit_count().await;
+        let onward_path = format!("{path}/onward-funding");
+        assert_eq!(post(&app, &bd, &onward_path, json!({"organisation_id": partner, "year": year, "amount": "1"})).await.0, 403, "not Barking and Dagenham's grant");
+        let barnet = app.organisation_id("Barnet").await;
+        let (status, problem) = post(&app, &officer, &onward_path, json!({"organisation_id": barnet, "year": year, "amount": "1"})).await;
+        assert_eq!(status, 422);
+        assert!(messages(&problem).contains("Choose one of the bid's partners"), "{problem}");
+        let (status, problem) = post(&app, &officer, &onward_path, json!({"organisation_id": partner, "year": year, "amount": "£99,000,000"})).await;
+        assert_eq!(status, 422);
+        assert!(messages(&problem).contains("more than the grant's"), "{problem}");
+        assert_eq!(app.audit_count().await, before, "refusals change nothing");
+        // Removing a partner's year, then recording it again.
+        assert_eq!(post(&app, &officer, &onward_path, json!({"organisation_id": partner, "year": year, "amount": ""})).await.0, 204);
+        let (_, after) = get(&app, &officer, &path).await;
+        assert_eq!(after["onward"].as_array().unwrap().len(), onward.len() - 1);
+        assert_eq!(post(&app, &officer, &onward_path, json!({"organisation_id": partner, "year": year, "amount": "£1,000"})).await.0, 204);
+        let (_, after) = get(&app, &officer, &path).await;
+        assert!(after["onward"].as_array().unwrap().iter().any(|o| o["organisation_id"] == partner && o["year"] == year.as_str() && o["amount"] == 100_000));
+    }
+
+    async fn match_funding_reported_on_claims_is_set_against_what_was_promised(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let admin = app.actor(ADMIN).await;
+        let input = lcpf_app::grants::claims::ClaimInput {
+            quarter: "Q1 2017/18".into(),
+            spend: [(key, lcpf_app::grants::AmountsInput { revenue: "10000".into(), capital: String::new() })].into(),
+            narrative: "Outreach".into(),
+            forecast: String::new(),
+            match_funding: "-1".into(),
+        };
+        assert!(matches!(app.app.start_claim(&bd, grant, &input).await, Err(lcpf_app::AppError::Invalid(_))), "negative match funding is refused");
+        let input = lcpf_app::grants::claims::ClaimInput { match_funding: "£5,000".into(), ..input };
+        let claim = app.app.start_claim(&bd, grant, &input).await.unwrap();
+        let step = |e: &str| lcpf_app::grants::claims::ClaimStep { event: e.into(), comments: String::new() };
+        app.app.claim_step(&bd, claim, &step("submit")).await.unwrap();
+        let before = app.app.grant(&bd, grant).await.unwrap().match_funding;
+        assert_eq!(before.reported.pence(), 0, "only accepted claims count");
+        app.app.claim_step(&admin, claim, &step("accept")).await.unwrap();
+        let after = app.app.grant(&bd, grant).await.unwrap().match_funding;
+        assert_eq!(after.reported.pence(), 500_000);
+        if after.promised != after.reported {
+            let words = after.difference.unwrap();
+            assert!(words.contains(&after.promised.to_string()) && words.contains("£5,000"), "both figures: {words}");
+        }
     }
 }

@@ -120,6 +120,7 @@ async fn claim_evidence_is_kept_in_the_s3_bucket() {
                 .into(),
                 narrative: "Outreach".into(),
                 forecast: String::new(),
+                match_funding: String::new(),
             },
         )
         .await

@@ -277,6 +277,7 @@ async fn a_pages_statements_do_not_grow_with_its_rows(app: TestApp) {
                 .into(),
                 narrative: "Delivered".into(),
                 forecast: String::new(),
+                match_funding: String::new(),
             };
             let claim = app.app.start_claim(&advance, grant, &input).await.unwrap();
             let step = |e: &str| lcpf_app::grants::claims::ClaimStep {

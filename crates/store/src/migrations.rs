@@ -120,6 +120,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        name: "onward funding to partners, and match funding reported with claims",
+        sql: include_str!("../migrations/0015_onward_and_match_funding.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

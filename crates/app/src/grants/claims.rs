@@ -42,6 +42,9 @@ pub struct ClaimInput {
     /// What the recipient expects to spend in the period's remaining quarters; empty: £0.
     #[serde(default)]
     pub forecast: String,
+    /// Match funding received in the quarter (cash and valued in kind); empty: £0.
+    #[serde(default)]
+    pub match_funding: String,
 }
 
 /// A move on a claim: `submit` (the recipient), `accept` or `return` (a funder officer, with
@@ -120,6 +123,9 @@ pub struct ClaimView {
     pub narrative: String,
     #[schema(value_type = i64)]
     pub forecast: Money,
+    /// Match funding received in the quarter.
+    #[schema(value_type = i64)]
+    pub match_funding: Money,
     /// The funder's comments when it returned the claim.
     pub comments: String,
     pub created_by: String,
@@ -297,7 +303,7 @@ fn claimable(grant: &GrantRecord, claimed: &[Quarter], today: chrono::NaiveDate)
 fn content(
     grant: &GrantRecord,
     input: &ClaimInput,
-) -> Result<(BTreeMap<i64, Spend>, String, Money), FieldErrors> {
+) -> Result<(BTreeMap<i64, Spend>, String, Money, Money), FieldErrors> {
     let mut e = FieldErrors::new();
     let mut spend = BTreeMap::new();
     for (key, amounts) in &input.spend {
@@ -352,8 +358,20 @@ fn content(
             "The forecast cannot be negative: enter £0 or more",
         );
     }
+    let match_funding = if input.match_funding.trim().is_empty() {
+        Money::ZERO
+    } else {
+        e.check("match_funding", Money::parse(&input.match_funding))
+            .unwrap_or(Money::ZERO)
+    };
+    if match_funding.is_negative() {
+        e.add(
+            "match_funding",
+            "Match funding cannot be negative: enter £0 or more",
+        );
+    }
     e.into_result()?;
-    Ok((spend, narrative, forecast))
+    Ok((spend, narrative, forecast, match_funding))
 }
 
 /// The claim in the domain's terms (spend by the profile's project index).
@@ -513,7 +531,7 @@ impl App {
                 format!("{quarter} has already been claimed: change that claim instead"),
             ));
         }
-        let (spend, narrative, forecast) = content(&grant, input)?;
+        let (spend, narrative, forecast, match_funding) = content(&grant, input)?;
         let before = claimed_before(&mut tx, grant_id, quarter).await?;
         checked(
             &grant,
@@ -526,6 +544,7 @@ impl App {
             spend: &spend,
             narrative: &narrative,
             forecast,
+            match_funding,
         };
         let id = q::insert_claim(
             &mut tx,
@@ -560,7 +579,7 @@ impl App {
         let grant = find(&mut tx, claim.grant_id).await?;
         next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
         live(&grant)?;
-        let (spend, narrative, forecast) = content(&grant, input)?;
+        let (spend, narrative, forecast, match_funding) = content(&grant, input)?;
         let before = claimed_before(&mut tx, grant.id, claim.quarter).await?;
         checked(
             &grant,
@@ -576,6 +595,7 @@ impl App {
                 spend: &spend,
                 narrative: &narrative,
                 forecast,
+                match_funding,
             },
         )
         .await?;
@@ -876,6 +896,7 @@ impl App {
             total,
             narrative: claim.narrative.clone(),
             forecast: claim.forecast,
+            match_funding: claim.match_funding,
             comments: claim.comments.clone(),
             created_by: people.of(&claim.created_by),
             submitted_by: claim.submitted_by.as_deref().map(|w| people.of(w)),

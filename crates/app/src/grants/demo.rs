@@ -48,7 +48,49 @@ impl App {
             }
         }
         self.load_demo_history().await?;
+        self.load_demo_onward_funding().await?;
         self.load_demo_claims().await
+    }
+
+    /// The South London Alliance's onward funding from Lambeth (its assumed lead) to the five
+    /// other boroughs: ILLUSTRATIVE, as the announcement gives no split: an even sixth of
+    /// each year's award to each partner, the lead keeping the rest.
+    async fn load_demo_onward_funding(&self) -> AppResult<()> {
+        let system = Actor::System;
+        let Some(row) = self
+            .grants_page(&system, 1)
+            .await?
+            .rows
+            .into_iter()
+            .find(|g| g.recipient == "Lambeth")
+        else {
+            return Ok(());
+        };
+        let grant = self.grant(&system, row.id).await?;
+        if !grant.onward.is_empty() {
+            return Ok(());
+        }
+        for year in &grant.year_totals {
+            let money = Money::from_pence(year.firm.pence() + year.provisional.pence());
+            let shares = money
+                .split_evenly(6)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            // The larger shares (the odd pence) stay with the lead: it is last.
+            for ((partner, _), share) in grant.partners.iter().zip(shares.iter().rev()) {
+                self.record_onward_funding(
+                    &system,
+                    grant.id,
+                    &super::onward::OnwardInput {
+                        organisation_id: *partner,
+                        year: year.year.clone(),
+                        amount: share.to_decimal_string(),
+                        note: "ILLUSTRATIVE: the announcement gives no split between the boroughs; an even sixth of the year's award".into(),
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Bexley's and Barnet's 2013–17 agreements, imported from `data/demo/grants-history.csv`
@@ -182,6 +224,7 @@ impl App {
                     "{ILLUSTRATIVE} Keyworker support, group-work and mentoring for women referred by the courts, probation and the police, through the women centres and community advocates."
                 ),
                 forecast: remaining(n + 1).to_decimal_string(),
+                match_funding: String::new(),
             };
             let claim = self.start_claim(&provider, grant.id, &input).await?;
             self.attach_claim_evidence(

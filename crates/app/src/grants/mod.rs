@@ -27,6 +27,7 @@ pub mod claims;
 pub mod closeout;
 mod demo;
 pub mod import;
+pub mod onward;
 pub mod payments;
 pub mod spend;
 
@@ -229,6 +230,46 @@ pub struct GrantView {
     pub may_claim: bool,
     /// Its close-out with the period: what was paid and what returned to the fund.
     pub closeout: Option<closeout::CloseOutMoney>,
+    /// Match funding promised in the proposal or bid, against what the accepted claims report.
+    pub match_funding: MatchFundingView,
+    /// For an award's grant: what the lead passes on to each partner each year.
+    pub onward: Vec<onward::OnwardRow>,
+    /// The bid's partners who may receive onward funding: (organisation id, name).
+    pub partners: Vec<(i64, String)>,
+    pub may_record_onward: bool,
+}
+
+/// Match funding promised against reported: the difference is said, never adjusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MatchFundingView {
+    /// The local authority's and partners' money in the approved proposal, or the bid's match
+    /// funding (cash and valued in kind).
+    #[schema(value_type = i64)]
+    pub promised: Money,
+    /// Reported on accepted claims.
+    #[schema(value_type = i64)]
+    pub reported: Money,
+    /// Both figures and the difference, when they differ.
+    pub difference: Option<String>,
+}
+
+fn match_funding_view(promised: Money, reported: Money) -> MatchFundingView {
+    let gap = promised.pence() - reported.pence();
+    MatchFundingView {
+        promised,
+        reported,
+        difference: match gap {
+            0 => None,
+            g if g > 0 => Some(format!(
+                "{reported} reported of the {promised} promised: {} still to come",
+                Money::from_pence(g)
+            )),
+            g => Some(format!(
+                "{reported} reported, {} more than the {promised} promised",
+                Money::from_pence(-g)
+            )),
+        },
+    }
 }
 
 /// One quarter's claimed and paid money.
@@ -642,14 +683,22 @@ impl App {
                 .await?;
         let people = crate::people::people(&mut tx).await?;
         let closed_out = closeout::of_grant(&mut tx, id).await?;
+        let onward_rows = q::onward::onward_funding(&mut tx, id).await?;
+        let partners = onward::partners_of(&mut tx, &g.source).await?;
+        let mut promised = Money::ZERO;
         let (lines, source, source_href) = match g.source {
             GrantSource::Proposal { version_id, .. } => {
-                let lines: BTreeMap<i64, String> =
-                    lcpf_store::queries::proposals::lines(&mut tx, version_id)
-                        .await?
-                        .into_iter()
-                        .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
-                        .collect();
+                let approved = lcpf_store::queries::proposals::lines(&mut tx, version_id).await?;
+                promised = Money::from_pence(
+                    approved
+                        .iter()
+                        .map(|(_, l)| l.match_funding().pence())
+                        .sum(),
+                );
+                let lines: BTreeMap<i64, String> = approved
+                    .into_iter()
+                    .map(|(row, l)| (l.key.map(|k| k.0).unwrap_or(row), l.number.to_string()))
+                    .collect();
                 let proposal = q::proposal_of_version(&mut tx, version_id).await?;
                 (
                     lines,
@@ -659,6 +708,20 @@ impl App {
             }
             GrantSource::Award { award_id } => {
                 let bid = q::bid_of_award(&mut tx, award_id).await?;
+                if let Some(b) = bid {
+                    if let Some(record) =
+                        lcpf_store::queries::co_commissioning::bid(&mut tx, b).await?
+                    {
+                        promised = Money::from_pence(
+                            record
+                                .bid
+                                .match_funding
+                                .iter()
+                                .map(|m| m.cash.pence() + m.in_kind.pence())
+                                .sum(),
+                        );
+                    }
+                }
                 (
                     BTreeMap::new(),
                     "A co-commissioning award".to_string(),
@@ -751,6 +814,12 @@ impl App {
                 .collect(),
             may_claim: claims::may_claim(actor, &g),
             closeout: closed_out,
+            match_funding: match_funding_view(promised, claimed.match_funding),
+            onward: onward_rows.into_iter().map(Into::into).collect(),
+            may_record_onward: !partners.is_empty()
+                && g.state != GrantState::Closed
+                && onward::may_record(actor, g.recipient_organisation_id),
+            partners,
         })
     }
 

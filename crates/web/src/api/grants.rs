@@ -24,6 +24,7 @@ use crate::AppState;
         make,
         import,
         spend_report,
+        onward,
         grant,
         offer,
         withdraw,
@@ -54,6 +55,9 @@ use crate::AppState;
         lcpf_app::grants::import::ImportedGrant,
         lcpf_app::grants::spend::SpendReport,
         lcpf_app::grants::spend::SpendRow,
+        lcpf_app::grants::onward::OnwardInput,
+        lcpf_app::grants::onward::OnwardRow,
+        MatchFundingView,
         Imported
     ))
 )]
@@ -260,4 +264,24 @@ pub async fn spend_report(
             .spend_report(&auth.actor, q.page.unwrap_or(1).max(1))
             .await?,
     ))
+}
+
+/// Records a partner's onward funding for a year on an award's grant (the lead's own officers
+/// or funder staff); no amount removes it. A year's onward funding never passes the grant's
+/// money for the year.
+#[utoipa::path(post, path = "/api/v1/grants/{id}/onward-funding", params(("id" = i64, Path)), request_body = lcpf_app::grants::onward::OnwardInput, responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn onward(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, "The grant")?;
+    let may = async { state.app.grant(&auth.actor, id).await.map(|_| ()) };
+    let input: lcpf_app::grants::onward::OnwardInput = json_body_after(&body, may).await?;
+    state
+        .app
+        .record_onward_funding(&auth.actor, id, &input)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

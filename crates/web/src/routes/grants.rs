@@ -12,6 +12,12 @@ pub(super) fn add(r: Routes) -> Routes {
     r.add("GET", "/grants", SignedIn, get(pages::list))
         .add("POST", "/grants", FunderStaff, post(pages::make))
         .add("GET", "/grants/spend", SignedIn, get(pages::spend))
+        .add(
+            "POST",
+            "/grants/{id}/onward-funding",
+            OwnGrant,
+            post(pages::onward),
+        )
         .add("GET", "/grants/import", FunderAdmin, get(import::form))
         .add(
             "POST",
@@ -165,6 +171,12 @@ pub(super) fn add(r: Routes) -> Routes {
             "/api/v1/grants/spend",
             SignedIn,
             get(api::spend_report),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/onward-funding",
+            OwnGrant,
+            post(api::onward),
         )
         .add(
             "POST",

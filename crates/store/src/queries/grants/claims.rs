@@ -22,6 +22,8 @@ pub struct ClaimRecord {
     pub spend: BTreeMap<i64, Spend>,
     pub narrative: String,
     pub forecast: Money,
+    /// Match funding received in the quarter.
+    pub match_funding: Money,
     pub comments: String,
     pub created_at: String,
     pub created_by: String,
@@ -188,6 +190,7 @@ pub async fn claim(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Cla
         spend,
         narrative: r.try_get("narrative")?,
         forecast: Money::from_pence(r.try_get("forecast_pence")?),
+        match_funding: Money::from_pence(r.try_get("match_funding_pence")?),
         comments: r.try_get("comments")?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
@@ -221,6 +224,7 @@ pub struct ClaimContent<'a> {
     pub spend: &'a BTreeMap<i64, Spend>,
     pub narrative: &'a str,
     pub forecast: Money,
+    pub match_funding: Money,
 }
 
 pub async fn insert_claim(
@@ -232,7 +236,7 @@ pub async fn insert_claim(
     by: &str,
 ) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO grant_claims (grant_id, year, quarter_number, state, narrative, forecast_pence, comments, created_at, created_by) VALUES ($1, $2, $3, 'draft', $4, $5, '', $6, $7) RETURNING id",
+        "INSERT INTO grant_claims (grant_id, year, quarter_number, state, narrative, forecast_pence, comments, created_at, created_by, match_funding_pence) VALUES ($1, $2, $3, 'draft', $4, $5, '', $6, $7, $8) RETURNING id",
     )
     .bind(grant_id)
     .bind(quarter.year().to_string())
@@ -241,6 +245,7 @@ pub async fn insert_claim(
     .bind(content.forecast.pence())
     .bind(now)
     .bind(by)
+    .bind(content.match_funding.pence())
     .fetch_one(&mut *conn)
     .await?;
     insert_spend(conn, id, content.spend).await?;
@@ -269,9 +274,10 @@ pub async fn save_claim(
     id: i64,
     content: &ClaimContent<'_>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE grant_claims SET narrative = $1, forecast_pence = $2 WHERE id = $3")
+    sqlx::query("UPDATE grant_claims SET narrative = $1, forecast_pence = $2, match_funding_pence = $3 WHERE id = $4")
         .bind(content.narrative)
         .bind(content.forecast.pence())
+        .bind(content.match_funding.pence())
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -338,6 +344,8 @@ pub struct Claimed {
     pub by_quarter: BTreeMap<Quarter, Money>,
     /// The forecast on the latest accepted claim.
     pub forecast: Money,
+    /// Match funding reported on accepted claims.
+    pub match_funding: Money,
 }
 
 impl Claimed {
@@ -359,7 +367,7 @@ impl Claimed {
 pub async fn claimed(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Claimed> {
     let mut out = Claimed::default();
     for r in sqlx::query(
-        "SELECT c.year, c.quarter_number, c.forecast_pence,
+        "SELECT c.year, c.quarter_number, c.forecast_pence, c.match_funding_pence,
                 CAST(COALESCE((SELECT SUM(s.revenue_pence + s.capital_pence) FROM grant_claim_spend s WHERE s.claim_id = c.id), 0) AS BIGINT) AS total
          FROM grant_claims c WHERE c.grant_id = $1 AND c.state = 'accepted' ORDER BY c.year, c.quarter_number",
     )
@@ -370,6 +378,9 @@ pub async fn claimed(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Cl
         out.by_quarter
             .insert(quarter_of(&r)?, Money::from_pence(r.try_get("total")?));
         out.forecast = Money::from_pence(r.try_get("forecast_pence")?);
+        out.match_funding = Money::from_pence(
+            out.match_funding.pence() + r.try_get::<i64, _>("match_funding_pence")?,
+        );
     }
     Ok(out)
 }

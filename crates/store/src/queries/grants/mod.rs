@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 pub mod claims;
 pub mod closeout;
+pub mod onward;
 pub mod payments;
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {

@@ -55,6 +55,7 @@ fn claim_input(form: &Pairs) -> ClaimInput {
         spend,
         narrative: value(form, "narrative"),
         forecast: value(form, "forecast"),
+        match_funding: value(form, "match_funding"),
     }
 }
 
@@ -199,6 +200,9 @@ async fn claim_page(
     }
     if !fields.iter().any(|(k, _)| k == "forecast") {
         fields.push(("forecast".into(), money_text(claim.forecast)));
+    }
+    if !fields.iter().any(|(k, _)| k == "match_funding") {
+        fields.push(("match_funding".into(), money_text(claim.match_funding)));
     }
     Ok(ClaimPage {
         layout: Layout::new(

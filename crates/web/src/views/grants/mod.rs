@@ -325,3 +325,40 @@ pub async fn spend(
         report,
     })
 }
+
+/// Records a partner's onward funding for a year (the lead's officers or funder staff).
+pub async fn onward(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    let input = lcpf_app::grants::onward::OnwardInput {
+        organisation_id: value(&form, "organisation_id").parse().unwrap_or(0),
+        year: value(&form, "onward_year"),
+        amount: value(&form, "onward_amount"),
+        note: value(&form, "onward_note"),
+    };
+    match state
+        .app
+        .record_onward_funding(&auth.actor, id, &input)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}#onward")).into_response()),
+        Err(e) => {
+            let mut errors = FieldErrors::new();
+            // The form's fields are named for the grant page, beside its other forms.
+            for f in field_errors(e)?.iter() {
+                let field = match f.field.as_str() {
+                    "year" => "onward_year",
+                    "amount" => "onward_amount",
+                    "note" => "onward_note",
+                    other => other,
+                };
+                errors.add(field, f.message.clone());
+            }
+            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
