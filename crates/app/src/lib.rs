@@ -25,6 +25,7 @@ pub mod people;
 pub mod plans;
 pub mod proposals;
 pub mod reference;
+pub mod tag;
 pub mod text;
 pub mod users;
 pub mod workbook;

@@ -136,15 +136,7 @@ pub(crate) async fn taking_part(conn: &mut AnyConnection) -> AppResult<BTreeSet<
         .collect())
 }
 
-/// The state of a bid as a tag shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct StateTag {
-    /// draft, submitted, withdrawn, awarded or declined
-    pub code: String,
-    pub label: String,
-    /// The GOV.UK tag colour class suffix.
-    pub colour: String,
-}
+pub use crate::tag::StateTag;
 
 impl From<BidState> for StateTag {
     fn from(s: BidState) -> StateTag {

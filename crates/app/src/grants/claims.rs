@@ -22,6 +22,7 @@ use crate::access::{authorise, authorise_on, may, Permission, Subject};
 use crate::audit::{self, Change};
 use crate::files::{Upload, EVIDENCE};
 use crate::paging::Pages;
+use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Claims a list shows at a time.
@@ -56,16 +57,9 @@ pub struct ClaimStep {
     pub comments: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ClaimTag {
-    pub code: String,
-    pub label: String,
-    pub colour: String,
-}
-
-impl From<ClaimState> for ClaimTag {
-    fn from(s: ClaimState) -> ClaimTag {
-        ClaimTag {
+impl From<ClaimState> for StateTag {
+    fn from(s: ClaimState) -> StateTag {
+        StateTag {
             code: s.as_str().into(),
             label: s.label().into(),
             colour: match s {
@@ -116,7 +110,7 @@ pub struct ClaimView {
     pub recipient: String,
     /// `Q1 2017/18`
     pub quarter: String,
-    pub state: ClaimTag,
+    pub state: StateTag,
     pub lines: Vec<ClaimLine>,
     #[schema(value_type = i64)]
     pub total: Money,
@@ -168,7 +162,7 @@ pub struct ClaimRow {
     pub grant_reference: String,
     pub recipient: String,
     pub quarter: String,
-    pub state: ClaimTag,
+    pub state: StateTag,
     #[schema(value_type = i64)]
     pub total: Money,
     pub submitted_at: Option<String>,
@@ -346,32 +340,33 @@ fn content(
             String::new()
         }
     };
-    let forecast = if input.forecast.trim().is_empty() {
-        Money::ZERO
-    } else {
-        e.check("forecast", Money::parse(&input.forecast))
-            .unwrap_or(Money::ZERO)
-    };
-    if forecast.is_negative() {
-        e.add(
-            "forecast",
-            "The forecast cannot be negative: enter £0 or more",
-        );
-    }
-    let match_funding = if input.match_funding.trim().is_empty() {
-        Money::ZERO
-    } else {
-        e.check("match_funding", Money::parse(&input.match_funding))
-            .unwrap_or(Money::ZERO)
-    };
-    if match_funding.is_negative() {
-        e.add(
-            "match_funding",
-            "Match funding cannot be negative: enter £0 or more",
-        );
-    }
+    let forecast = amount_or_nothing(&mut e, "forecast", &input.forecast, "The forecast");
+    let match_funding = amount_or_nothing(
+        &mut e,
+        "match_funding",
+        &input.match_funding,
+        "Match funding",
+    );
     e.into_result()?;
     Ok((spend, narrative, forecast, match_funding))
+}
+
+/// An amount of £0 or more as typed; empty is £0. A mistake is added to `e`.
+fn amount_or_nothing(e: &mut FieldErrors, field: &str, text: &str, what: &str) -> Money {
+    if text.trim().is_empty() {
+        return Money::ZERO;
+    }
+    match e.check(field, Money::parse(text)) {
+        Some(m) if m.is_negative() => {
+            e.add(
+                field,
+                format!("{what} cannot be negative: enter £0 or more"),
+            );
+            Money::ZERO
+        }
+        Some(m) => m,
+        None => Money::ZERO,
+    }
 }
 
 /// The claim in the domain's terms (spend by the profile's project index).

@@ -21,6 +21,7 @@ use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
 use crate::co_commissioning::YearAmount;
 use crate::paging::Pages;
+use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
 
 pub mod claims;
@@ -73,16 +74,9 @@ pub struct ConfirmInput {
 
 pub const STANDARD_CONDITIONS: &str = "The grant is paid quarterly in arrears on an accepted claim. Money is spent within the financial year it is profiled for and cannot be carried into the next period. The recipient reports actual spend and performance each quarter, keeps evidence for six years, and tells MOPAC at once of any change to the projects.";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct GrantTag {
-    pub code: String,
-    pub label: String,
-    pub colour: String,
-}
-
-impl From<GrantState> for GrantTag {
-    fn from(s: GrantState) -> GrantTag {
-        GrantTag {
+impl From<GrantState> for StateTag {
+    fn from(s: GrantState) -> StateTag {
+        StateTag {
             code: s.as_str().into(),
             label: s.label().into(),
             colour: match s {
@@ -103,7 +97,7 @@ pub struct GrantRow {
     pub id: i64,
     pub reference: String,
     pub recipient: String,
-    pub state: GrantTag,
+    pub state: StateTag,
     /// "2017/18 to 2018/19"
     pub years: String,
     #[schema(value_type = i64)]
@@ -190,7 +184,7 @@ pub struct GrantView {
     pub reference: String,
     pub recipient_organisation_id: i64,
     pub recipient: String,
-    pub state: GrantTag,
+    pub state: StateTag,
     /// What it was made from, in words, and the page to see it.
     pub source: String,
     pub source_href: Option<String>,

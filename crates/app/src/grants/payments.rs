@@ -17,6 +17,7 @@ use crate::audit::{self, Change};
 use crate::exports::Cell;
 use crate::paging::Pages;
 use crate::people::People;
+use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Payments a list shows at a time.
@@ -37,16 +38,9 @@ pub struct SpendAuthorityInput {
     pub limit: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct PaymentTag {
-    pub code: String,
-    pub label: String,
-    pub colour: String,
-}
-
-impl From<PaymentState> for PaymentTag {
-    fn from(s: PaymentState) -> PaymentTag {
-        PaymentTag {
+impl From<PaymentState> for StateTag {
+    fn from(s: PaymentState) -> StateTag {
+        StateTag {
             code: s.as_str().into(),
             label: s.label().into(),
             colour: match s {
@@ -74,7 +68,7 @@ pub struct PaymentRow {
     pub quarter: String,
     #[schema(value_type = i64)]
     pub amount: Money,
-    pub state: PaymentTag,
+    pub state: StateTag,
     pub requested_by: String,
     pub requested_at: String,
     pub authorised_by: Option<String>,

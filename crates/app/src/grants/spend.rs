@@ -8,9 +8,10 @@ use lcpf_store::queries::grants::{self as q, GrantSpend, SpendTotals};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{grants_of, GrantTag};
+use super::grants_of;
 use crate::access::{authorise, Permission};
 use crate::paging::Pages;
+use crate::tag::StateTag;
 use crate::{Actor, App, AppResult};
 
 /// Grants the spend report shows at a time.
@@ -23,7 +24,7 @@ pub struct SpendRow {
     pub grant_id: Option<i64>,
     pub reference: String,
     pub recipient: String,
-    pub state: Option<GrantTag>,
+    pub state: Option<StateTag>,
     pub years: String,
     /// The envelope or award the grant sits within.
     #[schema(value_type = i64)]

@@ -36,7 +36,6 @@ use crate::AppState;
     components(schemas(
         GrantsPage,
         GrantRow,
-        GrantTag,
         SourceChoice,
         lcpf_app::co_commissioning::Pages,
         GrantView,

@@ -342,4 +342,22 @@ pub fn download(body: Vec<u8>, content_type: &str, filename: String) -> Response
         .into_response()
 }
 
+/// An attached file sent back as a download, never shown inline whatever type it claims to
+/// be, under a name of safe characters only (`fallback` when none are left).
+pub fn attachment(bytes: Vec<u8>, name: &str, fallback: &str) -> Response {
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+        .collect();
+    download(
+        bytes,
+        "application/octet-stream",
+        if name.trim().is_empty() {
+            fallback.to_string()
+        } else {
+            name
+        },
+    )
+}
+
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

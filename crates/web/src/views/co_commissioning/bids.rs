@@ -13,7 +13,7 @@ use lcpf_domain::FieldErrors;
 use super::{value, values, Option_, Pairs};
 use crate::auth::{Auth, CsrfForm, CsrfUpload, UploadError};
 use crate::error::{parse_id, PageError};
-use crate::views::{download, field_errors, filters, render, render_invalid, Layout};
+use crate::views::{attachment, field_errors, filters, render, render_invalid, Layout};
 use crate::AppState;
 
 /// Rows of partners, match funding and outcomes the form offers beyond those entered.
@@ -459,22 +459,7 @@ pub async fn file(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The bid")?;
     let f = state.app.bid_file(&auth.actor, id, &key).await?;
-    let name: String = f
-        .file
-        .name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
-        .collect();
-    // Sent as a download, never shown inline, whatever type it claims to be.
-    Ok(download(
-        f.bytes,
-        "application/octet-stream",
-        if name.is_empty() {
-            "attachment".into()
-        } else {
-            name
-        },
-    ))
+    Ok(attachment(f.bytes, &f.file.name, "attachment"))
 }
 
 #[derive(Template)]

@@ -13,7 +13,7 @@ use lcpf_domain::FieldErrors;
 use serde::Deserialize;
 
 use super::super::co_commissioning::value;
-use super::super::{download, field_errors, filters, render, render_invalid, Layout};
+use super::super::{attachment, field_errors, filters, render, render_invalid, Layout};
 use crate::auth::{Auth, CsrfForm, CsrfUpload, UploadError};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
@@ -348,21 +348,7 @@ pub async fn evidence(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The claim")?;
     let f = state.app.claim_evidence(&auth.actor, id, &key).await?;
-    let name: String = f
-        .name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
-        .collect();
-    // Sent as a download, never shown inline, whatever type it claims to be.
-    Ok(download(
-        f.bytes,
-        "application/octet-stream",
-        if name.is_empty() {
-            "evidence".into()
-        } else {
-            name
-        },
-    ))
+    Ok(attachment(f.bytes, &f.name, "evidence"))
 }
 
 /// A list's state filter and page: `?state=submitted&page=2`.
