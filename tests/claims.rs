@@ -253,6 +253,27 @@ backend_tests! {
         let (barnet, _) = app.signed_in(BARNET_OFFICER).await;
         let r = barnet.get(app.url(&format!("/claims/{claim}/evidence/{}", view.evidence[0].key))).send().await.unwrap();
         assert_eq!(r.status(), 403);
+        // Over the API: the file is the body, its name in the query.
+        let token = app.token(BD_OFFICER).await;
+        let api = |name: &str, bytes: &'static [u8]| {
+            app.client()
+                .post(app.url(&format!("/api/v1/claims/{claim}/evidence?name={name}")))
+                .bearer_auth(&token)
+                .header("content-type", "application/pdf")
+                .body(bytes)
+                .send()
+        };
+        let r = api("report.pdf", b"not a pdf at all").await.unwrap();
+        assert_eq!(r.status(), 422);
+        let problem: serde_json::Value = r.json().await.unwrap();
+        assert!(messages(&problem).contains("its content is not one"), "{problem}");
+        let r = api("report.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n").await.unwrap();
+        assert_eq!(r.status(), 200);
+        let view: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(view["evidence"].as_array().unwrap().len(), 2);
+        let (barnet_token, barnet_claim) = (app.token(BARNET_OFFICER).await, claim);
+        let r = app.client().post(app.url(&format!("/api/v1/claims/{barnet_claim}/evidence?name=x.pdf"))).bearer_auth(&barnet_token).body("%PDF-1.4").send().await.unwrap();
+        assert_eq!(r.status(), 403, "another borough's claim");
         // The claim page shows the claim and its evidence.
         let page = client.get(app.url(&format!("/claims/{claim}"))).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Claim for Q2 2017/18") && page.contains("timesheets.csv"));

@@ -1,6 +1,5 @@
-//! Claims and payments over the API: the same use cases as the pages. Evidence files are
-//! attached on the claim's page (a multipart form); the API reads the claim with its
-//! evidence listed.
+//! Claims and payments over the API: the same use cases as the pages. An evidence file is
+//! sent as the request body, its name in `?name=`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -22,8 +21,8 @@ use crate::AppState;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
-        start, claims, claim, save, submit, accept, send_back, payments, payment, authorise,
-        export, closeout, close
+        start, claims, claim, save, attach, submit, accept, send_back, payments, payment,
+        authorise, export, closeout, close
     ),
     components(schemas(
         ClaimInput,
@@ -134,6 +133,48 @@ pub async fn save(
     let id = parse_id(&id, "The claim")?;
     let input: ClaimInput = json_body_after(&body, may_change(&state, &auth, id)).await?;
     state.app.save_claim(&auth.actor, id, &input).await?;
+    Ok(Json(state.app.claim(&auth.actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FileName {
+    /// The file's name, with its ending (`timesheets.pdf`): the kind is checked by it and by
+    /// the content.
+    #[serde(default)]
+    name: String,
+}
+
+/// Attaches an evidence file to a draft or returned claim (the recipient's own officers): the
+/// body is the file; PDF, Word (.docx), Excel (.xlsx), CSV, PNG or JPEG, up to 10 MB.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/evidence", params(("id" = i64, Path), FileName), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, body = ClaimView), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(file): Query<FileName>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ClaimView>, ApiError> {
+    let id = parse_id(&id, "The claim")?;
+    // Who may attach is decided before the file is looked at.
+    state.app.claim_to_change(&auth.actor, id).await?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    state
+        .app
+        .attach_claim_evidence(
+            &auth.actor,
+            id,
+            lcpf_app::files::Upload {
+                name: file.name,
+                content_type,
+                bytes: body.to_vec(),
+            },
+        )
+        .await?;
     Ok(Json(state.app.claim(&auth.actor, id).await?))
 }
 

@@ -247,6 +247,12 @@ pub(super) fn add(r: Routes) -> Routes {
         )
         .add(
             "POST",
+            "/api/v1/claims/{id}/evidence",
+            ClaimRecipient,
+            upload(post(claims_api::attach)),
+        )
+        .add(
+            "POST",
             "/api/v1/claims/{id}/submit",
             ClaimRecipient,
             post(claims_api::submit),
