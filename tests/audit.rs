@@ -59,8 +59,8 @@ backend_tests! {
         assert!(page.contains(BD_OFFICER), "user.add records list the demo users");
         assert!(!page.contains("reference_data.load</td>") && !page.contains("loaded 33 areas"), "filtered out");
         let all = client.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
-        // The newest first: the demo's last change is an assessor's assignment.
-        assert!(all.contains("Assigned Co-commissioning Assessor to assess"), "the whole log, newest first");
+        // The newest first: the demo's last change is its returned claim (Advance's Q4).
+        assert!(all.contains("Returned the claim for Q4"), "the whole log, newest first");
         assert!(all.contains("LCPF (system)") && !all.contains("(UTC)"), "who by name, when in London time");
         let year = chrono::Utc::now().format("%Y").to_string();
         assert!(all.contains(&format!(" {year} at ")) && !all.contains(&format!(">{year}-")), "dates the GOV.UK way");
