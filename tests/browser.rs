@@ -163,13 +163,7 @@ async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
     sign_in(&client, &app, ADMIN).await;
     check_page(&client, &app, "/users", BARNET_OFFICER).await;
     check_page(&client, &app, "/users/new", "Initial password").await;
-    check_page(
-        &client,
-        &app,
-        "/audit",
-        "Assigned Co-commissioning Assessor to assess",
-    )
-    .await;
+    check_page(&client, &app, "/audit", "Returned the claim for Q4").await;
     let id = app.user_id(BARNET_OFFICER).await;
     check_page(&client, &app, &format!("/users/{id}"), "Reset password").await;
     check_page(&client, &app, "/organisations/new", "Kind of organisation").await;
