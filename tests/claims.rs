@@ -168,6 +168,14 @@ backend_tests! {
             assert_eq!(london["totals"][field].as_i64().unwrap(), sum(field), "London's {field} is the sum of its grants'");
         }
 
+        // Finance books it to the grant's own cost centre.
+        let before = app.audit_count().await;
+        let bd_actor = app.actor(BD_OFFICER).await;
+        assert!(matches!(app.app.set_cost_centre(&bd_actor, grant, "X").await, Err(lcpf_app::AppError::Forbidden(_))));
+        let finance_actor = app.actor(FINANCE_OFFICER).await;
+        assert!(matches!(app.app.set_cost_centre(&finance_actor, grant, "Bad; DROP").await, Err(lcpf_app::AppError::Invalid(_))));
+        assert_eq!(app.audit_count().await, before);
+        app.app.set_cost_centre(&finance_actor, grant, "LCPF/BD-01").await.unwrap();
         // Exported exactly once, with the finance system's columns.
         let r = app.client().post(app.url("/api/v1/payments/export")).bearer_auth(&finance).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -175,7 +183,7 @@ backend_tests! {
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines[0], "Payee,Org-id,Grant reference,Cost centre,Amount,Date,Payment reference");
         let ours = lines.iter().find(|l| l.contains(&reference)).expect("our payment is in the export");
-        assert!(ours.starts_with("Barking and Dagenham,") && ours.contains(",30000.00,"), "{ours}");
+        assert!(ours.starts_with("Barking and Dagenham,") && ours.contains(",LCPF/BD-01,30000.00,"), "{ours}");
         let (status, problem) = post(&app, &finance, "/api/v1/payments/export", json!({})).await;
         assert_eq!(status, 422, "nothing is exported twice");
         assert!(messages(&problem).contains("no authorised payments waiting"), "{problem}");

@@ -215,6 +215,8 @@ pub struct GrantView {
     pub confirmable: Vec<String>,
     /// Where finance books its payments.
     pub cost_centre: String,
+    /// Whether the reader may change the cost centre (funder staff, until it closes).
+    pub may_set_cost_centre: bool,
     /// Profile against claimed and paid, by year and quarter, and the forecast underspend.
     pub spend: SpendView,
     /// Its claims, every quarter.
@@ -800,6 +802,8 @@ impl App {
                 Vec::new()
             },
             cost_centre: g.cost_centre.clone(),
+            may_set_cost_centre: may(actor, Permission::ManageGrants)
+                && g.state != GrantState::Closed,
             spend: spend_view(&g, &claimed, &paid)?,
             claims: claim_rows.into_iter().map(claims::row).collect(),
             payments: payment_rows
@@ -992,6 +996,55 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(number)
+    }
+
+    /// Sets where finance books a grant's payments (funder staff): letters, digits, spaces
+    /// and `-`, `_`, `/`, at most 40 characters. A closed grant keeps its cost centre.
+    pub async fn set_cost_centre(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cost_centre: &str,
+    ) -> AppResult<()> {
+        authorise(actor, Permission::ManageGrants)?;
+        let text = cost_centre.trim();
+        if text.is_empty()
+            || text.chars().count() > 40
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '/'))
+        {
+            return Err(AppError::invalid(
+                "cost_centre",
+                "Enter the cost centre: up to 40 letters, digits, spaces, hyphens, underscores or slashes, for example MOPAC-LCPF-01",
+            ));
+        }
+        let mut tx = self.db().begin().await?;
+        let g = find(&mut tx, id).await?;
+        if g.state == GrantState::Closed {
+            return Err(AppError::Forbidden(
+                "This grant is closed with its period: nothing more can change".into(),
+            ));
+        }
+        q::set_cost_centre(&mut tx, id, text).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "update",
+                entity_type: "grant",
+                entity_id: id.to_string(),
+                summary: format!(
+                    "Set {}'s cost centre to {text} (was {})",
+                    g.reference, g.cost_centre
+                ),
+                before: Some(&g.cost_centre),
+                after: Some(&text),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Confirms a provisional year (funder admin): a recorded decision makes its money firm.

@@ -14,6 +14,12 @@ pub(super) fn add(r: Routes) -> Routes {
         .add("GET", "/grants/spend", SignedIn, get(pages::spend))
         .add(
             "POST",
+            "/grants/{id}/cost-centre",
+            FunderStaff,
+            post(pages::cost_centre),
+        )
+        .add(
+            "POST",
             "/grants/{id}/onward-funding",
             OwnGrant,
             post(pages::onward),

@@ -380,6 +380,19 @@ pub async fn replace_profile(
     Ok(())
 }
 
+pub async fn set_cost_centre(
+    conn: &mut AnyConnection,
+    id: i64,
+    cost_centre: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE grants SET cost_centre = $1 WHERE id = $2")
+        .bind(cost_centre)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The grant with this reference, if any (references are unique).
 pub async fn grant_by_reference(
     conn: &mut AnyConnection,

@@ -89,6 +89,14 @@ impl GrantPage {
     fn field(&self, name: &str) -> String {
         value(&self.fields, name)
     }
+
+    /// The cost centre as typed when refused, else the grant's.
+    fn cost_centre_shown(&self) -> String {
+        match self.field("cost_centre") {
+            t if t.is_empty() => self.grant.cost_centre.clone(),
+            t => t,
+        }
+    }
 }
 
 async fn grant_page(
@@ -358,6 +366,27 @@ pub async fn onward(
                 };
                 errors.add(field, f.message.clone());
             }
+            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
+        }
+    }
+}
+
+/// Sets where finance books a grant's payments (funder staff).
+pub async fn cost_centre(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    match state
+        .app
+        .set_cost_centre(&auth.actor, id, &value(&form, "cost_centre"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
             render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
         }
     }
