@@ -97,6 +97,17 @@ async fn grant_of(app: &TestApp, organisation: &str) -> i64 {
         .id
 }
 
+/// The first of Barnardo's Taith milestones (the demo's grant paid on milestones).
+async fn taith_milestone(app: &TestApp) -> i64 {
+    let grant = grant_of(app, "Barnardo's").await;
+    let view = app
+        .app
+        .grant(&lcpf_app::Actor::System, grant)
+        .await
+        .unwrap();
+    view.payment_plan.milestones[0].id
+}
+
 /// Advance Charity's returned demo claim (its lead may still change it; Barking and Dagenham
 /// has no part in it) with its evidence file's key, and the payment its first claim made.
 async fn advance_claim(app: &TestApp) -> (i64, String, i64) {
@@ -193,6 +204,7 @@ async fn path_for_barnet(app: &TestApp, spec: &RouteSpec) -> String {
         .replace("{name}", "app.css")
         .replace("{year}", "2014")
         .replace("{line}", &barnet_line.to_string())
+        .replace("{milestone}", &taith_milestone(app).await.to_string())
         .replace(
             "{key}",
             if spec.path.contains("/evidence/") {

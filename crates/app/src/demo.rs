@@ -60,6 +60,12 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         organisation: "Advance Charity",
     },
     DemoLogin {
+        role: "provider",
+        name: "Barnardo's Taith Service Manager",
+        email: "taith@barnardos.example",
+        organisation: "Barnardo's",
+    },
+    DemoLogin {
         role: "assessor",
         name: "Co-commissioning Assessor",
         email: "assessor@lcpf.example",

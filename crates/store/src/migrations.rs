@@ -127,6 +127,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 16,
+        name: "payment schedules: in advance and on milestones; what each payment is for",
+        sql: include_str!("../migrations/0016_payment_schedules.sql"),
+        sqlite: include_str!("../migrations/0016_payment_schedules.sqlite.sql"),
+        postgres: include_str!("../migrations/0016_payment_schedules.postgres.sql"),
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

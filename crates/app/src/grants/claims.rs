@@ -782,7 +782,13 @@ impl App {
                 claim.quarter, grant.reference
             ),
         };
-        if event == ClaimEvent::Accept {
+        if event == ClaimEvent::Accept && !grant.schedule.pays_on_claims() {
+            summary.push_str(&format!(
+                ": {} is paid {}, so no payment follows the claim",
+                grant.reference,
+                grant.schedule.label().to_lowercase()
+            ));
+        } else if event == ClaimEvent::Accept {
             let total = Money::from_pence(
                 claim
                     .spend
@@ -803,9 +809,26 @@ impl App {
                 .unwrap_or(Money::ZERO);
             let amount = payment::payable(total, firm, committed);
             if amount.pence() > 0 {
-                let payment =
-                    pq::insert_payment(&mut tx, grant.id, id, year, amount, &now, &actor.label())
-                        .await?;
+                let basis = payment::PaymentBasis::Claim {
+                    claim_id: id,
+                    quarter: claim.quarter,
+                };
+                let payment = pq::insert_payment(
+                    &mut tx,
+                    &pq::NewPayment {
+                        grant_id: grant.id,
+                        basis: &basis,
+                        quarter: claim.quarter,
+                        year,
+                        amount,
+                    },
+                    &now,
+                    &actor.label(),
+                )
+                .await?
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("the claim already has a payment"))
+                })?;
                 summary.push_str(&format!(
                     ": payment request {} for {amount}",
                     payment::reference(payment)
@@ -871,6 +894,11 @@ impl App {
             (Some(p), _) if p.amount < total => Some(format!(
                 "{total} was claimed but {} is payable: the rest would take {year}'s payments past its firm profile, which needs a variation first",
                 p.amount
+            )),
+            (None, ClaimState::Accepted) if !grant.schedule.pays_on_claims() => Some(format!(
+                "{} is paid {}: the claim reports spend, and no payment follows it",
+                grant.reference,
+                grant.schedule.label().to_lowercase()
             )),
             (None, ClaimState::Accepted) if total.pence() > 0 => Some(format!(
                 "{total} was claimed but nothing is payable: {year}'s firm profile is already paid or committed, so a variation is needed first"

@@ -200,13 +200,19 @@ async fn refusal(
             last.last_day().format("%-d %B %Y")
         )));
     }
-    let (claims, payments) =
-        q::unsettled(conn, period.id, &period.first_year, &period.last_year).await?;
-    if claims > 0 || payments > 0 {
+    let waiting = q::unsettled(conn, period.id, &period.first_year, &period.last_year).await?;
+    if waiting.any() {
+        let s = |n: i64| if n == 1 { "" } else { "s" };
+        let milestones = match waiting.milestones {
+            0 => String::new(),
+            n => format!(", {n} milestone{} reported met to confirm or return", s(n)),
+        };
         return Ok(Some(format!(
-            "Settle what is waiting first: {claims} submitted claim{} to accept or return and {payments} payment{} to authorise",
-            if claims == 1 { "" } else { "s" },
-            if payments == 1 { "" } else { "s" }
+            "Settle what is waiting first: {} submitted claim{} to accept or return{milestones} and {} payment{} to authorise",
+            waiting.claims,
+            s(waiting.claims),
+            waiting.payments,
+            s(waiting.payments)
         )));
     }
     let grants =

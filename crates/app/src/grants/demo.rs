@@ -1,15 +1,19 @@
 //! The demo's grants: one for each Tranche 1 award, offered, accepted and started through
-//! the same use cases as any other; then a year of Advance Charity's claims and payments,
-//! made by the demo's people so segregation of duties shows.
+//! the same use cases as any other — Barnardo's paid on milestones and St Giles Trust's
+//! quarterly in advance (both ILLUSTRATIVE: the announcement does not say how the awards are
+//! paid) — then a year of Advance Charity's claims and payments, made by the demo's people so
+//! segregation of duties shows.
 
 use std::collections::BTreeMap;
 
-use lcpf_domain::grant::payment::instalments;
+use lcpf_domain::grant::milestone::MilestoneEvent;
+use lcpf_domain::grant::payment::{instalments, Schedule};
 use lcpf_domain::grant::workflow::GrantEvent;
 use lcpf_domain::{Money, Quarter};
 
 use super::claims::{ClaimInput, ClaimStep};
 use super::payments::{AuthoriseInput, SpendAuthorityInput};
+use super::schedule::{AdvanceInput, MilestoneInput, MilestoneStepInput, ScheduleInput};
 use super::{AmountsInput, MakeGrant};
 use crate::{Actor, App, AppError, AppResult, CurrentUser};
 
@@ -39,17 +43,172 @@ impl App {
                     &MakeGrant {
                         source: s.source.clone(),
                         id: s.id,
-                        conditions: "Subject to grant conditions and match-funding assurances. The grant is paid quarterly in arrears on an accepted claim; money cannot be carried into the next period. Onward funding to partners is recorded against the grant.".into(),
+                        conditions: "Subject to grant conditions and match-funding assurances. The grant is paid as its agreement says; money cannot be carried into the next period. Onward funding to partners is recorded against the grant.".into(),
                     },
                 )
                 .await?;
+            let schedule = match s.label.as_str() {
+                l if l.contains("Barnardo's") => Schedule::Milestones,
+                l if l.contains("St Giles Trust") => Schedule::QuarterlyInAdvance,
+                _ => Schedule::QuarterlyInArrears,
+            };
+            self.set_schedule(
+                &system,
+                id,
+                &ScheduleInput {
+                    schedule: schedule.as_str().into(),
+                },
+            )
+            .await?;
+            if schedule == Schedule::Milestones {
+                self.load_demo_milestones(id).await?;
+            }
             for event in [GrantEvent::Offer, GrantEvent::Accept, GrantEvent::Start] {
                 self.grant_step(&system, id, event).await?;
             }
         }
         self.load_demo_history().await?;
         self.load_demo_onward_funding().await?;
+        self.load_demo_spend_authority().await?;
+        self.load_demo_payment_schedules().await?;
         self.load_demo_claims().await
+    }
+
+    /// Each demo funder user's spend authority.
+    async fn load_demo_spend_authority(&self) -> AppResult<()> {
+        let system = Actor::System;
+        for (email, limit) in SPEND_AUTHORITY {
+            let id = self.find_user(&system, email).await?.id;
+            self.set_spend_authority(
+                &system,
+                id,
+                &SpendAuthorityInput {
+                    limit: limit.to_string(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Barnardo's Taith milestones: ILLUSTRATIVE (the announcement gives none), two a year,
+    /// each half of the year's award (the odd pence in the first).
+    async fn load_demo_milestones(&self, grant_id: i64) -> AppResult<()> {
+        let system = Actor::System;
+        let grant = self.grant(&system, grant_id).await?;
+        for year in &grant.year_totals {
+            let start: i32 = year
+                .year
+                .get(..4)
+                .and_then(|y| y.parse().ok())
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("year {}", year.year)))?;
+            let halves = Money::from_pence(year.firm.pence() + year.provisional.pence())
+                .split_evenly(2)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            let titles = [
+                (format!("{start}-09-30"), format!("Illustrative: Taith's {} half-year report to the boroughs: referrals, sessions and outcomes", year.year)),
+                (format!("{}-03-31", start + 1), format!("Illustrative: Taith's {} annual review with MOPAC and the boroughs", year.year)),
+            ];
+            for ((due_on, title), amount) in titles.into_iter().zip(halves) {
+                self.add_milestone(
+                    &system,
+                    grant_id,
+                    &MilestoneInput {
+                        title,
+                        year: year.year.clone(),
+                        due_on,
+                        amount: amount.to_decimal_string(),
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Barnardo's first milestone reported by its service manager, confirmed by the grants
+    /// officer and paid by the finance officer; its second reported and waiting. St Giles
+    /// Trust's first two quarters advanced by the grants officer: Q1 authorised by the finance
+    /// officer, Q2 waiting for a second authoriser. Skipped once there.
+    async fn load_demo_payment_schedules(&self) -> AppResult<()> {
+        let system = Actor::System;
+        let rows = self.grants_page(&system, 1).await?.rows;
+        let officer = self.demo_actor("grants@mopac.example").await?;
+        let finance = self.demo_actor("finance@mopac.example").await?;
+        if let Some(row) = rows.iter().find(|g| g.recipient == "Barnardo's") {
+            let grant = self.grant(&system, row.id).await?;
+            let manager = self.demo_actor("taith@barnardos.example").await?;
+            let planned: Vec<i64> = grant
+                .payment_plan
+                .milestones
+                .iter()
+                .filter(|m| m.state.code == "planned")
+                .map(|m| m.id)
+                .collect();
+            if planned.len() == grant.payment_plan.milestones.len() {
+                let report = |text: &str| MilestoneStepInput { text: text.into() };
+                for (n, id) in planned.iter().take(2).enumerate() {
+                    self.milestone_step(&manager, grant.id, *id, MilestoneEvent::Report, &report("Illustrative demo report: the half-year report was sent to each borough's community safety partnership, with referral and session counts (no names)."))
+                        .await?;
+                    if n == 0 {
+                        self.milestone_step(
+                            &officer,
+                            grant.id,
+                            *id,
+                            MilestoneEvent::Confirm,
+                            &report(""),
+                        )
+                        .await?;
+                    }
+                }
+                let paid = self.grant(&system, grant.id).await?.payments;
+                if let Some(p) = paid.first() {
+                    self.authorise_payment(
+                        &finance,
+                        p.id,
+                        &AuthoriseInput {
+                            idempotency_key: format!("demo-{}", p.id),
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        if let Some(row) = rows.iter().find(|g| g.recipient == "St Giles Trust") {
+            let grant = self.grant(&system, row.id).await?;
+            if grant.payments.is_empty() {
+                for n in 0..2 {
+                    let Some(next) = self
+                        .grant(&officer, grant.id)
+                        .await?
+                        .payment_plan
+                        .next_advance
+                    else {
+                        break;
+                    };
+                    let p = self
+                        .request_advance(
+                            &officer,
+                            grant.id,
+                            &AdvanceInput {
+                                quarter: next.quarter,
+                            },
+                        )
+                        .await?;
+                    if n == 0 {
+                        self.authorise_payment(
+                            &finance,
+                            p.id,
+                            &AuthoriseInput {
+                                idempotency_key: format!("demo-{}", p.id),
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The South London Alliance's onward funding from Lambeth (its assumed lead) to the five
@@ -167,17 +326,6 @@ impl App {
     /// authoriser, Q4 returned with comments. Skipped when claims are already there.
     async fn load_demo_claims(&self) -> AppResult<()> {
         let system = Actor::System;
-        for (email, limit) in SPEND_AUTHORITY {
-            let id = self.find_user(&system, email).await?.id;
-            self.set_spend_authority(
-                &system,
-                id,
-                &SpendAuthorityInput {
-                    limit: limit.to_string(),
-                },
-            )
-            .await?;
-        }
         let Some(row) = self
             .grants_page(&system, 1)
             .await?

@@ -30,6 +30,7 @@ mod demo;
 pub mod import;
 pub mod onward;
 pub mod payments;
+pub mod schedule;
 pub mod spend;
 
 /// Grants a list shows at a time.
@@ -233,6 +234,8 @@ pub struct GrantView {
     /// The bid's partners who may receive onward funding: (organisation id, name).
     pub partners: Vec<(i64, String)>,
     pub may_record_onward: bool,
+    /// How it is paid: its schedule, milestones, and the next advance.
+    pub payment_plan: schedule::PaymentPlan,
 }
 
 /// Match funding promised against reported: the difference is said, never adjusted.
@@ -681,6 +684,7 @@ impl App {
         let closed_out = closeout::of_grant(&mut tx, id).await?;
         let onward_rows = q::onward::onward_funding(&mut tx, id).await?;
         let partners = onward::partners_of(&mut tx, &g.source).await?;
+        let payment_plan = schedule::plan(&mut tx, actor, &g, &people).await?;
         let mut promised = Money::ZERO;
         let (lines, source, source_href) = match g.source {
             GrantSource::Proposal { version_id, .. } => {
@@ -818,6 +822,7 @@ impl App {
                 && g.state != GrantState::Closed
                 && onward::may_record(actor, g.recipient_organisation_id),
             partners,
+            payment_plan,
         })
     }
 
@@ -853,6 +858,18 @@ impl App {
             },
         )?;
         let to = moved(actor, &g, event)?;
+        if event == GrantEvent::Offer
+            && g.schedule == Schedule::Milestones
+            && q::milestones::milestones(&mut tx, id).await?.is_empty()
+        {
+            return Err(AppError::invalid(
+                "milestones",
+                format!(
+                    "{} is paid on milestones: agree its milestones before offering it",
+                    g.reference
+                ),
+            ));
+        }
         q::set_state(&mut tx, id, to, &lcpf_store::now(), &actor.label()).await?;
         audit::record(
             &mut tx,

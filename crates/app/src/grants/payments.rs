@@ -1,9 +1,10 @@
-//! Payments: an accepted claim's payment request is authorised by funder staff who neither
-//! submitted nor accepted the claim and whose spend authority covers it; authorising is
+//! Payments: a payment request (from an accepted claim, a quarter's advance or a confirmed
+//! milestone) is authorised by funder staff who did not handle what it is for and whose
+//! spend authority covers it; authorising is
 //! idempotent under a key; authorised payments go to finance in a CSV, each exactly once.
 //! Payments never take a year past its firm profile without a variation.
 
-use lcpf_domain::grant::payment::{self as rules, Handled, PaymentState};
+use lcpf_domain::grant::payment::{self as rules, Handled, PaymentBasis, PaymentState};
 use lcpf_domain::grant::workflow::GrantState;
 use lcpf_domain::{FieldErrors, Money};
 use lcpf_store::queries::grants::payments::{self as q, PaymentRecord, PaymentsOf};
@@ -63,8 +64,16 @@ pub struct PaymentRow {
     pub grant_id: i64,
     pub grant_reference: String,
     pub payee: String,
-    pub claim_id: i64,
-    /// `Q1 2017/18`
+    /// `claim`, `advance` or `milestone`.
+    pub basis: String,
+    /// What it pays for: "The claim for Q1 2017/18", "Q2 2017/18 in advance",
+    /// "Milestone: Service open".
+    pub for_what: String,
+    /// The claim it pays, when it pays one.
+    pub claim_id: Option<i64>,
+    /// The milestone it pays, when it pays one.
+    pub milestone_id: Option<i64>,
+    /// The quarter it pays (a milestone's: the quarter it is due in), `Q1 2017/18`.
     pub quarter: String,
     #[schema(value_type = i64)]
     pub amount: Money,
@@ -84,7 +93,16 @@ pub(crate) fn row(p: PaymentRecord, people: &People) -> PaymentRow {
         grant_id: p.grant_id,
         grant_reference: p.grant_reference,
         payee: p.payee,
-        claim_id: p.claim_id,
+        basis: p.basis.code().into(),
+        for_what: p.basis.describe(),
+        claim_id: match p.basis {
+            PaymentBasis::Claim { claim_id, .. } => Some(claim_id),
+            _ => None,
+        },
+        milestone_id: match p.basis {
+            PaymentBasis::Milestone { milestone_id, .. } => Some(milestone_id),
+            _ => None,
+        },
         quarter: p.quarter.to_string(),
         amount: p.amount,
         state: p.state.into(),
@@ -96,13 +114,20 @@ pub(crate) fn row(p: PaymentRecord, people: &People) -> PaymentRow {
     }
 }
 
+/// Someone who handled what a payment is for, and so may not authorise it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct HandledBy {
+    /// "Claim submitted by", "Milestone confirmed by", "Advance requested by".
+    pub what: String,
+    pub who: String,
+}
+
 /// A payment with whether the actor may authorise it, and why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PaymentView {
     pub payment: PaymentRow,
-    /// Who submitted and accepted its claim (neither may authorise it).
-    pub claim_submitted_by: String,
-    pub claim_accepted_by: String,
+    /// Who handled what it is for: none of them may authorise it.
+    pub handled_by: Vec<HandledBy>,
     pub may_authorise: bool,
     /// Why the actor cannot authorise it, when it is waiting and they cannot.
     pub refusal: Option<String>,
@@ -167,9 +192,26 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 fn handled(p: &PaymentRecord) -> Handled<'_> {
     Handled {
-        submitted_by: &p.claim_submitted_by,
-        accepted_by: &p.claim_accepted_by,
+        submitted_by: &p.submitted_by,
+        accepted_by: &p.accepted_by,
+        basis: &p.basis,
     }
+}
+
+fn handled_by(p: &PaymentRecord, people: &People) -> Vec<HandledBy> {
+    let (submitted, accepted) = match p.basis {
+        PaymentBasis::Claim { .. } => ("Claim submitted by", "Claim accepted by"),
+        PaymentBasis::Milestone { .. } => ("Milestone reported met by", "Milestone confirmed by"),
+        PaymentBasis::Advance { .. } => ("", "Advance requested by"),
+    };
+    [(submitted, &p.submitted_by), (accepted, &p.accepted_by)]
+        .into_iter()
+        .filter(|(what, who)| !what.is_empty() && !who.is_empty())
+        .map(|(what, who)| HandledBy {
+            what: what.into(),
+            who: people.of(who),
+        })
+        .collect()
 }
 
 fn key_of(input: &AuthoriseInput) -> AppResult<String> {
@@ -269,8 +311,7 @@ impl App {
             _ => None,
         };
         Ok(PaymentView {
-            claim_submitted_by: people.of(&p.claim_submitted_by),
-            claim_accepted_by: people.of(&p.claim_accepted_by),
+            handled_by: handled_by(&p, &people),
             may_authorise: p.state == PaymentState::Requested && refusal.is_none(),
             refusal,
             payment: row(p, &people),
@@ -355,7 +396,10 @@ impl App {
                 entity_id: id.to_string(),
                 summary: format!(
                     "Authorised {reference}: {} to {} for {} of {}",
-                    p.amount, p.payee, p.quarter, p.grant_reference
+                    p.amount,
+                    p.payee,
+                    p.basis.describe().to_lowercase(),
+                    p.grant_reference
                 ),
                 before: Some(&p.state.as_str()),
                 after: Some(&PaymentState::Authorised.as_str()),

@@ -7,12 +7,14 @@
 //!   the ceiling (the borough's envelope or the award); variations that keep to the period;
 //! - [`workflow`]: a grant's life as a state enum with one `transition`;
 //! - [`claim`]: when a quarter's claim opens, what it reports, its workflow;
-//! - [`payment`]: schedules, payments within the profile, segregation of duties and spend
-//!   authority;
+//! - [`payment`]: schedules (in arrears, in advance, on milestones), what a payment is for,
+//!   payments within the profile, segregation of duties and spend authority;
+//! - [`milestone`]: a milestone grant's agreed payment points and their workflow;
 //! - [`closeout`]: each grant's unspent money at the period's end, and forecast underspend.
 
 pub mod claim;
 pub mod closeout;
+pub mod milestone;
 pub mod payment;
 pub mod profile;
 pub mod workflow;

@@ -1,10 +1,13 @@
-//! Payments: a schedule per grant; a payment within the year's firm profile; segregation of
-//! duties (whoever submitted or accepted the claim cannot authorise its payment) and spend
-//! authority (a payment above a person's limit needs someone whose limit covers it).
+//! Payments: a schedule per grant (quarterly in arrears on an accepted claim, quarterly in
+//! advance, or on milestones); what each payment is for; a payment within the year's firm
+//! profile; segregation of duties (whoever submitted or accepted the claim, or raised the
+//! request, cannot authorise its payment) and spend authority (a payment above a person's
+//! limit needs someone whose limit covers it).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{ArithmeticError, Money};
+use crate::{ArithmeticError, Money, Quarter};
 
 /// When a grant is paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,6 +22,20 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    pub const ALL: [Schedule; 3] = [
+        Schedule::QuarterlyInArrears,
+        Schedule::QuarterlyInAdvance,
+        Schedule::Milestones,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Schedule::QuarterlyInArrears => "quarterly_in_arrears",
+            Schedule::QuarterlyInAdvance => "quarterly_in_advance",
+            Schedule::Milestones => "milestones",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Schedule::QuarterlyInArrears => "Quarterly in arrears, on an accepted claim",
@@ -26,6 +43,109 @@ impl Schedule {
             Schedule::Milestones => "On milestones",
         }
     }
+
+    /// What the schedule means for the recipient, as the agreement says it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Schedule::QuarterlyInArrears => {
+                "Each quarter's spend is paid once its claim is accepted (the default)"
+            }
+            Schedule::QuarterlyInAdvance => {
+                "A quarter of each year's firm money is paid at the start of each quarter; claims report what was spent"
+            }
+            Schedule::Milestones => {
+                "Agreed amounts are paid as each milestone is met; claims report what was spent"
+            }
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Schedule, String> {
+        Schedule::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "“{s}” is not a payment schedule: choose quarterly_in_arrears, quarterly_in_advance or milestones"
+                )
+            })
+    }
+
+    /// Whether accepting a claim makes a payment request (in arrears only: otherwise claims
+    /// report spend and the money moves in advance or on milestones).
+    pub fn pays_on_claims(self) -> bool {
+        self == Schedule::QuarterlyInArrears
+    }
+}
+
+/// What a payment pays for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PaymentBasis {
+    /// An accepted claim for a quarter (quarterly in arrears).
+    Claim { claim_id: i64, quarter: Quarter },
+    /// A quarter's money in advance.
+    Advance { quarter: Quarter },
+    /// A milestone the funder confirmed as met.
+    Milestone { milestone_id: i64, title: String },
+}
+
+impl PaymentBasis {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PaymentBasis::Claim { .. } => "claim",
+            PaymentBasis::Advance { .. } => "advance",
+            PaymentBasis::Milestone { .. } => "milestone",
+        }
+    }
+
+    /// What it pays for, in words: "The claim for Q1 2017/18", "Q2 2017/18 in advance",
+    /// "Milestone: Service open in all six boroughs".
+    pub fn describe(&self) -> String {
+        match self {
+            PaymentBasis::Claim { quarter, .. } => format!("The claim for {quarter}"),
+            PaymentBasis::Advance { quarter } => format!("{quarter} in advance"),
+            PaymentBasis::Milestone { title, .. } => format!("Milestone: {title}"),
+        }
+    }
+
+    /// The quarter it pays for, where it is for one.
+    pub fn quarter(&self) -> Option<Quarter> {
+        match self {
+            PaymentBasis::Claim { quarter, .. } | PaymentBasis::Advance { quarter } => {
+                Some(*quarter)
+            }
+            PaymentBasis::Milestone { .. } => None,
+        }
+    }
+}
+
+/// A quarter's advance can be requested from the quarter's first day, never before: the
+/// refusal says when.
+pub fn advance_refusal(quarter: Quarter, today: NaiveDate) -> Option<String> {
+    (today < quarter.first_day()).then(|| {
+        format!(
+            "{quarter} is paid in advance from {}, when the quarter starts",
+            quarter.first_day().format("%-d %B %Y")
+        )
+    })
+}
+
+/// A quarter's advance: what is left of the year's firm money once the year's earlier
+/// payments are counted, split evenly over the year's quarters from this one on (odd pence
+/// first). On an unchanged profile the four advances are exactly [`instalments`]; after a
+/// variation the quarters left share the new firm money.
+pub fn advance_instalment(
+    firm: Money,
+    committed: Money,
+    quarter_number: u8,
+) -> Result<Money, ArithmeticError> {
+    let left = Money::from_pence((firm.pence() - committed.pence()).max(0));
+    let quarters_left = usize::from(5u8.saturating_sub(quarter_number.clamp(1, 4)));
+    Ok(left
+        .split_evenly(quarters_left)?
+        .first()
+        .copied()
+        .unwrap_or(Money::ZERO))
 }
 
 /// A year's firm money in four instalments that add up to it exactly (the odd pence in the
@@ -63,21 +183,34 @@ pub struct Authoriser<'a> {
     pub limit: Option<Money>,
 }
 
-/// The people who handled the claim behind a payment.
+/// The people who handled what a payment is for: who submitted and who accepted its claim or
+/// milestone report, or who requested an advance (`accepted_by`; nobody submitted it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Handled<'a> {
     pub submitted_by: &'a str,
     pub accepted_by: &'a str,
+    pub basis: &'a PaymentBasis,
 }
 
 /// Segregation of duties and spend authority, in that order.
-pub fn check_authoriser(amount: Money, who: &Authoriser, claim: &Handled) -> Result<(), String> {
-    let same = |a: &str| a.eq_ignore_ascii_case(who.email);
-    if same(claim.submitted_by) {
-        return Err("You submitted this claim, so someone else must authorise its payment: segregation of duties".into());
-    }
-    if same(claim.accepted_by) {
-        return Err("You accepted this claim, so someone else must authorise its payment: segregation of duties".into());
+pub fn check_authoriser(amount: Money, who: &Authoriser, handled: &Handled) -> Result<(), String> {
+    let same = |a: &str| !a.is_empty() && a.eq_ignore_ascii_case(who.email);
+    let (submitted, accepted) = match handled.basis {
+        PaymentBasis::Claim { .. } => ("submitted this claim", "accepted this claim"),
+        PaymentBasis::Milestone { .. } => {
+            ("reported this milestone met", "confirmed this milestone")
+        }
+        PaymentBasis::Advance { .. } => ("requested this advance", "requested this advance"),
+    };
+    for (person, did) in [
+        (handled.submitted_by, submitted),
+        (handled.accepted_by, accepted),
+    ] {
+        if same(person) {
+            return Err(format!(
+                "You {did}, so someone else must authorise its payment: segregation of duties"
+            ));
+        }
     }
     match who.limit {
         None => Err("You have no spend authority: a funder admin sets each person's limit".into()),

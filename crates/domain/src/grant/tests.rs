@@ -7,7 +7,10 @@ use proptest::prelude::*;
 
 use super::claim::{self, Claim, Spend};
 use super::closeout::{close_out, forecast_underspend};
-use super::payment::{check_authoriser, check_within_profile, instalments, Authoriser, Handled};
+use super::payment::{
+    advance_instalment, advance_refusal, check_authoriser, check_within_profile, instalments,
+    Authoriser, Handled, PaymentBasis,
+};
 use super::profile::*;
 use super::workflow::*;
 use crate::{FinancialYear, FundingPeriod, Money, Quarter};
@@ -219,9 +222,14 @@ fn payments_keep_to_the_profile_and_to_segregation_of_duties() {
         err.contains("at most £17,677 can be paid without a variation"),
         "{err}"
     );
+    let basis = PaymentBasis::Claim {
+        claim_id: 1,
+        quarter: Quarter::new(y(2013), 1).unwrap(),
+    };
     let claim = Handled {
         submitted_by: "csu@bexley.example",
         accepted_by: "grants@mopac.example",
+        basis: &basis,
     };
     let me = |email, limit| Authoriser { email, limit };
     assert!(check_authoriser(
@@ -255,6 +263,64 @@ fn payments_keep_to_the_profile_and_to_segregation_of_duties() {
         &claim
     )
     .is_ok());
+}
+
+#[test]
+fn an_advance_is_requested_by_whoever_raised_it_never_authorised_by_them() {
+    let basis = PaymentBasis::Advance {
+        quarter: Quarter::new(y(2013), 2).unwrap(),
+    };
+    let raised = Handled {
+        submitted_by: "",
+        accepted_by: "grants@mopac.example",
+        basis: &basis,
+    };
+    let err = check_authoriser(
+        pounds(16_919),
+        &Authoriser {
+            email: "grants@mopac.example",
+            limit: Some(pounds(50_000)),
+        },
+        &raised,
+    )
+    .unwrap_err();
+    assert!(err.contains("You requested this advance"), "{err}");
+    // Nobody submitted an advance: an empty name is nobody, not everybody.
+    assert!(check_authoriser(
+        pounds(16_919),
+        &Authoriser {
+            email: "",
+            limit: Some(pounds(50_000)),
+        },
+        &Handled {
+            submitted_by: "",
+            accepted_by: "grants@mopac.example",
+            basis: &basis,
+        },
+    )
+    .is_ok());
+    assert_eq!(basis.describe(), "Q2 2013/14 in advance");
+}
+
+#[test]
+fn bexleys_2013_firm_money_in_advance() {
+    // £209,907 firm for 2013/14: four advances of £52,476.75.
+    let firm = pounds(209_907);
+    let q1 = advance_instalment(firm, Money::ZERO, 1).unwrap();
+    assert_eq!(q1, Money::from_pence(5_247_675));
+    // After a variation raising the year to £213,907 once Q1 is paid, the three quarters
+    // left share what is left: £161,430.25 in three, odd pence first.
+    let q2 = advance_instalment(pounds(213_907), q1, 2).unwrap();
+    assert_eq!(q2, Money::from_pence(5_381_009));
+    // Nothing is left once the year is paid.
+    assert_eq!(advance_instalment(firm, firm, 4).unwrap(), Money::ZERO);
+    let q3 = Quarter::new(y(2013), 3).unwrap();
+    let before = chrono::NaiveDate::from_ymd_opt(2013, 9, 30).unwrap();
+    assert_eq!(
+        advance_refusal(q3, before).unwrap(),
+        "Q3 2013/14 is paid in advance from 1 October 2013, when the quarter starts"
+    );
+    assert!(advance_refusal(q3, before.succ_opt().unwrap()).is_none());
 }
 
 #[test]
@@ -326,6 +392,22 @@ proptest! {
         let change = check_variation(&before, &after, period(), pounds(1_000_000), "the envelope", &BTreeMap::new()).unwrap();
         prop_assert!(change.is_reprofile());
         prop_assert_eq!(after.total().unwrap(), before.total().unwrap());
+    }
+
+    /// Four advances on an unchanged profile are exactly the year's instalments, and add up
+    /// to its firm money to the penny.
+    #[test]
+    fn advances_are_the_instalments(pence in 0i64..10_000_000_000) {
+        let firm = Money::from_pence(pence);
+        let mut committed = Money::ZERO;
+        let mut paid = Vec::new();
+        for n in 1..=4u8 {
+            let a = advance_instalment(firm, committed, n).unwrap();
+            committed = Money::from_pence(committed.pence() + a.pence());
+            paid.push(a);
+        }
+        prop_assert_eq!(&paid, &instalments(firm).unwrap());
+        prop_assert_eq!(committed, firm);
     }
 
     /// However a year's payments are split, their sum never passes the firm profile.

@@ -38,6 +38,7 @@ use crate::AppState;
         PaymentsPage,
         PaymentRow,
         PaymentView,
+        lcpf_app::grants::payments::HandledBy,
         ExportRow,
         AuthoriseInput,
         lcpf_app::grants::closeout::PeriodCloseOutView,

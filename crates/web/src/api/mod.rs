@@ -32,6 +32,7 @@ pub mod co_commissioning;
 pub mod decisions;
 pub mod grants;
 pub mod proposals;
+pub mod schedule;
 pub mod schemas;
 
 #[derive(OpenApi)]
@@ -53,6 +54,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(co_commissioning::CoCommissioningApi::openapi());
     doc.merge(grants::GrantsApi::openapi());
     doc.merge(claims::ClaimsApi::openapi());
+    doc.merge(schedule::ScheduleApi::openapi());
     doc
 }
 

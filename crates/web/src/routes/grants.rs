@@ -5,8 +5,9 @@ use axum::routing::{get, post};
 use super::{upload, Audience::*, Routes};
 use crate::api::claims as claims_api;
 use crate::api::grants as api;
+use crate::api::schedule as schedule_api;
 use crate::views::grants as pages;
-use crate::views::grants::{claims, import, payments};
+use crate::views::grants::{claims, import, payments, schedule};
 
 pub(super) fn add(r: Routes) -> Routes {
     r.add("GET", "/grants", SignedIn, get(pages::list))
@@ -23,6 +24,48 @@ pub(super) fn add(r: Routes) -> Routes {
             "/grants/{id}/onward-funding",
             OwnGrant,
             post(pages::onward),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/schedule",
+            FunderStaff,
+            post(schedule::schedule),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/milestones",
+            FunderStaff,
+            post(schedule::add_milestone),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/milestones/{milestone}/remove",
+            FunderStaff,
+            post(schedule::remove_milestone),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/milestones/{milestone}/report",
+            GrantRecipient,
+            post(schedule::report_milestone),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/milestones/{milestone}/return",
+            FunderStaff,
+            post(schedule::return_milestone),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/milestones/{milestone}/confirm",
+            FunderStaff,
+            post(schedule::confirm_milestone),
+        )
+        .add(
+            "POST",
+            "/grants/{id}/advances",
+            FunderStaff,
+            post(schedule::advance),
         )
         .add("GET", "/grants/import", FunderAdmin, get(import::form))
         .add(
@@ -191,6 +234,48 @@ pub(super) fn add(r: Routes) -> Routes {
             upload(post(api::import)),
         )
         .add("GET", "/api/v1/grants/{id}", OwnGrant, get(api::grant))
+        .add(
+            "PUT",
+            "/api/v1/grants/{id}/schedule",
+            FunderStaff,
+            axum::routing::put(schedule_api::schedule),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/milestones",
+            FunderStaff,
+            post(schedule_api::add_milestone),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/milestones/{milestone}/remove",
+            FunderStaff,
+            post(schedule_api::remove_milestone),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/milestones/{milestone}/report",
+            GrantRecipient,
+            post(schedule_api::report_milestone),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/milestones/{milestone}/return",
+            FunderStaff,
+            post(schedule_api::return_milestone),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/milestones/{milestone}/confirm",
+            FunderStaff,
+            post(schedule_api::confirm_milestone),
+        )
+        .add(
+            "POST",
+            "/api/v1/grants/{id}/advances",
+            FunderStaff,
+            post(schedule_api::advance),
+        )
         .add(
             "POST",
             "/api/v1/grants/{id}/offer",

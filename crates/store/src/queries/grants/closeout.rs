@@ -50,31 +50,52 @@ pub async fn grants_of_period(
 const OF_PERIOD: &str =
     "(g.period_id = $1 OR (g.period_id IS NULL AND g.last_year >= $2 AND g.last_year <= $3))";
 
-/// How many of the period's grants' claims wait for the funder, and payments for an
-/// authoriser: a period closes only once there are none. Two queries.
+/// What waits on a period's grants: claims and milestone reports for the funder, payments
+/// for an authoriser. A period closes only once none do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unsettled {
+    pub claims: i64,
+    pub milestones: i64,
+    pub payments: i64,
+}
+
+impl Unsettled {
+    pub fn any(&self) -> bool {
+        self.claims + self.milestones + self.payments > 0
+    }
+}
+
+/// What waits on the period's grants. Three queries.
 pub async fn unsettled(
     conn: &mut AnyConnection,
     period_id: i64,
     first_year: &str,
     last_year: &str,
-) -> sqlx::Result<(i64, i64)> {
-    let claims: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM grant_claims c JOIN grants g ON g.id = c.grant_id WHERE c.state = 'submitted' AND {OF_PERIOD}"
-    ))
-    .bind(period_id)
-    .bind(first_year)
-    .bind(last_year)
-    .fetch_one(&mut *conn)
-    .await?;
-    let payments: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM payments p JOIN grants g ON g.id = p.grant_id WHERE p.state = 'requested' AND {OF_PERIOD}"
-    ))
-    .bind(period_id)
-    .bind(first_year)
-    .bind(last_year)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((claims, payments))
+) -> sqlx::Result<Unsettled> {
+    let mut count = async |from_where: &str| -> sqlx::Result<i64> {
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {from_where} AND {OF_PERIOD}"
+        ))
+        .bind(period_id)
+        .bind(first_year)
+        .bind(last_year)
+        .fetch_one(&mut *conn)
+        .await
+    };
+    Ok(Unsettled {
+        claims: count(
+            "grant_claims c JOIN grants g ON g.id = c.grant_id WHERE c.state = 'submitted'",
+        )
+        .await?,
+        milestones: count(
+            "grant_milestones m JOIN grants g ON g.id = m.grant_id WHERE m.state = 'reported'",
+        )
+        .await?,
+        payments: count(
+            "payments p JOIN grants g ON g.id = p.grant_id WHERE p.state = 'requested'",
+        )
+        .await?,
+    })
 }
 
 /// A period's close-out as recorded.

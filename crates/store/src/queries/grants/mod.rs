@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 pub mod claims;
 pub mod closeout;
+pub mod milestones;
 pub mod onward;
 pub mod payments;
 
@@ -23,21 +24,8 @@ pub(crate) fn year(text: &str) -> sqlx::Result<FinancialYear> {
     FinancialYear::parse(text).map_err(corrupt)
 }
 
-fn schedule_code(s: Schedule) -> &'static str {
-    match s {
-        Schedule::QuarterlyInArrears => "quarterly_in_arrears",
-        Schedule::QuarterlyInAdvance => "quarterly_in_advance",
-        Schedule::Milestones => "milestones",
-    }
-}
-
 fn schedule_of(code: &str) -> sqlx::Result<Schedule> {
-    match code {
-        "quarterly_in_arrears" => Ok(Schedule::QuarterlyInArrears),
-        "quarterly_in_advance" => Ok(Schedule::QuarterlyInAdvance),
-        "milestones" => Ok(Schedule::Milestones),
-        other => Err(corrupt(format!("schedule “{other}”"))),
-    }
+    Schedule::parse(code).map_err(corrupt)
 }
 
 /// What a grant was made from.
@@ -321,7 +309,7 @@ pub async fn insert_grant(
     .bind(g.starts_on)
     .bind(g.ends_on)
     .bind(g.conditions)
-    .bind(schedule_code(g.schedule))
+    .bind(g.schedule.as_str())
     .bind(g.ceiling.pence())
     .bind(g.ceiling_words)
     .bind(now)
@@ -377,6 +365,20 @@ pub async fn replace_profile(
             .await?;
         insert_years(conn, *key, p).await?;
     }
+    Ok(())
+}
+
+/// Sets how a grant is paid.
+pub async fn set_schedule(
+    conn: &mut AnyConnection,
+    id: i64,
+    schedule: Schedule,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE grants SET schedule = $1 WHERE id = $2")
+        .bind(schedule.as_str())
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -1,18 +1,19 @@
-//! Payments: requests made from accepted claims, authorised once under an idempotency key,
+//! Payments: requests made from accepted claims, advances and met milestones, authorised once
+//! under an idempotency key,
 //! and the finance exports each authorised payment goes in exactly once; and each funder
 //! user's spend authority. SQL only.
 
 use std::collections::BTreeMap;
 
-use lcpf_domain::grant::payment::PaymentState;
+use lcpf_domain::grant::payment::{PaymentBasis, PaymentState};
 use lcpf_domain::{FinancialYear, Money, Quarter};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use super::{corrupt, year};
 
-/// A payment with what its pages, checks and the finance export need: the grant, payee and
-/// the people who handled its claim. One query for any number of them.
+/// A payment with what its pages, checks and the finance export need: the grant, payee, what
+/// it is for and the people who handled that. One query for any number of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentRecord {
     pub id: i64,
@@ -23,7 +24,8 @@ pub struct PaymentRecord {
     pub payee_organisation_id: i64,
     /// The payee's 360Giving org-id, where known.
     pub payee_org_id: Option<String>,
-    pub claim_id: i64,
+    pub basis: PaymentBasis,
+    /// The quarter it pays: its claim's, its advance's, or (a milestone) the one it is due in.
     pub quarter: Quarter,
     pub year: FinancialYear,
     pub amount: Money,
@@ -35,18 +37,52 @@ pub struct PaymentRecord {
     pub idempotency_key: Option<String>,
     pub reference: Option<String>,
     pub export_id: Option<i64>,
-    /// Who submitted and who accepted the claim: neither may authorise its payment.
-    pub claim_submitted_by: String,
-    pub claim_accepted_by: String,
+    /// Who submitted and who accepted its claim, who reported and who confirmed its
+    /// milestone, or (an advance) nobody and who requested it: none of them may authorise it.
+    pub submitted_by: String,
+    pub accepted_by: String,
 }
 
-const SELECT: &str = "SELECT p.*, g.reference AS grant_reference, g.cost_centre, o.name AS payee, o.id AS payee_organisation_id, o.org_id AS payee_org_id,
-        c.year AS claim_year, c.quarter_number, COALESCE(c.submitted_by, '') AS claim_submitted_by, COALESCE(c.decided_by, '') AS claim_accepted_by
-     FROM payments p JOIN grants g ON g.id = p.grant_id JOIN organisations o ON o.id = g.recipient_organisation_id JOIN grant_claims c ON c.id = p.claim_id";
+const SELECT: &str = "SELECT p.*, g.reference AS grant_reference, g.cost_centre, o.name AS payee, o.id AS payee_organisation_id, o.org_id AS payee_org_id, m.title AS milestone_title,
+        CASE p.basis WHEN 'claim' THEN COALESCE(c.submitted_by, '') WHEN 'milestone' THEN COALESCE(m.reported_by, '') ELSE '' END AS submitted_by,
+        CASE p.basis WHEN 'claim' THEN COALESCE(c.decided_by, '') WHEN 'milestone' THEN COALESCE(m.decided_by, '') ELSE p.requested_by END AS accepted_by
+     FROM payments p JOIN grants g ON g.id = p.grant_id JOIN organisations o ON o.id = g.recipient_organisation_id
+     LEFT JOIN grant_claims c ON c.id = p.claim_id LEFT JOIN grant_milestones m ON m.id = p.milestone_id";
+
+fn quarter_of(r: &sqlx::any::AnyRow) -> sqlx::Result<Quarter> {
+    let quarter_year = year(&r.try_get::<String, _>("quarter_year")?)?;
+    let n: i64 = r.try_get("quarter_number")?;
+    u8::try_from(n)
+        .ok()
+        .and_then(|n| Quarter::new(quarter_year, n))
+        .ok_or_else(|| corrupt(format!("quarter {n}")))
+}
+
+fn basis_of(r: &sqlx::any::AnyRow, quarter: Quarter) -> sqlx::Result<PaymentBasis> {
+    let basis: String = r.try_get("basis")?;
+    let missing = |what: &str| corrupt(format!("a {basis} payment without its {what}"));
+    Ok(match basis.as_str() {
+        "claim" => PaymentBasis::Claim {
+            claim_id: r
+                .try_get::<Option<i64>, _>("claim_id")?
+                .ok_or_else(|| missing("claim"))?,
+            quarter,
+        },
+        "advance" => PaymentBasis::Advance { quarter },
+        "milestone" => PaymentBasis::Milestone {
+            milestone_id: r
+                .try_get::<Option<i64>, _>("milestone_id")?
+                .ok_or_else(|| missing("milestone"))?,
+            title: r
+                .try_get::<Option<String>, _>("milestone_title")?
+                .ok_or_else(|| missing("milestone"))?,
+        },
+        other => return Err(corrupt(format!("payment basis “{other}”"))),
+    })
+}
 
 fn map(r: sqlx::any::AnyRow) -> sqlx::Result<PaymentRecord> {
-    let claim_year = year(&r.try_get::<String, _>("claim_year")?)?;
-    let n: i64 = r.try_get("quarter_number")?;
+    let quarter = quarter_of(&r)?;
     Ok(PaymentRecord {
         id: r.try_get("id")?,
         grant_id: r.try_get("grant_id")?,
@@ -55,11 +91,8 @@ fn map(r: sqlx::any::AnyRow) -> sqlx::Result<PaymentRecord> {
         payee: r.try_get("payee")?,
         payee_organisation_id: r.try_get("payee_organisation_id")?,
         payee_org_id: r.try_get("payee_org_id")?,
-        claim_id: r.try_get("claim_id")?,
-        quarter: u8::try_from(n)
-            .ok()
-            .and_then(|n| Quarter::new(claim_year, n))
-            .ok_or_else(|| corrupt(format!("quarter {n}")))?,
+        basis: basis_of(&r, quarter)?,
+        quarter,
         year: year(&r.try_get::<String, _>("year")?)?,
         amount: Money::from_pence(r.try_get("amount_pence")?),
         state: PaymentState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
@@ -70,8 +103,8 @@ fn map(r: sqlx::any::AnyRow) -> sqlx::Result<PaymentRecord> {
         idempotency_key: r.try_get("idempotency_key")?,
         reference: r.try_get("payment_reference")?,
         export_id: r.try_get("export_id")?,
-        claim_submitted_by: r.try_get("claim_submitted_by")?,
-        claim_accepted_by: r.try_get("claim_accepted_by")?,
+        submitted_by: r.try_get("submitted_by")?,
+        accepted_by: r.try_get("accepted_by")?,
     })
 }
 
@@ -124,7 +157,7 @@ pub async fn payments_page(
 ) -> sqlx::Result<Vec<PaymentRecord>> {
     let sql = match of {
         PaymentsOf::Grant(_) => format!(
-            "{SELECT} WHERE p.grant_id = $1 ORDER BY c.year, c.quarter_number, p.id LIMIT $2 OFFSET $3"
+            "{SELECT} WHERE p.grant_id = $1 ORDER BY p.quarter_year, p.quarter_number, p.id LIMIT $2 OFFSET $3"
         ),
         PaymentsOf::State(_) => format!(
             "{SELECT} WHERE p.state = $1 ORDER BY p.requested_at, p.id LIMIT $2 OFFSET $3"
@@ -168,7 +201,7 @@ pub async fn count_payments(conn: &mut AnyConnection, of: PaymentsOf) -> sqlx::R
 pub struct Paid {
     pub committed: BTreeMap<FinancialYear, Money>,
     pub paid: BTreeMap<FinancialYear, Money>,
-    /// Authorised or exported, by the quarter of its claim.
+    /// Authorised or exported, by the quarter it pays.
     pub paid_by_quarter: BTreeMap<Quarter, Money>,
 }
 
@@ -181,7 +214,7 @@ impl Paid {
 pub async fn paid(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Paid> {
     let mut out = Paid::default();
     for r in sqlx::query(
-        "SELECT p.year, p.state, p.amount_pence, c.year AS claim_year, c.quarter_number FROM payments p JOIN grant_claims c ON c.id = p.claim_id WHERE p.grant_id = $1",
+        "SELECT year, state, amount_pence, quarter_year, quarter_number FROM payments WHERE grant_id = $1",
     )
     .bind(grant_id)
     .fetch_all(conn)
@@ -197,39 +230,67 @@ pub async fn paid(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Paid>
         let state = PaymentState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?;
         if state != PaymentState::Requested {
             add(&mut out.paid);
-            let n: i64 = r.try_get("quarter_number")?;
-            let claim_year = year(&r.try_get::<String, _>("claim_year")?)?;
-            let q = u8::try_from(n)
-                .ok()
-                .and_then(|n| Quarter::new(claim_year, n))
-                .ok_or_else(|| corrupt(format!("quarter {n}")))?;
-            let e = out.paid_by_quarter.entry(q).or_insert(Money::ZERO);
+            let e = out.paid_by_quarter.entry(quarter_of(&r)?).or_insert(Money::ZERO);
             *e = Money::from_pence(e.pence() + amount);
         }
     }
     Ok(out)
 }
 
+/// A payment request: what it is for, the quarter it pays, its year and amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment<'a> {
+    pub grant_id: i64,
+    pub basis: &'a PaymentBasis,
+    pub quarter: Quarter,
+    pub year: FinancialYear,
+    pub amount: Money,
+}
+
+/// Records a payment request. A quarter's advance is recorded once: a second request for it
+/// returns none (the unique index says so) and changes nothing.
 pub async fn insert_payment(
     conn: &mut AnyConnection,
-    grant_id: i64,
-    claim_id: i64,
-    year: FinancialYear,
-    amount: Money,
+    p: &NewPayment<'_>,
     now: &str,
     by: &str,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<Option<i64>> {
+    let (claim_id, milestone_id) = match p.basis {
+        PaymentBasis::Claim { claim_id, .. } => (Some(*claim_id), None),
+        PaymentBasis::Advance { .. } => (None, None),
+        PaymentBasis::Milestone { milestone_id, .. } => (None, Some(*milestone_id)),
+    };
     sqlx::query_scalar(
-        "INSERT INTO payments (grant_id, claim_id, year, amount_pence, state, requested_at, requested_by) VALUES ($1, $2, $3, $4, 'requested', $5, $6) RETURNING id",
+        "INSERT INTO payments (grant_id, basis, claim_id, milestone_id, quarter_year, quarter_number, year, amount_pence, state, requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9, $10) ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(grant_id)
+    .bind(p.grant_id)
+    .bind(p.basis.code())
     .bind(claim_id)
-    .bind(year.to_string())
-    .bind(amount.pence())
+    .bind(milestone_id)
+    .bind(p.quarter.year().to_string())
+    .bind(i64::from(p.quarter.number()))
+    .bind(p.year.to_string())
+    .bind(p.amount.pence())
     .bind(now)
     .bind(by)
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await
+}
+
+/// The quarters of a grant already advanced.
+pub async fn advanced_quarters(
+    conn: &mut AnyConnection,
+    grant_id: i64,
+) -> sqlx::Result<Vec<Quarter>> {
+    sqlx::query(
+        "SELECT quarter_year, quarter_number FROM payments WHERE grant_id = $1 AND basis = 'advance' ORDER BY quarter_year, quarter_number",
+    )
+    .bind(grant_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(quarter_of)
+    .collect()
 }
 
 /// Authorises a requested payment under an idempotency key. Returns false (nothing changed)

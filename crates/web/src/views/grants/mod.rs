@@ -20,8 +20,9 @@ use crate::AppState;
 pub mod claims;
 pub mod import;
 pub mod payments;
+pub mod schedule;
 
-type Pairs = Vec<(String, String)>;
+pub(super) type Pairs = Vec<(String, String)>;
 
 #[derive(Template)]
 #[template(path = "grants/list.html")]
@@ -78,7 +79,7 @@ pub async fn make(
 
 #[derive(Template)]
 #[template(path = "grants/grant.html")]
-struct GrantPage {
+pub(super) struct GrantPage {
     layout: Layout,
     grant: GrantView,
     errors: FieldErrors,
@@ -90,6 +91,16 @@ impl GrantPage {
         value(&self.fields, name)
     }
 
+    /// The problem with a milestone's report or return, beside its own form.
+    fn milestone_error(&self, id: &i64) -> Option<&str> {
+        self.errors.for_field(&format!("milestone_{id}"))
+    }
+
+    /// A milestone's report as typed when refused.
+    fn milestone_text(&self, id: &i64) -> String {
+        self.field(&format!("milestone_{id}"))
+    }
+
     /// The cost centre as typed when refused, else the grant's.
     fn cost_centre_shown(&self) -> String {
         match self.field("cost_centre") {
@@ -99,7 +110,7 @@ impl GrantPage {
     }
 }
 
-async fn grant_page(
+pub(super) async fn grant_page(
     state: &AppState,
     auth: &Auth,
     id: i64,
