@@ -146,6 +146,12 @@ fn render(sql: &str, backend: Backend) -> String {
 
 /// Applies every step not yet applied, each in its own transaction. Returns how many ran.
 pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
+    migrate_until(db, i64::MAX).await
+}
+
+/// Applies the steps not yet applied up to `last` (a version): how an upgrade test builds a
+/// database as an earlier release left it.
+pub async fn migrate_until(db: &Db, last: i64) -> anyhow::Result<usize> {
     let pool = db.pool();
     pool.execute(
         "CREATE TABLE IF NOT EXISTS lcpf_migrations (\
@@ -157,7 +163,10 @@ pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
         .fetch_all(pool)
         .await?;
     let mut ran = 0;
-    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= last && !applied.contains(&m.version))
+    {
         let mut tx = db.begin().await?;
         let own = match db.backend() {
             Backend::Sqlite => m.sqlite,
