@@ -117,3 +117,165 @@ async fn a_claim_is_made_accepted_and_paid_in_chromium() {
     .unwrap();
     std::fs::remove_file(evidence).ok();
 }
+
+/// How grants are paid, in Chromium with axe: a funder officer puts a drafted borough grant
+/// on milestones and agrees one (a mistake first, named beside its field); Barnardo's
+/// service manager reports a Taith milestone met; a funder officer confirms it, and its
+/// payment is requested; the next St Giles Trust advance is requested from its grant page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn milestones_and_advances_are_paid_in_chromium() {
+    use lcpf_domain::grant::workflow::GrantEvent;
+    use lcpf_domain::proposal::ProposalEvent;
+    let Some((client, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let system = lcpf_app::Actor::System;
+    let officer = app.actor(FUNDER_OFFICER).await;
+    let bd = app.actor(BD_OFFICER).await;
+    let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+    app.app
+        .proposal_step(
+            &bd,
+            proposal,
+            ProposalEvent::Submit,
+            &Default::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    app.app
+        .proposal_step(
+            &officer,
+            proposal,
+            ProposalEvent::Approve,
+            &Default::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    let drafted = app
+        .app
+        .make_grant(
+            &officer,
+            &lcpf_app::grants::MakeGrant {
+                source: "proposal".into(),
+                id: proposal,
+                conditions: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // A funder officer chooses milestones and agrees one.
+    sign_in(&client, &app, FUNDER_OFFICER).await;
+    let drafted_path = format!("/grants/{drafted}");
+    check_page(&client, &app, &drafted_path, "How the grant is paid").await;
+    by_id(&client, "schedule-milestones")
+        .await
+        .click()
+        .await
+        .unwrap();
+    press(&client, "Save how it is paid").await;
+    assert!(text_of(&client, "#schedule")
+        .await
+        .contains("On milestones"));
+    assert!(text_of(&client, "#no-milestones")
+        .await
+        .contains("No milestones"));
+    fill(
+        &client,
+        "milestone_title",
+        "Youth outreach running in every ward",
+    )
+    .await;
+    fill(&client, "milestone_due_on", "30/09/2017").await;
+    fill(&client, "milestone_amount", "£100,000").await;
+    press(&client, "Add the milestone").await;
+    let problem = text_of(&client, ".govuk-error-summary").await;
+    assert!(problem.contains("YYYY-MM-DD"), "{problem}");
+    assert_accessible(&client, "the milestone form with its problem").await;
+    fill(&client, "milestone_due_on", "2017-09-30").await;
+    press(&client, "Add the milestone").await;
+    assert!(text_of(&client, "#milestone-list")
+        .await
+        .contains("Youth outreach running in every ward"));
+    assert_accessible(&client, "the drafted grant with a milestone").await;
+    app.app
+        .grant_step(&officer, drafted, GrantEvent::Offer)
+        .await
+        .unwrap();
+
+    // Barnardo's service manager reports a planned Taith milestone met.
+    let taith = app
+        .app
+        .grants_page(&system, 1)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|g| g.recipient == "Barnardo's")
+        .unwrap()
+        .id;
+    let plan = app.app.grant(&system, taith).await.unwrap().payment_plan;
+    let planned = plan
+        .milestones
+        .iter()
+        .find(|m| m.state.code == "planned")
+        .unwrap()
+        .clone();
+    let taith_path = format!("/grants/{taith}");
+    switch_user(&client, &app, "taith@barnardos.example").await;
+    check_page(&client, &app, &taith_path, "Report the milestone met").await;
+    fill(&client, &format!("milestone_{}", planned.id), "The half-year report went to every borough's partnership with referral and session counts.").await;
+    click_and_wait(
+        &client,
+        by_id(&client, &format!("report-{}", planned.id)).await,
+    )
+    .await;
+    let list = text_of(&client, "#milestone-list").await;
+    assert!(
+        list.contains("Reported met") && list.contains("The half-year report went"),
+        "{list}"
+    );
+    assert_accessible(&client, "the recipient's grant with a reported milestone").await;
+
+    // A funder officer confirms it: its payment is requested.
+    switch_user(&client, &app, FUNDER_OFFICER).await;
+    check_page(&client, &app, &taith_path, "Milestones").await;
+    click_and_wait(
+        &client,
+        by_id(&client, &format!("confirm-{}", planned.id)).await,
+    )
+    .await;
+    let payments = text_of(&client, "#grant-payments").await;
+    assert!(
+        payments.contains(&format!("Milestone: {}", planned.title))
+            && payments.contains("Waiting for an authoriser"),
+        "{payments}"
+    );
+    assert_accessible(&client, "the grant with a confirmed milestone").await;
+
+    // The next St Giles Trust advance is requested from its page.
+    let st_giles = app
+        .app
+        .grants_page(&system, 1)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|g| g.recipient == "St Giles Trust")
+        .unwrap()
+        .id;
+    let st_giles_path = format!("/grants/{st_giles}");
+    check_page(&client, &app, &st_giles_path, "Advance payments").await;
+    let next = text_of(&client, "#next-advance").await;
+    assert!(next.starts_with("Q3 "), "{next}");
+    let quarter: String = next.split("'s advance").next().unwrap().to_string();
+    press(&client, &format!("Request the advance for {quarter}")).await;
+    assert!(text_of(&client, "#grant-payments")
+        .await
+        .contains(&format!("{quarter} in advance")));
+    assert!(text_of(&client, "#next-advance").await.starts_with("Q4 "));
+    assert_accessible(&client, "the grant paid in advance").await;
+}
