@@ -255,6 +255,19 @@ async fn milestones_and_advances_are_paid_in_chromium() {
         "{payments}"
     );
     assert_accessible(&client, "the grant with a confirmed milestone").await;
+    client
+        .execute(
+            "document.getElementById('milestones').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    std::fs::create_dir_all("target/screenshots").unwrap();
+    std::fs::write(
+        "target/screenshots/grant-milestones.png",
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // The next St Giles Trust advance is requested from its page.
     let st_giles = app

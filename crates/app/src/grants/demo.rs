@@ -147,9 +147,19 @@ impl App {
                 .collect();
             if planned.len() == grant.payment_plan.milestones.len() {
                 let report = |text: &str| MilestoneStepInput { text: text.into() };
-                for (n, id) in planned.iter().take(2).enumerate() {
-                    self.milestone_step(&manager, grant.id, *id, MilestoneEvent::Report, &report("Illustrative demo report: the half-year report was sent to each borough's community safety partnership, with referral and session counts (no names)."))
-                        .await?;
+                let reports = [
+                    "Illustrative demo report: the half-year report was sent to each borough's community safety partnership, with referral and session counts (no names).",
+                    "Illustrative demo report: the annual review met on 28 March with MOPAC and the boroughs; its note of outcomes and next year's plan is with the partnership boards.",
+                ];
+                for (n, (id, text)) in planned.iter().zip(reports).enumerate() {
+                    self.milestone_step(
+                        &manager,
+                        grant.id,
+                        *id,
+                        MilestoneEvent::Report,
+                        &report(text),
+                    )
+                    .await?;
                     if n == 0 {
                         self.milestone_step(
                             &officer,
