@@ -294,4 +294,38 @@ backend_tests! {
         let list = client.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();
         assert!(list.contains("Sutton 2013-17"));
     }
+
+    async fn the_agreement_downloads_as_a_word_document(app: TestApp) {
+        use std::io::Read;
+        let admin = app.token(ADMIN).await;
+        let (_, page) = get(&app, &admin, "/api/v1/grants").await;
+        let taith = page["rows"].as_array().unwrap().iter().find(|r| r["recipient"] == "Barnardo's").unwrap().clone();
+        let (_, grant) = get(&app, &admin, &format!("/api/v1/grants/{}", taith["id"])).await;
+        let path = format!("/grants/{}/agreement.docx", taith["id"]);
+        let (client, _) = app.signed_in("taith@barnardos.example").await;
+        let r = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+        let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert!(disposition.starts_with("attachment; filename=\"Grant agreement ") && disposition.ends_with(".docx\""), "{disposition}");
+        let bytes = r.bytes().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut xml = String::new();
+        archive.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+        // The agreement's terms, profile, milestones and signature, as its page has them.
+        let money = |v: &Value| lcpf_domain::Money::from_pence(v.as_i64().unwrap()).to_string();
+        for expected in [
+            grant["reference"].as_str().unwrap().to_string(),
+            "The Mayor&apos;s Office for Policing and Crime and Barnardo&apos;s".to_string(),
+            "On milestones".to_string(),
+            money(&grant["year_totals"][0]["firm"]),
+            money(&grant["payment_plan"]["milestones"][0]["amount"]),
+            "Accepted by".to_string(),
+        ] {
+            assert!(xml.contains(&expected), "the agreement lacks {expected}");
+        }
+        // Another organisation's officer may not download it.
+        let (other, _) = app.signed_in(PROVIDER).await;
+        assert_eq!(other.get(app.url(&path)).send().await.unwrap().status(), 403);
+    }
 }

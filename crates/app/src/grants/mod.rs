@@ -24,6 +24,7 @@ use crate::paging::Pages;
 use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
 
+pub mod agreement;
 pub mod claims;
 pub mod closeout;
 mod demo;

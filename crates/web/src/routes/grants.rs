@@ -77,6 +77,12 @@ pub(super) fn add(r: Routes) -> Routes {
         .add("POST", "/grants/import", FunderAdmin, post(import::import))
         .add("GET", "/grants/{id}", OwnGrant, get(pages::grant))
         .add(
+            "GET",
+            "/grants/{id}/agreement.docx",
+            OwnGrant,
+            get(pages::agreement),
+        )
+        .add(
             "POST",
             "/grants/{id}/offer",
             FunderStaff,

@@ -361,3 +361,4 @@ pub fn attachment(bytes: Vec<u8>, name: &str, fallback: &str) -> Response {
 }
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

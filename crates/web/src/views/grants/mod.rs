@@ -126,6 +126,17 @@ pub(super) async fn grant_page(
     })
 }
 
+/// The grant agreement as a Word document, for whoever may read the grant's page.
+pub async fn agreement(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The grant")?;
+    let file = state.app.grant_agreement(&auth.actor, id).await?;
+    Ok(super::download(file.bytes, super::DOCX, file.name))
+}
+
 pub async fn grant(
     State(state): State<AppState>,
     auth: Auth,
