@@ -233,6 +233,23 @@ backend_tests! {
         assert!(view["not_payable"].as_str().unwrap().contains("no payment follows"), "{view}");
         let (_, grant) = get(&app, &officer, &format!("/api/v1/grants/{id}")).await;
         assert_eq!(grant["payments"].as_array().unwrap().len(), 4);
+
+        // At close-out, the advances not spent are to be recovered; the unpaid rest returns.
+        for p in grant["payments"].as_array().unwrap().iter().filter(|p| p["state"]["code"] == "requested") {
+            let (status, _) = post(&app, &finance, &authorise(p), json!({"idempotency_key": format!("adv-{}", p["id"])})).await;
+            assert_eq!(status, 200);
+        }
+        let period = app.period_id("2017/18").await;
+        let admin = app.token(ADMIN).await;
+        let (status, totals) = post(&app, &admin, &format!("/api/v1/periods/{period}/close-out"), json!({})).await;
+        assert_eq!(status, 200, "{totals}");
+        let profile = pence(&grant["total"]);
+        assert_eq!(totals["paid"], firm.pence());
+        assert_eq!(totals["returned"], profile - firm.pence(), "the provisional year was never paid");
+        assert_eq!(totals["claimed"], 1_000_000);
+        assert_eq!(totals["to_recover"], firm.pence() - 1_000_000, "advanced but not spent");
+        let (_, closed) = get(&app, &bd, &format!("/api/v1/grants/{id}")).await;
+        assert_eq!(closed["closeout"]["to_recover"], firm.pence() - 1_000_000);
     }
 
     async fn a_boroughs_grant_paid_on_milestones(app: TestApp) {

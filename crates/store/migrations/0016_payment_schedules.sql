@@ -20,3 +20,10 @@ CREATE TABLE grant_milestones (
     decided_by TEXT
 );
 CREATE INDEX grant_milestones_grant ON grant_milestones (grant_id);
+
+-- At close-out: what accepted claims report as spent, and what was paid but not spent (an
+-- advance or milestone ahead of spend), to be recovered from the recipient.
+ALTER TABLE grant_closeouts ADD COLUMN claimed_pence BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE grant_closeouts ADD COLUMN to_recover_pence BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE period_closeouts ADD COLUMN claimed_pence BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE period_closeouts ADD COLUMN to_recover_pence BIGINT NOT NULL DEFAULT 0;

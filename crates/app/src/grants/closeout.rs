@@ -1,8 +1,10 @@
 //! Period close-out: after a funding period's last quarter a funder admin closes it. Each of
-//! its grants' unspent money (profile less paid) is recorded as returned to the fund — never
-//! carried into the next period — the grants close, and no more claims are made against them.
+//! its grants' unpaid money (profile less paid) is recorded as returned to the fund — never
+//! carried into the next period — and any money paid but not spent (advances or milestones
+//! ahead of accepted spend) as to be recovered from the recipient; the grants close, and no
+//! more claims are made against them.
 
-use lcpf_domain::grant::closeout::{close_out, CloseOut};
+use lcpf_domain::grant::closeout::{close_out, period_totals, CloseOut};
 use lcpf_domain::grant::workflow::{self, GrantEvent, GrantParty, GrantState};
 use lcpf_domain::{FinancialYear, Money};
 use lcpf_store::queries::grants::closeout as q;
@@ -14,7 +16,8 @@ use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
 use crate::{Actor, App, AppError, AppResult};
 
-/// Money at close-out: profiled, paid, returned to the fund.
+/// Money at close-out: profiled, paid, returned to the fund unpaid, spent as accepted claims
+/// report it, and paid but not spent (to be recovered from the recipient).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CloseOutMoney {
     #[schema(value_type = i64)]
@@ -23,6 +26,10 @@ pub struct CloseOutMoney {
     pub paid: Money,
     #[schema(value_type = i64)]
     pub returned: Money,
+    #[schema(value_type = i64)]
+    pub claimed: Money,
+    #[schema(value_type = i64)]
+    pub to_recover: Money,
 }
 
 impl From<CloseOut> for CloseOutMoney {
@@ -31,6 +38,8 @@ impl From<CloseOut> for CloseOutMoney {
             profile: c.profile,
             paid: c.paid,
             returned: c.returned,
+            claimed: c.claimed,
+            to_recover: c.to_recover,
         }
     }
 }
@@ -117,7 +126,8 @@ impl App {
     }
 
     /// Closes a period (funder admin) once its last quarter has ended and nothing waits: each
-    /// live grant's unspent money is returned to the fund and the grant closes.
+    /// live grant's unpaid money is returned to the fund, what was paid but not spent is to be
+    /// recovered, and the grant closes.
     pub async fn close_period(&self, actor: &Actor, period_id: i64) -> AppResult<CloseOutMoney> {
         authorise(actor, Permission::ClosePeriods)?;
         let mut tx = self.db().begin().await?;
@@ -129,25 +139,24 @@ impl App {
         }
         let grants =
             q::grants_of_period(&mut tx, period_id, &period.first_year, &period.last_year).await?;
-        let (mut profile, mut paid) = (0i64, 0i64);
+        let mut closed = Vec::with_capacity(grants.len());
         let now = lcpf_store::now();
         for g in &grants {
             gq::lock(&mut tx, g.id).await?;
             let record = super::find(&mut tx, g.id).await?;
             let grant_profile = record.profile.total().map_err(internal)?;
             let grant_paid = pq::paid(&mut tx, g.id).await?.total_paid();
-            let c = close_out(grant_profile, grant_paid)
+            let grant_claimed = gq::claims::claimed(&mut tx, g.id).await?.total();
+            let c = close_out(grant_profile, grant_paid, grant_claimed)
                 .map_err(|m| AppError::Forbidden(format!("{}: {m}", g.reference)))?;
             let to = workflow::transition(record.state, GrantEvent::Close, GrantParty::Funder)
                 .map_err(|r| AppError::Forbidden(format!("{}: {}", g.reference, r.0)))?
                 .to;
             gq::set_state(&mut tx, g.id, to, &now, &actor.label()).await?;
             q::insert_grant_closeout(&mut tx, g.id, period_id, &c).await?;
-            profile += c.profile.pence();
-            paid += c.paid.pence();
+            closed.push(c);
         }
-        let totals = close_out(Money::from_pence(profile), Money::from_pence(paid))
-            .map_err(AppError::Forbidden)?;
+        let totals = period_totals(&closed).map_err(AppError::Forbidden)?;
         q::insert_period_closeout(&mut tx, period_id, &totals, &now, &actor.label()).await?;
         audit::record(
             &mut tx,
@@ -157,13 +166,14 @@ impl App {
                 entity_type: "funding_period",
                 entity_id: period_id.to_string(),
                 summary: format!(
-                    "Closed {} to {}: {} grants, {} paid of {}, {} returned to the fund",
+                    "Closed {} to {}: {} grants, {} paid of {}, {} returned to the fund, {} paid but not spent to recover",
                     period.first_year,
                     period.last_year,
                     grants.len(),
                     totals.paid,
                     totals.profile,
-                    totals.returned
+                    totals.returned,
+                    totals.to_recover
                 ),
                 before: None,
                 after: Some(&totals),

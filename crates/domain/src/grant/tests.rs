@@ -325,9 +325,29 @@ fn bexleys_2013_firm_money_in_advance() {
 
 #[test]
 fn close_out_returns_what_was_not_spent() {
-    let c = close_out(pounds(209_907), Money::from_pence(19_533_544)).unwrap();
+    let c = close_out(
+        pounds(209_907),
+        Money::from_pence(19_533_544),
+        Money::from_pence(19_533_544),
+    )
+    .unwrap();
     assert_eq!(c.returned, Money::from_pence(20_990_700 - 19_533_544));
-    assert!(close_out(pounds(1), pounds(2)).is_err());
+    assert_eq!(
+        c.to_recover,
+        Money::ZERO,
+        "paid in arrears: nothing paid ahead of spend"
+    );
+    assert!(close_out(pounds(1), pounds(2), pounds(2)).is_err());
+    // Paid in advance: £209,907 advanced, £180,000 spent. £29,907 is recovered.
+    let advanced = close_out(pounds(209_907), pounds(209_907), pounds(180_000)).unwrap();
+    assert_eq!(advanced.returned, Money::ZERO);
+    assert_eq!(advanced.to_recover, pounds(29_907));
+    // A period adds its grants up; one grant's spend never offsets another's advance.
+    let overspent = close_out(pounds(100_000), pounds(100_000), pounds(120_000)).unwrap();
+    assert_eq!(overspent.to_recover, Money::ZERO);
+    let period = super::closeout::period_totals(&[c, advanced, overspent]).unwrap();
+    assert_eq!(period.to_recover, pounds(29_907));
+    assert_eq!(period.returned, Money::from_pence(20_990_700 - 19_533_544));
     assert_eq!(
         forecast_underspend(pounds(100_000), pounds(60_000), pounds(30_000)),
         pounds(10_000)

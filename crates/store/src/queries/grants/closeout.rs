@@ -120,6 +120,8 @@ fn totals(r: &sqlx::any::AnyRow) -> sqlx::Result<CloseOut> {
         profile: Money::from_pence(r.try_get("profile_pence")?),
         paid: Money::from_pence(r.try_get("paid_pence")?),
         returned: Money::from_pence(r.try_get("returned_pence")?),
+        claimed: Money::from_pence(r.try_get("claimed_pence")?),
+        to_recover: Money::from_pence(r.try_get("to_recover_pence")?),
     })
 }
 
@@ -185,12 +187,14 @@ pub async fn insert_grant_closeout(
     period_id: i64,
     c: &CloseOut,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO grant_closeouts (grant_id, period_id, profile_pence, paid_pence, returned_pence) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO grant_closeouts (grant_id, period_id, profile_pence, paid_pence, returned_pence, claimed_pence, to_recover_pence) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(grant_id)
         .bind(period_id)
         .bind(c.profile.pence())
         .bind(c.paid.pence())
         .bind(c.returned.pence())
+        .bind(c.claimed.pence())
+        .bind(c.to_recover.pence())
         .execute(conn)
         .await?;
     Ok(())
@@ -203,13 +207,15 @@ pub async fn insert_period_closeout(
     now: &str,
     by: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO period_closeouts (period_id, closed_at, closed_by, profile_pence, paid_pence, returned_pence) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO period_closeouts (period_id, closed_at, closed_by, profile_pence, paid_pence, returned_pence, claimed_pence, to_recover_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(period_id)
         .bind(now)
         .bind(by)
         .bind(c.profile.pence())
         .bind(c.paid.pence())
         .bind(c.returned.pence())
+        .bind(c.claimed.pence())
+        .bind(c.to_recover.pence())
         .execute(conn)
         .await?;
     Ok(())
