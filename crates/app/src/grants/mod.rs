@@ -7,19 +7,16 @@
 use std::collections::BTreeMap;
 
 use lcpf_domain::grant::payment::Schedule;
-use lcpf_domain::grant::profile::{
-    self as rules, Certainty, Profile, Project, Source, YearFunding,
-};
+use lcpf_domain::grant::profile::Source;
 use lcpf_domain::grant::workflow::{self, GrantEvent, GrantParty, GrantState};
 use lcpf_domain::{FieldErrors, FinancialYear, FundingPeriod, Money};
-use lcpf_store::queries::grants::{self as q, GrantRecord, GrantSource, GrantsOf, NewGrant};
+use lcpf_store::queries::grants::{self as q, GrantRecord, GrantSource, GrantsOf};
 use lcpf_store::AnyConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
-use crate::co_commissioning::YearAmount;
 use crate::paging::Pages;
 use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
@@ -29,10 +26,14 @@ pub mod claims;
 pub mod closeout;
 mod demo;
 pub mod import;
+mod making;
 pub mod onward;
 pub mod payments;
 pub mod schedule;
 pub mod spend;
+mod variations;
+
+pub use variations::{variation_rows, year_amounts, VariationCell, VariationRow};
 
 /// Grants a list shows at a time.
 pub const GRANTS_PER_PAGE: i64 = 50;
@@ -583,85 +584,6 @@ impl App {
         })
     }
 
-    /// Makes a grant (funder staff) from a borough's approved proposal (one per borough per
-    /// period; its projects are the approved lines, each year firm where the borough's
-    /// allocation is decided) or from a co-commissioning award (its lead is the recipient).
-    /// The grant never comes to more than the envelope or the award.
-    pub async fn make_grant(&self, actor: &Actor, input: &MakeGrant) -> AppResult<i64> {
-        authorise(actor, Permission::ManageGrants)?;
-        let conditions = match input.conditions.trim() {
-            "" => STANDARD_CONDITIONS.to_string(),
-            c => lcpf_domain::field::required_text(c, "the conditions", 5000)
-                .map_err(|m| AppError::invalid("conditions", m))?,
-        };
-        let mut tx = self.db().begin().await?;
-        let made = match input.source.as_str() {
-            "proposal" => from_proposal(&mut tx, input.id).await?,
-            "award" => from_award(&mut tx, input.id).await?,
-            _ => return Err(AppError::invalid("source", "Choose what the grant is made from: an approved proposal or a co-commissioning award")),
-        };
-        if let Some(existing) = q::grant_made_from(&mut tx, &made.source, made.recipient).await? {
-            return Err(AppError::invalid(
-                "source",
-                format!(
-                    "A grant has already been made from this ({}): vary that grant instead",
-                    existing_reference(&mut tx, existing).await?
-                ),
-            ));
-        }
-        if let GrantSource::Proposal { period_id, .. } = made.source {
-            if q::closeout::is_closed(&mut tx, period_id).await? {
-                return Err(AppError::invalid(
-                    "source",
-                    "Its funding period is closed: no new grants are made against it",
-                ));
-            }
-        }
-        let period = FundingPeriod::new(made.first, made.last)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let problems = made
-            .profile
-            .problems(period, made.ceiling, &made.ceiling_words);
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(
-                problems.into_iter().collect::<lcpf_domain::FieldErrors>(),
-            ));
-        }
-        let new = NewGrant {
-            reference: &made.reference,
-            recipient_organisation_id: made.recipient,
-            source: made.source,
-            first_year: made.first,
-            last_year: made.last,
-            starts_on: &made.first.first_day().format("%Y-%m-%d").to_string(),
-            ends_on: &made.last.last_day().format("%Y-%m-%d").to_string(),
-            conditions: &conditions,
-            schedule: Schedule::QuarterlyInArrears,
-            ceiling: made.ceiling,
-            ceiling_words: &made.ceiling_words,
-            profile: &made.profile,
-        };
-        let id = q::insert_grant(&mut tx, &new, &lcpf_store::now(), &actor.label()).await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change::<(), Profile> {
-                action: "create",
-                entity_type: "grant",
-                entity_id: id.to_string(),
-                summary: format!(
-                    "Made the grant {} for {}",
-                    made.reference, made.recipient_name
-                ),
-                before: None,
-                after: Some(&made.profile),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     /// A grant, for funder staff and the recipient's own officers.
     pub async fn grant(&self, actor: &Actor, id: i64) -> AppResult<GrantView> {
         let mut tx = self.db().begin_read().await?;
@@ -782,7 +704,7 @@ impl App {
                     reason: v.reason.clone(),
                     varied_on: v.varied_on.clone(),
                     approved_by: people.of(&v.approved_by),
-                    changes: changes(&v.before, &v.after),
+                    changes: variations::changes(&v.before, &v.after),
                 })
                 .collect(),
             confirmations: confirmations
@@ -889,133 +811,6 @@ impl App {
         Ok(to)
     }
 
-    /// Varies a signed grant (funder admin): a reason, its date, and the new money per project
-    /// and year. The new profile keeps to the period and the ceiling, and no year falls below
-    /// what has been paid in it; the history keeps the profile before and after.
-    pub async fn vary_grant(
-        &self,
-        actor: &Actor,
-        id: i64,
-        input: &VariationInput,
-    ) -> AppResult<i64> {
-        authorise(actor, Permission::ApproveGrantChanges)?;
-        let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
-        moved(actor, &g, GrantEvent::Vary)?;
-        let mut e = FieldErrors::new();
-        let reason = e.check(
-            "reason",
-            lcpf_domain::field::required_text(&input.reason, "the reason for the variation", 2000),
-        );
-        let varied_on = match date("varied_on", &input.varied_on, "of the variation") {
-            Ok(d) => Some(d),
-            Err(x) => {
-                for f in x.iter() {
-                    e.add(&f.field, f.message.clone());
-                }
-                None
-            }
-        };
-        let mut after = g.profile.clone();
-        for (key, years) in &input.projects {
-            let Some(i) = g.project_keys.iter().position(|k| k == key) else {
-                e.add(
-                    "projects",
-                    format!("Project {key} is not one of this grant's projects"),
-                );
-                continue;
-            };
-            for (y, amounts) in years {
-                let field = format!("project-{key}-{y}");
-                let Some(year) = e.check(&field, FinancialYear::parse(y)) else {
-                    continue;
-                };
-                let money = |text: &str, e: &mut FieldErrors| -> Money {
-                    if text.trim().is_empty() {
-                        Money::ZERO
-                    } else {
-                        e.check(&field, Money::parse(text)).unwrap_or(Money::ZERO)
-                    }
-                };
-                let revenue = money(&amounts.revenue, &mut e);
-                let capital = money(&amounts.capital, &mut e);
-                let certainty = after.projects[i]
-                    .years
-                    .get(&year)
-                    .map(|f| f.certainty)
-                    .unwrap_or(Certainty::Firm);
-                if revenue.pence() == 0 && capital.pence() == 0 {
-                    after.projects[i].years.remove(&year);
-                } else {
-                    after.projects[i].years.insert(
-                        year,
-                        YearFunding {
-                            revenue,
-                            capital,
-                            certainty,
-                        },
-                    );
-                }
-            }
-        }
-        e.into_result()?;
-        let period = FundingPeriod::new(g.first_year, g.last_year)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        // Money requested or paid in a year stays: a variation cannot take the year below it.
-        let paid = q::payments::paid(&mut tx, id).await?.committed;
-        let change = rules::check_variation(
-            &g.profile,
-            &after,
-            period,
-            g.ceiling,
-            &g.ceiling_words,
-            &paid,
-        )
-        .map_err(|p| AppError::Invalid(p.into_iter().collect::<lcpf_domain::FieldErrors>()))?;
-        if g.profile == after {
-            return Err(AppError::invalid(
-                "projects",
-                "The variation changes no amount: change at least one",
-            ));
-        }
-        let (Some(reason), Some(varied_on)) = (reason, varied_on) else {
-            return Err(AppError::invalid(
-                "reason",
-                "Give the reason and date of the variation",
-            ));
-        };
-        q::replace_profile(&mut tx, &g.project_keys, &after).await?;
-        let number = q::insert_variation(
-            &mut tx,
-            id,
-            &reason,
-            &varied_on,
-            &actor.label(),
-            &g.profile,
-            &after,
-            &lcpf_store::now(),
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                action: "vary",
-                entity_type: "grant",
-                entity_id: id.to_string(),
-                summary: format!(
-                    "Variation {number} of {}: {reason} ({} to {})",
-                    g.reference, change.total_before, change.total_after
-                ),
-                before: Some(&g.profile),
-                after: Some(&after),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(number)
-    }
-
     /// Sets where finance books a grant's payments (funder staff): letters, digits, spaces
     /// and `-`, `_`, `/`, at most 40 characters. A closed grant keeps its cost centre.
     pub async fn set_cost_centre(
@@ -1064,74 +859,6 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Confirms a provisional year (funder admin): a recorded decision makes its money firm.
-    pub async fn confirm_grant_year(
-        &self,
-        actor: &Actor,
-        id: i64,
-        input: &ConfirmInput,
-    ) -> AppResult<()> {
-        authorise(actor, Permission::ApproveGrantChanges)?;
-        let mut e = FieldErrors::new();
-        let year = e.check("year", FinancialYear::parse(&input.year));
-        let reference = e.check(
-            "decision_reference",
-            lcpf_domain::field::required_text(
-                &input.decision_reference,
-                "the decision's reference",
-                120,
-            ),
-        );
-        let decided_on = date("decided_on", &input.decided_on, "of the decision");
-        if let Err(x) = &decided_on {
-            for f in x.iter() {
-                e.add(&f.field, f.message.clone());
-            }
-        }
-        e.into_result()?;
-        let (Some(year), Some(reference), Ok(decided_on)) = (year, reference, decided_on) else {
-            return Err(AppError::invalid("year", "Enter the year and the decision"));
-        };
-        let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
-        if g.state == GrantState::Closed {
-            return Err(AppError::Forbidden(
-                "This grant is closed with its period: nothing more can change".into(),
-            ));
-        }
-        let after = g
-            .profile
-            .confirm(year)
-            .map_err(|m| AppError::invalid("year", m))?;
-        q::replace_profile(&mut tx, &g.project_keys, &after).await?;
-        let c = q::Confirmation {
-            year: year.to_string(),
-            decision_reference: reference,
-            decided_on,
-            created_at: lcpf_store::now(),
-            created_by: actor.label(),
-        };
-        q::insert_confirmation(&mut tx, id, &c).await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change::<Profile, q::Confirmation> {
-                action: "confirm",
-                entity_type: "grant",
-                entity_id: id.to_string(),
-                summary: format!(
-                    "Confirmed {year} of {} as firm: {}",
-                    g.reference, c.decision_reference
-                ),
-                before: Some(&g.profile),
-                after: Some(&c),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
 fn past(event: GrantEvent) -> &'static str {
@@ -1144,236 +871,4 @@ fn past(event: GrantEvent) -> &'static str {
         GrantEvent::Vary => "Varied",
         GrantEvent::Close => "Closed",
     }
-}
-
-/// Each year whose money a variation changed: "2014/15: £45,000 → £50,000".
-fn changes(before: &Profile, after: &Profile) -> Vec<String> {
-    let totals = |p: &Profile| -> BTreeMap<FinancialYear, i64> {
-        p.by_year()
-            .map(|m| {
-                m.into_iter()
-                    .map(|(y, t)| (y, t.firm.pence() + t.provisional.pence()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (b, a) = (totals(before), totals(after));
-    let mut years: Vec<&FinancialYear> = b.keys().chain(a.keys()).collect();
-    years.sort();
-    years.dedup();
-    let mut out: Vec<String> = years
-        .into_iter()
-        .filter_map(|y| {
-            let (x, z) = (
-                b.get(y).copied().unwrap_or(0),
-                a.get(y).copied().unwrap_or(0),
-            );
-            (x != z).then(|| format!("{y}: {} → {}", Money::from_pence(x), Money::from_pence(z)))
-        })
-        .collect();
-    let moved_between_projects = before
-        .projects
-        .iter()
-        .zip(&after.projects)
-        .any(|(x, y)| x.years != y.years);
-    if out.is_empty() && moved_between_projects {
-        out.push("Money moved between projects; each year's total is unchanged".into());
-    }
-    out
-}
-
-async fn existing_reference(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
-    Ok(find(conn, id).await?.reference)
-}
-
-/// What a new grant is made of.
-struct Made {
-    reference: String,
-    recipient: i64,
-    recipient_name: String,
-    source: GrantSource,
-    first: FinancialYear,
-    last: FinancialYear,
-    ceiling: Money,
-    ceiling_words: String,
-    profile: Profile,
-}
-
-async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<Made> {
-    let proposal = lcpf_store::queries::proposals::proposal(conn, proposal_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The proposal".into()))?;
-    let version = lcpf_store::queries::proposals::versions(conn, proposal_id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|v| v.state == lcpf_domain::proposal::VersionState::Approved)
-        .ok_or_else(|| AppError::invalid("source", format!("{}'s proposal has no approved version: a grant is made from an approved proposal", proposal.organisation_name)))?;
-    let period = lcpf_store::queries::funds::period(conn, proposal.period_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
-    let first = FinancialYear::parse(&period.first_year)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let last = FinancialYear::parse(&period.last_year)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let allocations: Vec<_> = lcpf_store::queries::funds::allocations_for_period(conn, period.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.area_code == proposal.area_code)
-        .collect();
-    if allocations.is_empty() {
-        return Err(AppError::invalid(
-            "source",
-            format!(
-                "No allocation to {} is decided for {}, so there is no envelope for its grant yet",
-                proposal.organisation_name,
-                years_text(&period.first_year, &period.last_year)
-            ),
-        ));
-    }
-    let decided: Vec<String> = allocations.iter().map(|a| a.year.clone()).collect();
-    let ceiling = Money::from_pence(allocations.iter().map(|a| a.amount_pence).sum());
-    let lines = lcpf_store::queries::proposals::lines(conn, version.id).await?;
-    let projects = lines
-        .into_iter()
-        .map(|(row, l)| Project {
-            name: format!("{} {}", l.number, l.title),
-            source: Source::ProposalLine(l.key.map(|k| k.0).unwrap_or(row)),
-            years: l
-                .years
-                .iter()
-                .filter(|y| y.cost.pence() > 0)
-                .map(|y| {
-                    let certainty = if decided.contains(&y.year.to_string()) {
-                        Certainty::Firm
-                    } else {
-                        Certainty::Provisional
-                    };
-                    (
-                        y.year,
-                        YearFunding {
-                            revenue: y.cost,
-                            capital: Money::ZERO,
-                            certainty,
-                        },
-                    )
-                })
-                .collect(),
-        })
-        .collect();
-    let span = years_text(&period.first_year, &period.last_year);
-    Ok(Made {
-        reference: format!("LCPF {span}: {}", proposal.organisation_name),
-        recipient: proposal.organisation_id,
-        recipient_name: proposal.organisation_name.clone(),
-        source: GrantSource::Proposal {
-            period_id: period.id,
-            version_id: version.id,
-        },
-        first,
-        last,
-        ceiling,
-        ceiling_words: format!("{}'s envelope for {span}", proposal.organisation_name),
-        profile: Profile { projects },
-    })
-}
-
-async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> {
-    use lcpf_store::queries::co_commissioning as cq;
-    let award = cq::awards(conn, cq::AwardsOf::All)
-        .await?
-        .into_iter()
-        .find(|a| a.id == award_id)
-        .ok_or_else(|| AppError::NotFound("The award".into()))?;
-    let bid = cq::bid(conn, award.bid_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The bid".into()))?;
-    let call = cq::call(conn, award.call_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The call".into()))?;
-    let (Some(first), Some(last)) = (
-        award.amounts.keys().next().copied(),
-        award.amounts.keys().last().copied(),
-    ) else {
-        return Err(AppError::invalid("source", "The award has no amounts"));
-    };
-    let total = award.total();
-    Ok(Made {
-        reference: format!("{}: {}", call.call.name, bid.bid.title),
-        recipient: bid.lead_organisation_id,
-        recipient_name: bid.lead_name.clone(),
-        source: GrantSource::Award { award_id },
-        first,
-        last,
-        ceiling: total,
-        ceiling_words: format!("the award of {total} ({})", award.decision_reference),
-        profile: Profile {
-            projects: vec![Project {
-                name: bid.bid.title.clone(),
-                source: Source::Award(award_id),
-                years: award
-                    .amounts
-                    .iter()
-                    .map(|(y, m)| (*y, YearFunding::firm(*m)))
-                    .collect(),
-            }],
-        },
-    })
-}
-
-/// One project on the variation form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariationRow {
-    pub key: i64,
-    pub name: String,
-    pub cells: Vec<VariationCell>,
-}
-
-/// One year of a project on the variation form: its field name and the amounts as shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariationCell {
-    /// `project-{key}-{year}`; the inputs add `-revenue` and `-capital`.
-    pub field: String,
-    pub year: String,
-    pub revenue: String,
-    pub capital: String,
-}
-
-/// The profile as the variation form's rows.
-pub fn variation_rows(g: &GrantView) -> Vec<VariationRow> {
-    let show = |m: Money| {
-        if m.pence() == 0 {
-            String::new()
-        } else {
-            m.to_string()
-        }
-    };
-    g.projects
-        .iter()
-        .map(|p| VariationRow {
-            key: p.key,
-            name: p.name.clone(),
-            cells: p
-                .cells
-                .iter()
-                .map(|c| VariationCell {
-                    field: format!("project-{}-{}", p.key, c.year),
-                    year: c.year.clone(),
-                    revenue: show(c.revenue),
-                    capital: show(c.capital),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// A grant's money per year as the API's year amounts.
-pub fn year_amounts(g: &GrantView) -> Vec<YearAmount> {
-    g.year_totals
-        .iter()
-        .map(|y| YearAmount {
-            year: y.year.clone(),
-            amount: Money::from_pence(y.firm.pence() + y.provisional.pence()),
-        })
-        .collect()
 }
