@@ -291,4 +291,12 @@ async fn milestones_and_advances_are_paid_in_chromium() {
         .contains(&format!("{quarter} in advance")));
     assert!(text_of(&client, "#next-advance").await.starts_with("Q4 "));
     assert_accessible(&client, "the grant paid in advance").await;
+
+    // London's spend by year and quarter, beside each grant's.
+    check_page(&client, &app, "/grants/spend", "London by year and quarter").await;
+    let by_year = text_of(&client, "#spend-by-year").await;
+    assert!(
+        by_year.contains("2018/19") && by_year.contains("paid"),
+        "{by_year}"
+    );
 }

@@ -167,6 +167,16 @@ backend_tests! {
         for field in ["profile", "claimed", "paid", "ceiling"] {
             assert_eq!(london["totals"][field].as_i64().unwrap(), sum(field), "London's {field} is the sum of its grants'");
         }
+        // By year and quarter: the borough's own is its grant's; London's adds up to its totals.
+        assert_eq!(report["by_year"], grant_view["spend"]["years"], "one grant: the report's years are the grant's");
+        let years = london["by_year"].as_array().unwrap();
+        for (field, total) in [("profile", "profile"), ("claimed", "claimed"), ("paid", "paid")] {
+            let by_year: i64 = years.iter().map(|y| y[field].as_i64().unwrap()).sum();
+            assert_eq!(by_year, london["totals"][total].as_i64().unwrap(), "London's {field} by year adds up to its total");
+        }
+        let q1: &Value = years.iter().find(|y| y["year"] == "2017/18").unwrap();
+        let quarters: i64 = q1["quarters"].as_array().unwrap().iter().map(|q| q["paid"].as_i64().unwrap()).sum();
+        assert_eq!(quarters, q1["paid"].as_i64().unwrap());
 
         // Finance books it to the grant's own cost centre.
         let before = app.audit_count().await;

@@ -320,6 +320,46 @@ pub struct SpendView {
     pub forecast_underspend: Money,
 }
 
+/// Each year's profile against what was claimed and paid, by quarter: the grant page's and
+/// the spend report's rows alike. `profile` gives each year's (firm and provisional, firm).
+pub(crate) fn spend_years(
+    years: impl IntoIterator<Item = FinancialYear>,
+    profile: &BTreeMap<FinancialYear, (Money, Money)>,
+    claimed: &BTreeMap<lcpf_domain::Quarter, Money>,
+    paid: &BTreeMap<lcpf_domain::Quarter, Money>,
+) -> Vec<SpendYear> {
+    let at =
+        |m: &BTreeMap<lcpf_domain::Quarter, Money>, q| m.get(&q).copied().unwrap_or(Money::ZERO);
+    years
+        .into_iter()
+        .map(|y| {
+            let quarters: Vec<SpendQuarter> = (1..=4)
+                .filter_map(|n| lcpf_domain::Quarter::new(y, n))
+                .map(|q| SpendQuarter {
+                    quarter: q.to_string(),
+                    claimed: at(claimed, q),
+                    paid: at(paid, q),
+                })
+                .collect();
+            let (total, firm) = profile
+                .get(&y)
+                .copied()
+                .unwrap_or((Money::ZERO, Money::ZERO));
+            let sum = |f: fn(&SpendQuarter) -> Money| {
+                Money::from_pence(quarters.iter().map(|q| f(q).pence()).sum())
+            };
+            SpendYear {
+                year: y.to_string(),
+                profile: total,
+                firm,
+                claimed: sum(|q| q.claimed),
+                paid: sum(|q| q.paid),
+                quarters,
+            }
+        })
+        .collect()
+}
+
 /// The spend view from a grant's profile, accepted claims and payments.
 pub(crate) fn spend_view(
     g: &GrantRecord,
@@ -327,31 +367,29 @@ pub(crate) fn spend_view(
     paid: &lcpf_store::queries::grants::payments::Paid,
 ) -> AppResult<SpendView> {
     let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
-    let by_year = g.profile.by_year().map_err(internal)?;
-    let years: Vec<FinancialYear> = FundingPeriod::new(g.first_year, g.last_year)
-        .map(|p| p.years())
-        .unwrap_or_default();
-    let years: Vec<SpendYear> = years
+    let profile_by_year: BTreeMap<FinancialYear, (Money, Money)> = g
+        .profile
+        .by_year()
+        .map_err(internal)?
         .into_iter()
-        .map(|y| {
-            let t = by_year.get(&y).copied().unwrap_or_default();
-            SpendYear {
-                year: y.to_string(),
-                profile: Money::from_pence(t.firm.pence() + t.provisional.pence()),
-                firm: t.firm,
-                claimed: claimed.in_year(y),
-                paid: paid.paid.get(&y).copied().unwrap_or(Money::ZERO),
-                quarters: (1..=4)
-                    .filter_map(|n| lcpf_domain::Quarter::new(y, n))
-                    .map(|q| SpendQuarter {
-                        quarter: q.to_string(),
-                        claimed: claimed.by_quarter.get(&q).copied().unwrap_or(Money::ZERO),
-                        paid: paid.paid_by_quarter.get(&q).copied().unwrap_or(Money::ZERO),
-                    })
-                    .collect(),
-            }
+        .map(|(y, t)| {
+            (
+                y,
+                (
+                    Money::from_pence(t.firm.pence() + t.provisional.pence()),
+                    t.firm,
+                ),
+            )
         })
         .collect();
+    let years = spend_years(
+        FundingPeriod::new(g.first_year, g.last_year)
+            .map(|p| p.years())
+            .unwrap_or_default(),
+        &profile_by_year,
+        &claimed.by_quarter,
+        &paid.paid_by_quarter,
+    );
     let profile = g.profile.total().map_err(internal)?;
     Ok(SpendView {
         years,

@@ -1,14 +1,14 @@
 //! Spend across grants: for each grant the reader may see, its envelope (or award), profile,
 //! claimed, paid and forecast underspend, with the totals for London (funder staff) or for the
-//! reader's own organisation. Two queries for any page.
+//! reader's own organisation, and that money by year and quarter. Five queries for any page.
 
 use lcpf_domain::grant::closeout::forecast_underspend;
 use lcpf_domain::Money;
-use lcpf_store::queries::grants::{self as q, GrantSpend, SpendTotals};
+use lcpf_store::queries::grants::spend::{self as q, GrantSpend, SpendTotals};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::grants_of;
+use super::{grants_of, spend_years, SpendYear};
 use crate::access::{authorise, Permission};
 use crate::paging::Pages;
 use crate::tag::StateTag;
@@ -50,6 +50,8 @@ pub struct SpendReport {
     pub rows: Vec<SpendRow>,
     /// Over every grant the report covers, not just this page.
     pub totals: SpendRow,
+    /// Every grant the report covers, by year (profile, claimed, paid) and quarter.
+    pub by_year: Vec<SpendYear>,
     pub pages: Pages,
 }
 
@@ -103,6 +105,7 @@ impl App {
                 totals: totals(&scope, SpendTotals::default()),
                 scope,
                 rows: Vec::new(),
+                by_year: Vec::new(),
                 pages: Pages::of(page, 0, SPEND_PER_PAGE),
             });
         };
@@ -110,8 +113,20 @@ impl App {
         let offset = i64::from(page.max(1) - 1) * SPEND_PER_PAGE;
         let rows = q::spend_page(&mut tx, of, SPEND_PER_PAGE, offset).await?;
         let sums = q::spend_totals(&mut tx, of).await?;
+        let money = q::spend_by_quarter(&mut tx, of).await?;
         tx.commit().await?;
         Ok(SpendReport {
+            by_year: spend_years(
+                match (sums.first_year, sums.last_year) {
+                    (Some(first), Some(last)) => lcpf_domain::FundingPeriod::new(first, last)
+                        .map(|p| p.years())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                },
+                &money.profile,
+                &money.claimed,
+                &money.paid,
+            ),
             rows: rows.into_iter().map(row).collect(),
             pages: Pages::of(page, sums.grants, SPEND_PER_PAGE),
             totals: totals(&scope, sums),

@@ -15,6 +15,7 @@ pub mod closeout;
 pub mod milestones;
 pub mod onward;
 pub mod payments;
+pub mod spend;
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(what.to_string().into())
@@ -94,7 +95,7 @@ pub enum GrantsOf {
     Recipient(i64),
 }
 
-fn grants_filter(of: GrantsOf) -> (&'static str, i64) {
+pub(crate) fn grants_filter(of: GrantsOf) -> (&'static str, i64) {
     match of {
         GrantsOf::All => ("$1 = $1", 0),
         GrantsOf::Recipient(o) => ("g.recipient_organisation_id = $1", o),
@@ -655,98 +656,4 @@ pub async fn bid_of_award(conn: &mut AnyConnection, award_id: i64) -> sqlx::Resu
         .bind(award_id)
         .fetch_optional(conn)
         .await
-}
-
-/// A grant's money as the spend report shows it: one query for a page of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GrantSpend {
-    pub id: i64,
-    pub reference: String,
-    pub recipient_name: String,
-    pub state: GrantState,
-    pub first_year: String,
-    pub last_year: String,
-    /// The envelope or award the grant sits within.
-    pub ceiling: Money,
-    pub profile: Money,
-    /// Accepted claims.
-    pub claimed: Money,
-    /// Authorised and exported payments.
-    pub paid: Money,
-    /// The forecast on the latest accepted claim.
-    pub forecast: Money,
-}
-
-const SPEND_COLUMNS: &str = "CAST(COALESCE((SELECT SUM(y.revenue_pence + y.capital_pence) FROM grant_profile_years y JOIN grant_projects p ON p.id = y.project_id WHERE p.grant_id = g.id), 0) AS BIGINT) AS profile,
-    CAST(COALESCE((SELECT SUM(s.revenue_pence + s.capital_pence) FROM grant_claim_spend s JOIN grant_claims c ON c.id = s.claim_id WHERE c.grant_id = g.id AND c.state = 'accepted'), 0) AS BIGINT) AS claimed,
-    CAST(COALESCE((SELECT SUM(pay.amount_pence) FROM payments pay WHERE pay.grant_id = g.id AND pay.state IN ('authorised', 'exported')), 0) AS BIGINT) AS paid,
-    CAST(COALESCE((SELECT c.forecast_pence FROM grant_claims c WHERE c.grant_id = g.id AND c.state = 'accepted' ORDER BY c.year DESC, c.quarter_number DESC LIMIT 1), 0) AS BIGINT) AS forecast";
-
-pub async fn spend_page(
-    conn: &mut AnyConnection,
-    of: GrantsOf,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<GrantSpend>> {
-    let (filter, a) = grants_filter(of);
-    sqlx::query(&format!(
-        "SELECT g.id, g.reference, o.name AS recipient_name, g.state, g.first_year, g.last_year, g.ceiling_pence, {SPEND_COLUMNS}
-         FROM grants g JOIN organisations o ON o.id = g.recipient_organisation_id
-         WHERE {filter} ORDER BY o.name, g.first_year, g.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(a)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?
-    .into_iter()
-    .map(|r| {
-        let m = |c: &str| -> sqlx::Result<Money> { Ok(Money::from_pence(r.try_get(c)?)) };
-        Ok(GrantSpend {
-            id: r.try_get("id")?,
-            reference: r.try_get("reference")?,
-            recipient_name: r.try_get("recipient_name")?,
-            state: GrantState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?,
-            first_year: r.try_get("first_year")?,
-            last_year: r.try_get("last_year")?,
-            ceiling: m("ceiling_pence")?,
-            profile: m("profile")?,
-            claimed: m("claimed")?,
-            paid: m("paid")?,
-            forecast: m("forecast")?,
-        })
-    })
-    .collect()
-}
-
-/// The spend report's totals over every grant it covers (London, or one recipient's).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SpendTotals {
-    pub grants: i64,
-    pub ceiling: Money,
-    pub profile: Money,
-    pub claimed: Money,
-    pub paid: Money,
-    pub forecast: Money,
-}
-
-pub async fn spend_totals(conn: &mut AnyConnection, of: GrantsOf) -> sqlx::Result<SpendTotals> {
-    let (filter, a) = grants_filter(of);
-    let r = sqlx::query(&format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS grants, CAST(COALESCE(SUM(ceiling_pence), 0) AS BIGINT) AS ceiling, CAST(COALESCE(SUM(profile), 0) AS BIGINT) AS profile,
-                CAST(COALESCE(SUM(claimed), 0) AS BIGINT) AS claimed, CAST(COALESCE(SUM(paid), 0) AS BIGINT) AS paid, CAST(COALESCE(SUM(forecast), 0) AS BIGINT) AS forecast
-         FROM (SELECT g.ceiling_pence, {SPEND_COLUMNS} FROM grants g WHERE {filter}) AS each_grant"
-    ))
-    .bind(a)
-    .fetch_one(conn)
-    .await?;
-    let m = |c: &str| -> sqlx::Result<Money> { Ok(Money::from_pence(r.try_get(c)?)) };
-    Ok(SpendTotals {
-        grants: r.try_get("grants")?,
-        ceiling: m("ceiling")?,
-        profile: m("profile")?,
-        claimed: m("claimed")?,
-        paid: m("paid")?,
-        forecast: m("forecast")?,
-    })
 }
