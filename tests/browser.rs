@@ -56,12 +56,7 @@ async fn borough_officer_pages_in_chromium_have_no_accessibility_violations() {
         "home page:\n{}",
         violations.join("\n")
     );
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/borough-officer-home.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, None, "borough-officer-home").await;
 
     let own = app.organisation_id("Barking and Dagenham").await;
     check_page(
@@ -355,12 +350,7 @@ async fn a_funder_admin_builds_compares_and_decides_scenarios_in_chromium() {
         .await
         .unwrap();
     assert_accessible(&client, "period with a decision and its map").await;
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/decided-period.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, None, "decided-period").await;
     client.goto(first.as_str()).await.unwrap();
     let page = client.source().await.unwrap();
     assert!(page.contains("its allocations are locked") && !page.contains("Decide and lock"));

@@ -177,12 +177,7 @@ async fn a_bid_is_drafted_submitted_scored_awarded_and_mapped_in_chromium() {
         "Women's futures in west London",
     )
     .await;
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/co-commissioning-coverage.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, None, "co-commissioning-coverage").await;
     let map = client
         .find(Locator::Css("#coverage-map svg"))
         .await

@@ -105,16 +105,7 @@ async fn a_claim_is_made_accepted_and_paid_in_chromium() {
         .unwrap();
     assert_eq!(q1, "£30,000", "Q1 2017/18 claimed");
     assert_accessible(&client, "the grant with its spend").await;
-    client
-        .execute("document.getElementById('spend').scrollIntoView();", vec![])
-        .await
-        .unwrap();
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/grant-spend.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, Some("spend"), "grant-spend").await;
     std::fs::remove_file(evidence).ok();
 }
 
@@ -125,47 +116,13 @@ async fn a_claim_is_made_accepted_and_paid_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn milestones_and_advances_are_paid_in_chromium() {
     use lcpf_domain::grant::workflow::GrantEvent;
-    use lcpf_domain::proposal::ProposalEvent;
     let Some((client, _driver, _profile)) = browser().await else {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let system = lcpf_app::Actor::System;
     let officer = app.actor(FUNDER_OFFICER).await;
-    let bd = app.actor(BD_OFFICER).await;
-    let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
-    app.app
-        .proposal_step(
-            &bd,
-            proposal,
-            ProposalEvent::Submit,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    app.app
-        .proposal_step(
-            &officer,
-            proposal,
-            ProposalEvent::Approve,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    let drafted = app
-        .app
-        .make_grant(
-            &officer,
-            &lcpf_app::grants::MakeGrant {
-                source: "proposal".into(),
-                id: proposal,
-                conditions: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+    let drafted = app.drafted_borough_grant().await;
 
     // A funder officer chooses milestones and agrees one.
     sign_in(&client, &app, FUNDER_OFFICER).await;
@@ -255,19 +212,7 @@ async fn milestones_and_advances_are_paid_in_chromium() {
         "{payments}"
     );
     assert_accessible(&client, "the grant with a confirmed milestone").await;
-    client
-        .execute(
-            "document.getElementById('milestones').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .unwrap();
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/grant-milestones.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, Some("milestones"), "grant-milestones").await;
 
     // The next St Giles Trust advance is requested from its page.
     let st_giles = app

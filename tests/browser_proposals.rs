@@ -194,12 +194,7 @@ async fn a_proposal_is_built_returned_resubmitted_and_approved_in_chromium() {
         .await
         .unwrap();
     assert_accessible(&client, "Barking and Dagenham's draft").await;
-    std::fs::create_dir_all("target/screenshots").unwrap();
-    std::fs::write(
-        "target/screenshots/proposal.png",
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    keep_screenshot(&client, None, "proposal").await;
     client
         .goto(&app.url(&format!("/proposals/{bd}/print")))
         .await

@@ -10,8 +10,6 @@ mod common;
 use common::*;
 use common::{api_get as get, problem_messages as messages};
 use lcpf_domain::grant::payment::instalments;
-use lcpf_domain::grant::workflow::GrantEvent;
-use lcpf_domain::proposal::ProposalEvent;
 use lcpf_domain::Money;
 use serde_json::{json, Value};
 
@@ -36,61 +34,6 @@ async fn grant_of(app: &TestApp, token: &str, recipient: &str) -> Value {
     get(app, token, &format!("/api/v1/grants/{}", row["id"]))
         .await
         .1
-}
-
-/// Barking and Dagenham's grant from its approved 2017/18 proposal, still drafted.
-async fn drafted_borough_grant(app: &TestApp) -> i64 {
-    let bd = app.actor(BD_OFFICER).await;
-    let officer = app.actor(FUNDER_OFFICER).await;
-    let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
-    app.app
-        .proposal_step(
-            &bd,
-            proposal,
-            ProposalEvent::Submit,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    app.app
-        .proposal_step(
-            &officer,
-            proposal,
-            ProposalEvent::Approve,
-            &Default::default(),
-            None,
-        )
-        .await
-        .unwrap();
-    app.app
-        .make_grant(
-            &officer,
-            &lcpf_app::grants::MakeGrant {
-                source: "proposal".into(),
-                id: proposal,
-                conditions: String::new(),
-            },
-        )
-        .await
-        .unwrap()
-}
-
-async fn start(app: &TestApp, id: i64) {
-    let bd = app.actor(BD_OFFICER).await;
-    let officer = app.actor(FUNDER_OFFICER).await;
-    app.app
-        .grant_step(&officer, id, GrantEvent::Offer)
-        .await
-        .unwrap();
-    app.app
-        .grant_step(&bd, id, GrantEvent::Accept)
-        .await
-        .unwrap();
-    app.app
-        .grant_step(&officer, id, GrantEvent::Start)
-        .await
-        .unwrap();
 }
 
 fn pence(v: &Value) -> i64 {
@@ -147,7 +90,7 @@ backend_tests! {
     }
 
     async fn a_boroughs_grant_paid_in_advance(app: TestApp) {
-        let id = drafted_borough_grant(&app).await;
+        let id = app.drafted_borough_grant().await;
         let bd = app.token(BD_OFFICER).await;
         let officer = app.token(FUNDER_OFFICER).await;
         let finance = app.token(FINANCE_OFFICER).await;
@@ -170,7 +113,7 @@ backend_tests! {
         let (status, problem) = post(&app, &officer, &advances, json!({"quarter": "Q1 2017/18"})).await;
         assert_eq!(status, 403, "money moves on live grants only");
         assert!(messages(&problem).contains("live grants only"), "{problem}");
-        start(&app, id).await;
+        app.start_borough_grant(id).await;
         let (status, problem) = put(&app, &officer, &schedule, json!({"schedule": "quarterly_in_arrears"})).await;
         assert_eq!(status, 403, "the schedule is part of the signed agreement");
         assert!(messages(&problem).contains("while the grant is drafted"), "{problem}");
@@ -253,7 +196,7 @@ backend_tests! {
     }
 
     async fn a_boroughs_grant_paid_on_milestones(app: TestApp) {
-        let id = drafted_borough_grant(&app).await;
+        let id = app.drafted_borough_grant().await;
         let bd = app.token(BD_OFFICER).await;
         let barnet = app.token(BARNET_OFFICER).await;
         let officer = app.token(FUNDER_OFFICER).await;
@@ -303,7 +246,7 @@ backend_tests! {
         assert_eq!(grant["payment_plan"]["milestones"].as_array().unwrap().len(), 2);
         let years = grant["payment_plan"]["milestone_years"].as_array().unwrap();
         assert!(years[0]["gap"].is_null(), "2017/18 is fully tied to milestones: {years:?}");
-        start(&app, id).await;
+        app.start_borough_grant(id).await;
         assert_eq!(post(&app, &officer, &format!("{milestones}/{}/remove", first["id"]), json!({})).await.0, 403, "signed: milestones stay");
 
         // Reported met by the borough (not by another borough, not by the funder).

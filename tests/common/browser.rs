@@ -211,3 +211,23 @@ pub async fn text_of(client: &Client, css: &str) -> String {
         .await
         .unwrap()
 }
+
+/// Keeps a screenshot of the page as it is in `target/screenshots/{name}.png`, scrolled to
+/// the element with id `scroll_to` first when given (for the README and for looking).
+pub async fn keep_screenshot(client: &Client, scroll_to: Option<&str>, name: &str) {
+    if let Some(id) = scroll_to {
+        client
+            .execute(
+                "document.getElementById(arguments[0]).scrollIntoView();",
+                vec![serde_json::json!(id)],
+            )
+            .await
+            .unwrap();
+    }
+    std::fs::create_dir_all("target/screenshots").unwrap();
+    std::fs::write(
+        format!("target/screenshots/{name}.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}

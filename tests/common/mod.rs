@@ -236,10 +236,9 @@ impl TestApp {
         Actor::User(lcpf_app::CurrentUser::try_from(user).unwrap())
     }
 
-    /// Barking and Dagenham's live grant for 2017/18–2018/19, made from its approved
-    /// proposal through the use cases: (grant id, its first project's key).
-    pub async fn live_borough_grant(&self) -> (i64, i64) {
-        use lcpf_domain::grant::workflow::GrantEvent;
+    /// Barking and Dagenham's grant from its approved 2017/18 proposal, made through the use
+    /// cases and still drafted.
+    pub async fn drafted_borough_grant(&self) -> i64 {
         use lcpf_domain::proposal::ProposalEvent;
         let bd = self.actor(BD_OFFICER).await;
         let officer = self.actor(FUNDER_OFFICER).await;
@@ -264,8 +263,7 @@ impl TestApp {
             )
             .await
             .unwrap();
-        let id = self
-            .app
+        self.app
             .make_grant(
                 &officer,
                 &lcpf_app::grants::MakeGrant {
@@ -275,19 +273,28 @@ impl TestApp {
                 },
             )
             .await
-            .unwrap();
-        self.app
-            .grant_step(&officer, id, GrantEvent::Offer)
-            .await
-            .unwrap();
-        self.app
-            .grant_step(&bd, id, GrantEvent::Accept)
-            .await
-            .unwrap();
-        self.app
-            .grant_step(&officer, id, GrantEvent::Start)
-            .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Offers a drafted borough grant, accepts it as Barking and Dagenham and starts it.
+    pub async fn start_borough_grant(&self, id: i64) {
+        use lcpf_domain::grant::workflow::GrantEvent;
+        let bd = self.actor(BD_OFFICER).await;
+        let officer = self.actor(FUNDER_OFFICER).await;
+        for (who, event) in [
+            (&officer, GrantEvent::Offer),
+            (&bd, GrantEvent::Accept),
+            (&officer, GrantEvent::Start),
+        ] {
+            self.app.grant_step(who, id, event).await.unwrap();
+        }
+    }
+
+    /// Barking and Dagenham's live grant for 2017/18–2018/19, made from its approved
+    /// proposal through the use cases: (grant id, its first project's key).
+    pub async fn live_borough_grant(&self) -> (i64, i64) {
+        let id = self.drafted_borough_grant().await;
+        self.start_borough_grant(id).await;
         let grant = self.app.grant(&Actor::System, id).await.unwrap();
         (id, grant.projects[0].key)
     }

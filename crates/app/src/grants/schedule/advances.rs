@@ -26,21 +26,17 @@ impl App {
         input: &AdvanceInput,
     ) -> AppResult<PaymentRow> {
         authorise(actor, Permission::ReviewClaims)?;
-        let mut tx = self.db().begin().await?;
-        q::lock(&mut tx, grant_id).await?;
-        let grant = find(&mut tx, grant_id).await?;
         let quarter = Quarter::parse(input.quarter.trim()).map_err(|_| {
             AppError::invalid(
                 "quarter",
                 "Enter the quarter to advance as Q1 to Q4 and its year, for example Q2 2017/18",
             )
         })?;
+        let mut tx = self.db().begin().await?;
+        q::lock(&mut tx, grant_id).await?;
+        let grant = find(&mut tx, grant_id).await?;
         let people = crate::people::people(&mut tx).await?;
-        let existing = pq::payments_page(&mut tx, pq::PaymentsOf::Grant(grant_id), 1000, 0)
-            .await?
-            .into_iter()
-            .find(|p| p.basis == PaymentBasis::Advance { quarter });
-        if let Some(done) = existing {
+        if let Some(done) = pq::advance_of(&mut tx, grant_id, quarter).await? {
             tx.commit().await?;
             return Ok(row(done, &people));
         }

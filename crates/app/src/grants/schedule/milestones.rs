@@ -169,14 +169,13 @@ impl App {
         input: &MilestoneStepInput,
     ) -> AppResult<MilestoneState> {
         let mut tx = self.db().begin().await?;
-        q::lock(&mut tx, grant_id).await?;
-        let grant = find(&mut tx, grant_id).await?;
+        let recipient = find(&mut tx, grant_id).await?.recipient_organisation_id;
         let by = match event {
             MilestoneEvent::Report => {
                 authorise(
                     actor,
                     Permission::ClaimGrant {
-                        organisation_id: grant.recipient_organisation_id,
+                        organisation_id: recipient,
                     },
                 )?;
                 MilestoneParty::Recipient
@@ -186,6 +185,9 @@ impl App {
                 MilestoneParty::Funder
             }
         };
+        // Allowed: now hold the grant while its money is checked and moved.
+        q::lock(&mut tx, grant_id).await?;
+        let grant = find(&mut tx, grant_id).await?;
         let record = milestone_of(mq::milestone(&mut tx, milestone_id).await?, grant_id)?;
         live(&grant)?;
         let to = rules::transition(record.state, event, by)

@@ -129,6 +129,24 @@ pub async fn payment_of_claim(
         .transpose()
 }
 
+/// A grant's advance for a quarter, if it was requested.
+pub async fn advance_of(
+    conn: &mut AnyConnection,
+    grant_id: i64,
+    quarter: Quarter,
+) -> sqlx::Result<Option<PaymentRecord>> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE p.grant_id = $1 AND p.basis = 'advance' AND p.quarter_year = $2 AND p.quarter_number = $3"
+    ))
+    .bind(grant_id)
+    .bind(quarter.year().to_string())
+    .bind(i64::from(quarter.number()))
+    .fetch_optional(conn)
+    .await?
+    .map(map)
+    .transpose()
+}
+
 /// The payment an idempotency key already authorised, if any.
 pub async fn payment_by_key(
     conn: &mut AnyConnection,
