@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 
 use lcpf_domain::grant::claim::{self as rules, ClaimEvent, ClaimParty, ClaimState, Spend};
-use lcpf_domain::grant::payment;
 use lcpf_domain::grant::workflow::GrantState;
-use lcpf_domain::{FieldErrors, Money, Quarter};
+use lcpf_domain::{Money, Quarter};
 use lcpf_store::queries::grants::claims::{self as q, ClaimContent, ClaimRecord, ClaimsOf};
 use lcpf_store::queries::grants::payments as pq;
 use lcpf_store::queries::grants::{self as gq, GrantRecord};
@@ -20,13 +19,18 @@ use super::payments::PaymentRow;
 use super::{find, AmountsInput};
 use crate::access::{authorise, authorise_on, may, Permission, Subject};
 use crate::audit::{self, Change};
-use crate::files::{Upload, EVIDENCE};
 use crate::paging::Pages;
 use crate::tag::StateTag;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Claims a list shows at a time.
 pub const CLAIMS_PER_PAGE: i64 = 50;
+
+mod evidence;
+mod input;
+mod steps;
+
+use input::{checked, content, domain_claim};
 
 /// A claim as entered: the quarter (when starting one), each project's spend, what was done,
 /// and the forecast for the period's remaining quarters.
@@ -293,133 +297,6 @@ fn claimable(grant: &GrantRecord, claimed: &[Quarter], today: chrono::NaiveDate)
         .collect()
 }
 
-/// Parses a claim's spend and forecast against the grant's projects, with every problem at once.
-fn content(
-    grant: &GrantRecord,
-    input: &ClaimInput,
-) -> Result<(BTreeMap<i64, Spend>, String, Money, Money), FieldErrors> {
-    let mut e = FieldErrors::new();
-    let mut spend = BTreeMap::new();
-    for (key, amounts) in &input.spend {
-        let field = format!("spend-{key}");
-        if !grant.project_keys.contains(key) {
-            e.add(
-                "spend",
-                format!("Project {key} is not one of this grant's projects"),
-            );
-            continue;
-        }
-        let mut money = |text: &str, what: &str| -> Money {
-            if text.trim().is_empty() {
-                return Money::ZERO;
-            }
-            match Money::parse(text) {
-                Ok(m) => m,
-                Err(err) => {
-                    e.add(&format!("{field}-{what}"), err.to_string());
-                    Money::ZERO
-                }
-            }
-        };
-        let s = Spend {
-            revenue: money(&amounts.revenue, "revenue"),
-            capital: money(&amounts.capital, "capital"),
-        };
-        if s.revenue.pence() != 0 || s.capital.pence() != 0 {
-            spend.insert(*key, s);
-        }
-    }
-    let narrative = match lcpf_domain::field::optional_text(
-        &input.narrative,
-        "what was done this quarter",
-        10_000,
-    ) {
-        Ok(t) => t.unwrap_or_default(),
-        Err(m) => {
-            e.add("narrative", m);
-            String::new()
-        }
-    };
-    let forecast = amount_or_nothing(&mut e, "forecast", &input.forecast, "The forecast");
-    let match_funding = amount_or_nothing(
-        &mut e,
-        "match_funding",
-        &input.match_funding,
-        "Match funding",
-    );
-    e.into_result()?;
-    Ok((spend, narrative, forecast, match_funding))
-}
-
-/// An amount of £0 or more as typed; empty is £0. A mistake is added to `e`.
-fn amount_or_nothing(e: &mut FieldErrors, field: &str, text: &str, what: &str) -> Money {
-    if text.trim().is_empty() {
-        return Money::ZERO;
-    }
-    match e.check(field, Money::parse(text)) {
-        Some(m) if m.is_negative() => {
-            e.add(
-                field,
-                format!("{what} cannot be negative: enter £0 or more"),
-            );
-            Money::ZERO
-        }
-        Some(m) => m,
-        None => Money::ZERO,
-    }
-}
-
-/// The claim in the domain's terms (spend by the profile's project index).
-fn domain_claim(
-    grant: &GrantRecord,
-    spend: &BTreeMap<i64, Spend>,
-    narrative: &str,
-) -> rules::Claim {
-    rules::Claim {
-        spend: spend
-            .iter()
-            .filter_map(|(k, s)| {
-                grant
-                    .project_keys
-                    .iter()
-                    .position(|p| p == k)
-                    .map(|i| (i, *s))
-            })
-            .collect(),
-        narrative: narrative.to_string(),
-    }
-}
-
-/// The domain's errors for a claim, by field, and its warnings.
-fn checked(
-    grant: &GrantRecord,
-    quarter: Quarter,
-    claim: &rules::Claim,
-    claimed_before: Money,
-    submitting: bool,
-) -> AppResult<Vec<String>> {
-    let (errors, warnings) = rules::problems(&grant.profile, quarter, claim, claimed_before);
-    let errors: Vec<(String, String)> = errors
-        .into_iter()
-        .filter(|(field, _)| submitting || field != "narrative")
-        .map(|(field, m)| {
-            let field = field
-                .strip_prefix("spend[")
-                .and_then(|i| i.strip_suffix(']'))
-                .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| grant.project_keys.get(i))
-                .map_or(field.clone(), |k| format!("spend-{k}"));
-            (field, m)
-        })
-        .collect();
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(
-            errors.into_iter().collect::<lcpf_domain::FieldErrors>(),
-        ));
-    }
-    Ok(warnings)
-}
-
 /// Claimed money in the claim's year from the grant's other accepted claims.
 async fn claimed_before(
     conn: &mut AnyConnection,
@@ -626,232 +503,6 @@ impl App {
             live(&grant)?;
         }
         self.claim(actor, id).await
-    }
-
-    /// Attaches evidence to a draft or returned claim (the recipient's own officers): PDF,
-    /// Word, Excel, CSV or a photograph, up to 10 MB, checked by name and content.
-    pub async fn attach_claim_evidence(
-        &self,
-        actor: &Actor,
-        id: i64,
-        upload: Upload,
-    ) -> AppResult<()> {
-        let mut tx = self.db().begin().await?;
-        let claim = find_claim(&mut tx, id).await?;
-        let grant = find(&mut tx, claim.grant_id).await?;
-        next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
-        live(&grant)?;
-        EVIDENCE
-            .check(&upload)
-            .map_err(|m| AppError::invalid("evidence", m))?;
-        let file = self.keep_file(&mut tx, actor, upload).await?;
-        q::add_evidence(
-            &mut tx,
-            id,
-            &file.key,
-            &file.name,
-            &lcpf_store::now(),
-            &actor.label(),
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            Change::<(), String> {
-                action: "update",
-                entity_type: "claim",
-                entity_id: id.to_string(),
-                summary: format!(
-                    "Attached {} to the claim for {} of {}",
-                    file.name, claim.quarter, grant.reference
-                ),
-                before: None,
-                after: Some(&file.key),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// A claim's evidence file, for whoever may see the claim.
-    pub async fn claim_evidence(
-        &self,
-        actor: &Actor,
-        id: i64,
-        key: &str,
-    ) -> AppResult<EvidenceFile> {
-        let mut tx = self.db().begin_read().await?;
-        let (claim, _) = visible_claim(&mut tx, actor, id).await?;
-        if !claim.evidence.iter().any(|e| e.key == key) {
-            return Err(AppError::NotFound("The evidence".into()));
-        }
-        let file = lcpf_store::queries::files::stored_file(&mut tx, key)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The evidence".into()))?;
-        tx.commit().await?;
-        let bytes = self.file_content(key).await?;
-        Ok(EvidenceFile {
-            name: file.name,
-            content_type: file.content_type,
-            bytes,
-        })
-    }
-
-    /// Moves a claim: the recipient submits it (a narrative is needed); a funder officer who
-    /// did not submit it accepts it — making its payment request, never past the year's firm
-    /// profile — or returns it with comments.
-    pub async fn claim_step(
-        &self,
-        actor: &Actor,
-        id: i64,
-        step: &ClaimStep,
-    ) -> AppResult<ClaimState> {
-        let event = match step.event.as_str() {
-            "submit" => ClaimEvent::Submit,
-            "accept" => ClaimEvent::Accept,
-            "return" => ClaimEvent::Return,
-            _ => {
-                return Err(AppError::invalid(
-                    "event",
-                    "Choose what to do with the claim: submit, accept or return",
-                ))
-            }
-        };
-        let mut tx = self.db().begin().await?;
-        let claim = find_claim(&mut tx, id).await?;
-        let grant = find(&mut tx, claim.grant_id).await?;
-        let to = next_state(actor, &grant, &claim, event)?;
-        live(&grant)?;
-        gq::lock(&mut tx, grant.id).await?;
-        let comments = match event {
-            ClaimEvent::Return => Some(
-                lcpf_domain::field::required_text(
-                    &step.comments,
-                    "comments saying what to put right",
-                    5000,
-                )
-                .map_err(|m| AppError::invalid("comments", m))?,
-            ),
-            _ => None,
-        };
-        if event == ClaimEvent::Submit {
-            let before = claimed_before(&mut tx, grant.id, claim.quarter).await?;
-            checked(
-                &grant,
-                claim.quarter,
-                &domain_claim(&grant, &claim.spend, &claim.narrative),
-                before,
-                true,
-            )?;
-            if claim.spend.is_empty() {
-                return Err(AppError::invalid(
-                    "spend",
-                    "Enter the spend on at least one project before submitting: a claim for nothing is not made",
-                ));
-            }
-        }
-        let now = lcpf_store::now();
-        if !q::set_claim_state(
-            &mut tx,
-            id,
-            claim.state,
-            to,
-            comments.as_deref(),
-            &now,
-            &actor.label(),
-        )
-        .await?
-        {
-            return Err(AppError::Conflict {
-                message: "Someone else moved this claim first: nothing was changed".into(),
-                changes: Vec::new(),
-            });
-        }
-        let mut summary = match event {
-            ClaimEvent::Submit => format!(
-                "Submitted the claim for {} of {}",
-                claim.quarter, grant.reference
-            ),
-            ClaimEvent::Return => format!(
-                "Returned the claim for {} of {}",
-                claim.quarter, grant.reference
-            ),
-            _ => format!(
-                "Accepted the claim for {} of {}",
-                claim.quarter, grant.reference
-            ),
-        };
-        if event == ClaimEvent::Accept && !grant.schedule.pays_on_claims() {
-            summary.push_str(&format!(
-                ": {} is paid {}, so no payment follows the claim",
-                grant.reference,
-                grant.schedule.label().to_lowercase()
-            ));
-        } else if event == ClaimEvent::Accept {
-            let total = Money::from_pence(
-                claim
-                    .spend
-                    .values()
-                    .map(|s| s.revenue.pence() + s.capital.pence())
-                    .sum(),
-            );
-            let year = claim.quarter.year();
-            let firm = grant
-                .profile
-                .firm_in(year)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let committed = pq::paid(&mut tx, grant.id)
-                .await?
-                .committed
-                .get(&year)
-                .copied()
-                .unwrap_or(Money::ZERO);
-            let amount = payment::payable(total, firm, committed);
-            if amount.pence() > 0 {
-                let basis = payment::PaymentBasis::Claim {
-                    claim_id: id,
-                    quarter: claim.quarter,
-                };
-                let payment = pq::insert_payment(
-                    &mut tx,
-                    &pq::NewPayment {
-                        grant_id: grant.id,
-                        basis: &basis,
-                        quarter: claim.quarter,
-                        year,
-                        amount,
-                    },
-                    &now,
-                    &actor.label(),
-                )
-                .await?
-                .ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("the claim already has a payment"))
-                })?;
-                summary.push_str(&format!(
-                    ": payment request {} for {amount}",
-                    payment::reference(payment)
-                ));
-            } else {
-                summary.push_str(": nothing is payable within the year's firm profile");
-            }
-        }
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                action: event.as_str(),
-                entity_type: "claim",
-                entity_id: id.to_string(),
-                summary,
-                before: Some(&claim.state.as_str()),
-                after: Some(&to.as_str()),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(to)
     }
 
     /// A claim, for funder staff and the recipient's own officers.

@@ -1,0 +1,173 @@
+//! A claim's moves: the recipient submits it; a funder officer who did not submit it returns
+//! it with comments or accepts it, which (on a grant paid in arrears) makes its payment
+//! request, never past the year's firm profile.
+
+use lcpf_domain::grant::claim::{ClaimEvent, ClaimState};
+use lcpf_domain::grant::payment;
+use lcpf_domain::Money;
+use lcpf_store::queries::grants::claims::{self as q};
+use lcpf_store::queries::grants::payments as pq;
+use lcpf_store::queries::grants::{self as gq};
+
+use super::{checked, claimed_before, domain_claim, find_claim, live, next_state, ClaimStep};
+use crate::audit::{self, Change};
+use crate::grants::find;
+use crate::{Actor, App, AppError, AppResult};
+
+impl App {
+    /// Moves a claim: the recipient submits it (a narrative is needed); a funder officer who
+    /// did not submit it accepts it — making its payment request, never past the year's firm
+    /// profile — or returns it with comments.
+    pub async fn claim_step(
+        &self,
+        actor: &Actor,
+        id: i64,
+        step: &ClaimStep,
+    ) -> AppResult<ClaimState> {
+        let event = match step.event.as_str() {
+            "submit" => ClaimEvent::Submit,
+            "accept" => ClaimEvent::Accept,
+            "return" => ClaimEvent::Return,
+            _ => {
+                return Err(AppError::invalid(
+                    "event",
+                    "Choose what to do with the claim: submit, accept or return",
+                ))
+            }
+        };
+        let mut tx = self.db().begin().await?;
+        let claim = find_claim(&mut tx, id).await?;
+        let grant = find(&mut tx, claim.grant_id).await?;
+        let to = next_state(actor, &grant, &claim, event)?;
+        live(&grant)?;
+        gq::lock(&mut tx, grant.id).await?;
+        let comments = match event {
+            ClaimEvent::Return => Some(
+                lcpf_domain::field::required_text(
+                    &step.comments,
+                    "comments saying what to put right",
+                    5000,
+                )
+                .map_err(|m| AppError::invalid("comments", m))?,
+            ),
+            _ => None,
+        };
+        if event == ClaimEvent::Submit {
+            let before = claimed_before(&mut tx, grant.id, claim.quarter).await?;
+            checked(
+                &grant,
+                claim.quarter,
+                &domain_claim(&grant, &claim.spend, &claim.narrative),
+                before,
+                true,
+            )?;
+            if claim.spend.is_empty() {
+                return Err(AppError::invalid(
+                    "spend",
+                    "Enter the spend on at least one project before submitting: a claim for nothing is not made",
+                ));
+            }
+        }
+        let now = lcpf_store::now();
+        if !q::set_claim_state(
+            &mut tx,
+            id,
+            claim.state,
+            to,
+            comments.as_deref(),
+            &now,
+            &actor.label(),
+        )
+        .await?
+        {
+            return Err(AppError::Conflict {
+                message: "Someone else moved this claim first: nothing was changed".into(),
+                changes: Vec::new(),
+            });
+        }
+        let mut summary = match event {
+            ClaimEvent::Submit => format!(
+                "Submitted the claim for {} of {}",
+                claim.quarter, grant.reference
+            ),
+            ClaimEvent::Return => format!(
+                "Returned the claim for {} of {}",
+                claim.quarter, grant.reference
+            ),
+            _ => format!(
+                "Accepted the claim for {} of {}",
+                claim.quarter, grant.reference
+            ),
+        };
+        if event == ClaimEvent::Accept && !grant.schedule.pays_on_claims() {
+            summary.push_str(&format!(
+                ": {} is paid {}, so no payment follows the claim",
+                grant.reference,
+                grant.schedule.label().to_lowercase()
+            ));
+        } else if event == ClaimEvent::Accept {
+            let total = Money::from_pence(
+                claim
+                    .spend
+                    .values()
+                    .map(|s| s.revenue.pence() + s.capital.pence())
+                    .sum(),
+            );
+            let year = claim.quarter.year();
+            let firm = grant
+                .profile
+                .firm_in(year)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            let committed = pq::paid(&mut tx, grant.id)
+                .await?
+                .committed
+                .get(&year)
+                .copied()
+                .unwrap_or(Money::ZERO);
+            let amount = payment::payable(total, firm, committed);
+            if amount.pence() > 0 {
+                let basis = payment::PaymentBasis::Claim {
+                    claim_id: id,
+                    quarter: claim.quarter,
+                };
+                let payment = pq::insert_payment(
+                    &mut tx,
+                    &pq::NewPayment {
+                        grant_id: grant.id,
+                        basis: &basis,
+                        quarter: claim.quarter,
+                        year,
+                        amount,
+                    },
+                    &now,
+                    &actor.label(),
+                )
+                .await?
+                .ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("the claim already has a payment"))
+                })?;
+                summary.push_str(&format!(
+                    ": payment request {} for {amount}",
+                    payment::reference(payment)
+                ));
+            } else {
+                summary.push_str(": nothing is payable within the year's firm profile");
+            }
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: event.as_str(),
+                entity_type: "claim",
+                entity_id: id.to_string(),
+                summary,
+                before: Some(&claim.state.as_str()),
+                after: Some(&to.as_str()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+}
