@@ -430,6 +430,9 @@ async fn serve(
         println!(
             "Or: Advance Charity's grant (Grants): a year of claims, one returned, and a payment waiting for a second authoriser (Payments, as the finance officer)."
         );
+        println!(
+            "Or: Barnardo's Taith grant, paid on milestones: report the next one met as taith@barnardos.example, then confirm it as the grants officer; St Giles Trust's is paid quarterly in advance."
+        );
     }
     println!("Press Ctrl+C to stop.");
     server.run().await
