@@ -75,7 +75,7 @@ pub struct ConfirmInput {
     pub decided_on: String,
 }
 
-pub const STANDARD_CONDITIONS: &str = "The grant is paid quarterly in arrears on an accepted claim. Money is spent within the financial year it is profiled for and cannot be carried into the next period. The recipient reports actual spend and performance each quarter, keeps evidence for six years, and tells MOPAC at once of any change to the projects.";
+pub const STANDARD_CONDITIONS: &str = "The grant is paid as this agreement's payment schedule says, never past the firm profile for the year. Money is spent within the financial year it is profiled for and cannot be carried into the next period. The recipient reports actual spend and performance each quarter, keeps evidence for six years, and tells MOPAC at once of any change to the projects.";
 
 impl From<GrantState> for StateTag {
     fn from(s: GrantState) -> StateTag {
