@@ -121,11 +121,21 @@ backend_tests! {
     async fn providers_and_assessors_see_their_bids_and_are_told_what_is_coming(app: TestApp) {
         let provider = home(&app, PROVIDER).await;
         let coming = part(&provider, "coming", "</div>");
-        assert!(coming.contains("next stage"), "{coming}");
+        assert!(coming.contains("later stages"), "{coming}");
+        // Advance's own grant at a glance: live, with its returned Q4 claim to put right.
+        assert!(provider.contains("1 grant live; no grants offered to accept; 1 claim returned to put right."), "the provider's grants at a glance");
         assert!(provider.contains("One call is open for bids; your organisation leads or partners 2 bids"), "the provider's bids at a glance");
         let assessor = home(&app, ASSESSOR).await;
         assert!(assessor.contains("One bid is assigned to you: declare any conflict of interest, then score it."), "the assessor's queue at a glance");
         assert!(assessor.contains("href=\"/assessments\""));
+    }
+
+    async fn funder_staff_see_the_claims_milestones_and_payments_waiting(app: TestApp) {
+        // The demo: no claim submitted, Barnardo's second milestone reported, and two payments
+        // waiting (Advance's Q3 claim and St Giles Trust's Q2 advance).
+        let html = home(&app, FINANCE_OFFICER).await;
+        assert!(html.contains("No claims to accept or return, 1 milestone reported met to confirm, and 2 payments waiting for an authoriser."), "the funder's money at a glance");
+        assert!(html.contains("href=\"/claims\""));
     }
 }
 

@@ -4,6 +4,7 @@
 
 use lcpf_domain::proposal::window::ProposalsWindow;
 use lcpf_domain::proposal::VersionState;
+use lcpf_domain::words::{capitalise, count};
 use lcpf_domain::{Money, Role};
 use lcpf_store::queries::funds::{self as fq, FundingPeriod};
 use lcpf_store::queries::proposals as pq;
@@ -401,10 +402,40 @@ impl App {
                 ),
             ));
         }
+        // Grants and money: what waits for the funder, or on the organisation's own grants.
+        if let Some(of) = crate::grants::grants_of(actor) {
+            let w = lcpf_store::queries::grants::claims::work_waiting(&mut conn, of).await?;
+            if user.role.is_funder() {
+                tasks.insert(
+                    0,
+                    task(
+                        "/claims",
+                        "Claims and payments",
+                        &capitalise(&format!(
+                            "{} to accept or return, {} reported met to confirm, and {} waiting for an authoriser.",
+                            count(w.claims_submitted, "claim", "claims"),
+                            count(w.milestones_reported, "milestone", "milestones"),
+                            count(w.payments_requested, "payment", "payments"),
+                        )),
+                    ),
+                );
+            } else if matches!(user.role, Role::Provider | Role::BoroughOfficer) {
+                tasks.push(task(
+                    "/grants",
+                    "Your grants",
+                    &capitalise(&format!(
+                        "{} live; {} offered to accept; {} returned to put right.",
+                        count(w.grants_live, "grant", "grants"),
+                        count(w.grants_offered, "grant", "grants"),
+                        count(w.claims_returned, "claim", "claims"),
+                    )),
+                ));
+            }
+        }
         let mut coming = Vec::new();
         match user.role {
             Role::Provider => {
-                coming.push("Grants with claims and payments are the next stage to be built: once a bid is awarded, its grant, claims and payments will be here.".into());
+                coming.push("Quarterly performance returns and reports are later stages: your grants, claims and milestones are here now.".into());
                 if let Some(org) = organisation {
                     tasks.push(task(
                         format!("/organisations/{org}"),

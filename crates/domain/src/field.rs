@@ -100,7 +100,7 @@ pub fn required_text(value: &str, what: &str, max: usize) -> Result<String, Stri
     if v.is_empty() {
         return Err(format!("Enter {what}"));
     }
-    check_text(v, max).map_err(|e| format!("{} {e}", capitalise(what)))?;
+    check_text(v, max).map_err(|e| format!("{} {e}", crate::words::capitalise(what)))?;
     Ok(v.to_string())
 }
 
@@ -131,14 +131,6 @@ pub fn optional_text(value: &str, what: &str, max: usize) -> Result<Option<Strin
         Ok(None)
     } else {
         required_text(value, what, max).map(Some)
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
     }
 }
 

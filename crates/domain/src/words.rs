@@ -10,6 +10,24 @@ pub fn or_list<S: AsRef<str>>(items: &[S]) -> String {
     joined(items, "or")
 }
 
+/// The text with its first letter a capital: the start of a sentence.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `no claims`, `1 claim`, `3 claims`.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {many}"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 fn joined<S: AsRef<str>>(items: &[S], word: &str) -> String {
     match items {
         [] => String::new(),
@@ -28,6 +46,14 @@ fn joined<S: AsRef<str>>(items: &[S], word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_sentences() {
+        assert_eq!(capitalise(&count(0, "claim", "claims")), "No claims");
+        assert_eq!(count(1, "claim", "claims"), "1 claim");
+        assert_eq!(count(12, "claim", "claims"), "12 claims");
+        assert_eq!(capitalise(""), "");
+    }
 
     #[test]
     fn lists_read_as_words() {

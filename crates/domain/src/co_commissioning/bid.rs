@@ -137,7 +137,7 @@ pub fn problems(call: &Call, bid: &Bid, taking_part: &BTreeSet<String>) -> Vec<P
             "lead",
             format!(
                 "{} cannot lead a bid to {}: it is led by {}",
-                capitalise(lead.words()),
+                crate::words::capitalise(lead.words()),
                 call.name,
                 crate::words::and_list(&call.leads.iter().map(|l| l.words()).collect::<Vec<_>>())
                     .replace(" and ", " or ")
@@ -301,12 +301,4 @@ fn fits(answer: &Answer, kind: &AnswerKind) -> bool {
             | (Answer::Choice(_), AnswerKind::Choice { .. })
             | (Answer::File { .. }, AnswerKind::File)
     )
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }

@@ -384,3 +384,43 @@ pub async fn claimed(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Cl
     }
     Ok(out)
 }
+
+/// What waits on grants, for a home page: claims with the funder and returned to the
+/// recipient, milestones reported met, payments waiting for an authoriser, offers waiting for
+/// acceptance, and live grants. One query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WorkWaiting {
+    pub claims_submitted: i64,
+    pub claims_returned: i64,
+    pub milestones_reported: i64,
+    pub payments_requested: i64,
+    pub grants_offered: i64,
+    pub grants_live: i64,
+}
+
+pub async fn work_waiting(
+    conn: &mut AnyConnection,
+    of: super::GrantsOf,
+) -> sqlx::Result<WorkWaiting> {
+    let (filter, a) = super::grants_filter(of);
+    let r = sqlx::query(&format!(
+        "SELECT
+            (SELECT COUNT(*) FROM grant_claims c JOIN grants g ON g.id = c.grant_id WHERE c.state = 'submitted' AND {filter}) AS claims_submitted,
+            (SELECT COUNT(*) FROM grant_claims c JOIN grants g ON g.id = c.grant_id WHERE c.state = 'returned' AND {filter}) AS claims_returned,
+            (SELECT COUNT(*) FROM grant_milestones m JOIN grants g ON g.id = m.grant_id WHERE m.state = 'reported' AND {filter}) AS milestones_reported,
+            (SELECT COUNT(*) FROM payments p JOIN grants g ON g.id = p.grant_id WHERE p.state = 'requested' AND {filter}) AS payments_requested,
+            (SELECT COUNT(*) FROM grants g WHERE g.state = 'offered' AND {filter}) AS grants_offered,
+            (SELECT COUNT(*) FROM grants g WHERE g.state = 'live' AND {filter}) AS grants_live"
+    ))
+    .bind(a)
+    .fetch_one(conn)
+    .await?;
+    Ok(WorkWaiting {
+        claims_submitted: r.try_get("claims_submitted")?,
+        claims_returned: r.try_get("claims_returned")?,
+        milestones_reported: r.try_get("milestones_reported")?,
+        payments_requested: r.try_get("payments_requested")?,
+        grants_offered: r.try_get("grants_offered")?,
+        grants_live: r.try_get("grants_live")?,
+    })
+}
