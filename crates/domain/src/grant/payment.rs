@@ -130,6 +130,15 @@ pub fn advance_refusal(quarter: Quarter, today: NaiveDate) -> Option<String> {
     })
 }
 
+/// The next quarter to advance: the first of the grant's quarters (its years in order) not
+/// yet advanced. Quarters are advanced in order, each once; none when all are.
+pub fn next_advance(years: &[crate::FinancialYear], advanced: &[Quarter]) -> Option<Quarter> {
+    years
+        .iter()
+        .flat_map(|y| (1..=4).filter_map(move |n| Quarter::new(*y, n)))
+        .find(|q| !advanced.contains(q))
+}
+
 /// A quarter's advance: what is left of the year's firm money once the year's earlier
 /// payments are counted, split evenly over the year's quarters from this one on (odd pence
 /// first). On an unchanged profile the four advances are exactly [`instalments`]; after a

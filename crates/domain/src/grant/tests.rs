@@ -9,7 +9,7 @@ use super::claim::{self, Claim, Spend};
 use super::closeout::{close_out, forecast_underspend};
 use super::payment::{
     advance_instalment, advance_refusal, check_authoriser, check_within_profile, instalments,
-    Authoriser, Handled, PaymentBasis,
+    next_advance, Authoriser, Handled, PaymentBasis,
 };
 use super::profile::*;
 use super::workflow::*;
@@ -321,6 +321,14 @@ fn bexleys_2013_firm_money_in_advance() {
         "Q3 2013/14 is paid in advance from 1 October 2013, when the quarter starts"
     );
     assert!(advance_refusal(q3, before.succ_opt().unwrap()).is_none());
+    // Quarters are advanced in order across the grant's years; none once all are.
+    let years = [y(2013), y(2014)];
+    let q = |year, n| Quarter::new(y(year), n).unwrap();
+    assert_eq!(next_advance(&years, &[]), Some(q(2013, 1)));
+    let first_year: Vec<Quarter> = (1..=4).map(|n| q(2013, n)).collect();
+    assert_eq!(next_advance(&years, &first_year), Some(q(2014, 1)));
+    let all: Vec<Quarter> = years.iter().flat_map(|y| y.quarters()).collect();
+    assert_eq!(next_advance(&years, &all), None);
 }
 
 #[test]

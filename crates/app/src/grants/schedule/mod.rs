@@ -185,12 +185,9 @@ pub(super) fn live(grant: &GrantRecord) -> AppResult<()> {
     )))
 }
 
-/// The next quarter of a grant to advance: the first of its quarters not yet advanced.
+/// The next quarter of a grant to advance (the domain's rule over the grant's years).
 pub(super) fn next_quarter(grant: &GrantRecord, advanced: &[Quarter]) -> Option<Quarter> {
-    years_of(grant)
-        .into_iter()
-        .flat_map(|y| (1..=4).filter_map(move |n| Quarter::new(y, n)))
-        .find(|q| !advanced.contains(q))
+    payment::next_advance(&years_of(grant), advanced)
 }
 
 /// What the quarter's advance would be: its year's firm money less what is already
