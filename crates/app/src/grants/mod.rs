@@ -31,6 +31,8 @@ pub mod onward;
 pub mod payments;
 pub mod schedule;
 pub mod spend;
+pub(crate) use spend::spend_view;
+pub use spend::{SpendQuarter, SpendView, SpendYear};
 mod variations;
 
 pub use variations::{variation_rows, year_amounts, VariationCell, VariationRow};
@@ -271,138 +273,6 @@ fn match_funding_view(promised: Money, reported: Money) -> MatchFundingView {
             )),
         },
     }
-}
-
-/// One quarter's claimed and paid money.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct SpendQuarter {
-    /// `Q1 2017/18`
-    pub quarter: String,
-    #[schema(value_type = i64)]
-    pub claimed: Money,
-    #[schema(value_type = i64)]
-    pub paid: Money,
-}
-
-/// One year's profile against what was claimed and paid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct SpendYear {
-    pub year: String,
-    /// Firm and provisional.
-    #[schema(value_type = i64)]
-    pub profile: Money,
-    #[schema(value_type = i64)]
-    pub firm: Money,
-    #[schema(value_type = i64)]
-    pub claimed: Money,
-    #[schema(value_type = i64)]
-    pub paid: Money,
-    pub quarters: Vec<SpendQuarter>,
-}
-
-/// A grant's spend against its profile: accepted claims are "claimed", authorised and
-/// exported payments "paid"; the forecast underspend is the profile less what is claimed and
-/// the recipient's latest forecast for the quarters left.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct SpendView {
-    pub years: Vec<SpendYear>,
-    #[schema(value_type = i64)]
-    pub profile: Money,
-    #[schema(value_type = i64)]
-    pub claimed: Money,
-    #[schema(value_type = i64)]
-    pub paid: Money,
-    /// The recipient's forecast for the remaining quarters, from its latest accepted claim.
-    #[schema(value_type = i64)]
-    pub forecast: Money,
-    /// Negative: a forecast overspend.
-    #[schema(value_type = i64)]
-    pub forecast_underspend: Money,
-}
-
-/// Each year's profile against what was claimed and paid, by quarter: the grant page's and
-/// the spend report's rows alike. `profile` gives each year's (firm and provisional, firm).
-pub(crate) fn spend_years(
-    years: impl IntoIterator<Item = FinancialYear>,
-    profile: &BTreeMap<FinancialYear, (Money, Money)>,
-    claimed: &BTreeMap<lcpf_domain::Quarter, Money>,
-    paid: &BTreeMap<lcpf_domain::Quarter, Money>,
-) -> Vec<SpendYear> {
-    let at =
-        |m: &BTreeMap<lcpf_domain::Quarter, Money>, q| m.get(&q).copied().unwrap_or(Money::ZERO);
-    years
-        .into_iter()
-        .map(|y| {
-            let quarters: Vec<SpendQuarter> = (1..=4)
-                .filter_map(|n| lcpf_domain::Quarter::new(y, n))
-                .map(|q| SpendQuarter {
-                    quarter: q.to_string(),
-                    claimed: at(claimed, q),
-                    paid: at(paid, q),
-                })
-                .collect();
-            let (total, firm) = profile
-                .get(&y)
-                .copied()
-                .unwrap_or((Money::ZERO, Money::ZERO));
-            let sum = |f: fn(&SpendQuarter) -> Money| {
-                Money::from_pence(quarters.iter().map(|q| f(q).pence()).sum())
-            };
-            SpendYear {
-                year: y.to_string(),
-                profile: total,
-                firm,
-                claimed: sum(|q| q.claimed),
-                paid: sum(|q| q.paid),
-                quarters,
-            }
-        })
-        .collect()
-}
-
-/// The spend view from a grant's profile, accepted claims and payments.
-pub(crate) fn spend_view(
-    g: &GrantRecord,
-    claimed: &lcpf_store::queries::grants::claims::Claimed,
-    paid: &lcpf_store::queries::grants::payments::Paid,
-) -> AppResult<SpendView> {
-    let internal = |e: lcpf_domain::ArithmeticError| AppError::Internal(anyhow::anyhow!("{e}"));
-    let profile_by_year: BTreeMap<FinancialYear, (Money, Money)> = g
-        .profile
-        .by_year()
-        .map_err(internal)?
-        .into_iter()
-        .map(|(y, t)| {
-            (
-                y,
-                (
-                    Money::from_pence(t.firm.pence() + t.provisional.pence()),
-                    t.firm,
-                ),
-            )
-        })
-        .collect();
-    let years = spend_years(
-        FundingPeriod::new(g.first_year, g.last_year)
-            .map(|p| p.years())
-            .unwrap_or_default(),
-        &profile_by_year,
-        &claimed.by_quarter,
-        &paid.paid_by_quarter,
-    );
-    let profile = g.profile.total().map_err(internal)?;
-    Ok(SpendView {
-        years,
-        profile,
-        claimed: claimed.total(),
-        paid: paid.total_paid(),
-        forecast: claimed.forecast,
-        forecast_underspend: lcpf_domain::grant::closeout::forecast_underspend(
-            profile,
-            claimed.total(),
-            claimed.forecast,
-        ),
-    })
 }
 
 /// Which grants a list shows the actor: every grant for funder staff, a recipient's own for
