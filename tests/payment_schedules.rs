@@ -134,6 +134,15 @@ backend_tests! {
         assert_eq!(post(&app, &bd, &advances, json!({"quarter": "Q1 2017/18"})).await.0, 403, "the borough does not request its own advance");
         assert_eq!(app.audit_count().await, before);
 
+        // The page's form says the same beside the advance, and changes nothing.
+        let (client, csrf) = app.signed_in(FUNDER_OFFICER).await;
+        let before = app.audit_count().await;
+        let r = client.post(app.url(&format!("/grants/{id}/advances"))).form(&[("csrf_token", csrf.as_str()), ("quarter", "Q3 2017/18")]).send().await.unwrap();
+        assert_eq!(r.status(), 400, "the form comes back with its problem");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("href=\"#advance\"") && page.contains("the next for"), "the problem is named and linked");
+        assert_eq!(app.audit_count().await, before);
+
         // Requested once: the same quarter again is the same payment, and nothing new is written.
         let (status, first) = post(&app, &officer, &advances, json!({"quarter": "Q1 2017/18"})).await;
         assert_eq!(status, 200, "{first}");
