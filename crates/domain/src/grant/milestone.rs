@@ -196,27 +196,12 @@ pub enum MilestoneEvent {
 }
 
 impl MilestoneEvent {
-    pub const ALL: [MilestoneEvent; 3] = [
-        MilestoneEvent::Report,
-        MilestoneEvent::Return,
-        MilestoneEvent::Confirm,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             MilestoneEvent::Report => "report",
             MilestoneEvent::Return => "return",
             MilestoneEvent::Confirm => "confirm",
         }
-    }
-
-    pub fn parse(s: &str) -> Result<MilestoneEvent, String> {
-        MilestoneEvent::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                format!("“{s}” is not something done to a milestone: report, return or confirm")
-            })
     }
 }
 

@@ -107,16 +107,6 @@ impl PaymentBasis {
             PaymentBasis::Milestone { title, .. } => format!("Milestone: {title}"),
         }
     }
-
-    /// The quarter it pays for, where it is for one.
-    pub fn quarter(&self) -> Option<Quarter> {
-        match self {
-            PaymentBasis::Claim { quarter, .. } | PaymentBasis::Advance { quarter } => {
-                Some(*quarter)
-            }
-            PaymentBasis::Milestone { .. } => None,
-        }
-    }
 }
 
 /// A quarter's advance can be requested from the quarter's first day, never before: the

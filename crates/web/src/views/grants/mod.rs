@@ -126,6 +126,38 @@ pub(super) async fn grant_page(
     })
 }
 
+/// Back to the grant's page at `anchor`, or the page again with the app's problems named for
+/// the grant page's fields (`rename` maps the app's field to the page's).
+pub(super) async fn back_to_grant(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    anchor: &str,
+    form: Pairs,
+    result: Result<(), lcpf_app::AppError>,
+    rename: impl Fn(&str) -> String,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&match anchor {
+            "" => format!("/grants/{id}"),
+            a => format!("/grants/{id}#{a}"),
+        })
+        .into_response()),
+        Err(e) => {
+            let mut errors = FieldErrors::new();
+            for f in field_errors(e)?.iter() {
+                errors.add(&rename(&f.field), f.message.clone());
+            }
+            render_invalid(&grant_page(state, auth, id, form, errors).await?)
+        }
+    }
+}
+
+/// A form whose fields the app names as the grant page does.
+pub(super) fn same(field: &str) -> String {
+    field.to_string()
+}
+
 /// The grant agreement as a Word document, for whoever may read the grant's page.
 pub async fn agreement(
     State(state): State<AppState>,
@@ -153,13 +185,12 @@ async fn step(
     event: GrantEvent,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The grant")?;
-    match state.app.grant_step(&auth.actor, id, event).await {
-        Ok(_) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e)?;
-            render_invalid(&grant_page(&state, &auth, id, Vec::new(), errors).await?)
-        }
-    }
+    let result = state
+        .app
+        .grant_step(&auth.actor, id, event)
+        .await
+        .map(|_| ());
+    back_to_grant(&state, &auth, id, "", Vec::new(), result, same).await
 }
 
 pub async fn offer(
@@ -210,13 +241,8 @@ pub async fn confirm(
         decision_reference: value(&form, "decision_reference"),
         decided_on: value(&form, "decided_on"),
     };
-    match state.app.confirm_grant_year(&auth.actor, id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e)?;
-            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
-        }
-    }
+    let result = state.app.confirm_grant_year(&auth.actor, id, &input).await;
+    back_to_grant(&state, &auth, id, "", form, result, same).await
 }
 
 #[derive(Template)]
@@ -370,27 +396,16 @@ pub async fn onward(
         amount: value(&form, "onward_amount"),
         note: value(&form, "onward_note"),
     };
-    match state
+    let result = state
         .app
         .record_onward_funding(&auth.actor, id, &input)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}#onward")).into_response()),
-        Err(e) => {
-            let mut errors = FieldErrors::new();
-            // The form's fields are named for the grant page, beside its other forms.
-            for f in field_errors(e)?.iter() {
-                let field = match f.field.as_str() {
-                    "year" => "onward_year",
-                    "amount" => "onward_amount",
-                    "note" => "onward_note",
-                    other => other,
-                };
-                errors.add(field, f.message.clone());
-            }
-            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
-        }
-    }
+        .await;
+    // The form's fields are named for the grant page, beside its other forms.
+    back_to_grant(&state, &auth, id, "onward", form, result, |f| match f {
+        "year" | "amount" | "note" => format!("onward_{f}"),
+        other => other.to_string(),
+    })
+    .await
 }
 
 /// Sets where finance books a grant's payments (funder staff).
@@ -401,15 +416,9 @@ pub async fn cost_centre(
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "The grant")?;
-    match state
+    let result = state
         .app
         .set_cost_centre(&auth.actor, id, &value(&form, "cost_centre"))
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e)?;
-            render_invalid(&grant_page(&state, &auth, id, form, errors).await?)
-        }
-    }
+        .await;
+    back_to_grant(&state, &auth, id, "", form, result, same).await
 }

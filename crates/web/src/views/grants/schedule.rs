@@ -3,41 +3,15 @@
 //! and comes back to the grant's page, with the problems beside the form that had them.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use lcpf_app::grants::schedule::{AdvanceInput, MilestoneInput, MilestoneStepInput, ScheduleInput};
-use lcpf_app::AppError;
 use lcpf_domain::grant::milestone::MilestoneEvent;
-use lcpf_domain::FieldErrors;
 
 use super::super::co_commissioning::value;
-use super::super::{field_errors, render_invalid};
-use super::{grant_page, Pairs};
+use super::{back_to_grant as back, same, Pairs};
 use crate::auth::{Auth, CsrfForm};
 use crate::error::{parse_id, PageError};
 use crate::AppState;
-
-/// Back to the grant's page at `anchor`, or the page again with the app's problems named for
-/// the grant page's fields (`rename` maps the app's field to the page's).
-async fn back(
-    state: &AppState,
-    auth: &Auth,
-    id: i64,
-    anchor: &str,
-    form: Pairs,
-    result: Result<(), AppError>,
-    rename: impl Fn(&str) -> String,
-) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/grants/{id}#{anchor}")).into_response()),
-        Err(e) => {
-            let mut errors = FieldErrors::new();
-            for f in field_errors(e)?.iter() {
-                errors.add(&rename(&f.field), f.message.clone());
-            }
-            render_invalid(&grant_page(state, auth, id, form, errors).await?)
-        }
-    }
-}
 
 fn ids(id: &str, milestone: &str) -> Result<(i64, i64), PageError> {
     Ok((
@@ -58,10 +32,7 @@ pub async fn schedule(
         schedule: value(&form, "schedule"),
     };
     let result = state.app.set_schedule(&auth.actor, id, &input).await;
-    back(&state, &auth, id, "payment-plan", form, result, |f| {
-        f.to_string()
-    })
-    .await
+    back(&state, &auth, id, "payment-plan", form, result, same).await
 }
 
 /// Adds a milestone to a drafted grant paid on milestones (funder staff).
@@ -99,10 +70,7 @@ pub async fn remove_milestone(
 ) -> Result<Response, PageError> {
     let (id, milestone) = ids(&id, &milestone)?;
     let result = state.app.remove_milestone(&auth.actor, id, milestone).await;
-    back(&state, &auth, id, "milestones", form, result, |f| {
-        f.to_string()
-    })
-    .await
+    back(&state, &auth, id, "milestones", form, result, same).await
 }
 
 async fn milestone_step(
