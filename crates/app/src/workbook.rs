@@ -218,7 +218,9 @@ pub fn cell_name(row: u32, column: u32) -> String {
     letters.iter().rev().collect::<String>() + &(row + 1).to_string()
 }
 
-/// The first sheet of a workbook as CSV text, for the same reading as a CSV file.
+/// The first sheet of a workbook as CSV text, for the same reading as a CSV file: every row
+/// of the sheet, as wide as its widest row (Excel leaves out a row's empty trailing cells, so
+/// rows come in many widths), blank rows kept so the row numbers in errors are Excel's.
 pub fn first_sheet_as_csv(file: Vec<u8>) -> Result<String, String> {
     let mut book = Workbook::open(file, Limits::default())?;
     let name = book
@@ -227,21 +229,35 @@ pub fn first_sheet_as_csv(file: Vec<u8>) -> Result<String, String> {
         .next()
         .ok_or("The workbook has no sheets")?;
     let sheet = book.sheet(&name)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    sheet_as_csv(&name, &sheet)
+}
+
+/// A sheet's rows as CSV text, each padded to the widest row. A row the CSV writer refuses
+/// is named; nothing is ever left out.
+pub fn sheet_as_csv(name: &str, sheet: &Sheet) -> Result<String, String> {
+    let width = sheet.rows.values().map(Vec::len).max().unwrap_or(0).max(1);
+    let blank = vec![String::new(); width];
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let refused = |row: u32| {
+        format!("Row {row} of the “{name}” sheet could not be read: save the file again from Excel as .xlsx")
+    };
     let mut next = 1;
     for (row, cells) in &sheet.rows {
-        // Blank rows are kept, so the row numbers in errors are Excel's.
         while next < *row {
-            let _ = w.write_record(["", ""]);
+            w.write_record(&blank).map_err(|_| refused(next))?;
             next += 1;
         }
-        let _ = w.write_record(cells);
+        let padded = cells
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat_n("", width - cells.len()));
+        w.write_record(padded).map_err(|_| refused(*row))?;
         next = row + 1;
     }
     let bytes = w
         .into_inner()
-        .map_err(|_| "The workbook could not be read".to_string())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|_| format!("The “{name}” sheet could not be read"))?;
+    String::from_utf8(bytes).map_err(|_| format!("The “{name}” sheet could not be read"))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -57,6 +57,13 @@ impl Db {
                 Backend::Postgres => 10,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // A connection goes back into the pool, and comes out of it, only outside any
+            // transaction: one left inside a transaction by a request dropped half-way (a
+            // browser navigating away, a load run stopped) is closed instead of poisoning the
+            // next request. sqlx pings first (test_before_acquire), so the check sees every
+            // BEGIN or ROLLBACK a dropped future left queued.
+            .after_release(|conn, _meta| Box::pin(async move { Ok(release_clean(conn).await) }))
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(outside_transaction(conn)) }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -89,8 +96,8 @@ impl Db {
     /// write after another writer committed (a deferred transaction cannot be upgraded then).
     pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.begin_with("BEGIN").await,
         }
     }
 
@@ -100,13 +107,29 @@ impl Db {
     /// `REPEATABLE READ`.
     pub async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await,
+            Backend::Sqlite => self.begin_with("BEGIN DEFERRED").await,
             Backend::Postgres => {
-                self.pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                self.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await
             }
         }
+    }
+
+    /// Takes a connection and begins a transaction on it in a task of its own, so that the
+    /// caller being dropped half-way (a request cancelled while waiting) cannot leave a
+    /// begun transaction with no `Transaction` to roll it back: sqlx's SQLite driver awaits
+    /// once more after its custom `BEGIN` has run, and a future dropped there left the
+    /// connection inside a transaction ("attempted to call begin_with at non-zero
+    /// transaction depth"). If the caller has gone, the task's `Transaction` is dropped and
+    /// rolls back as usual.
+    async fn begin_with(
+        &self,
+        statement: &'static str,
+    ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move { pool.begin_with(statement).await })
+            .await
+            .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
     }
 
     /// Whether the database answers: used by `/healthz`.
@@ -117,6 +140,21 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether a connection being released may go back into the pool: pinged first, so that a
+/// `ROLLBACK` a dropped transaction queued (or a `BEGIN` a dropped request sent) has run,
+/// then outside any transaction. A connection still inside one is closed, with a warning.
+async fn release_clean(conn: &mut AnyConnection) -> bool {
+    conn.ping().await.is_ok() && outside_transaction(conn)
+}
+
+fn outside_transaction(conn: &AnyConnection) -> bool {
+    let outside = !conn.is_in_transaction();
+    if !outside {
+        tracing::warn!("a database connection was left inside a transaction; closing it");
+    }
+    outside
 }
 
 /// The current time as stored: UTC, ISO 8601 with microseconds, so text order is time order.
