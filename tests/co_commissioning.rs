@@ -240,15 +240,25 @@ backend_tests! {
         assert!(page.contains("govuk-error-summary") && page.contains("href=\"#amount-2019/20\""), "the error names the field");
         let after = app.app.bid(&lcpf_app::Actor::System, draft).await.unwrap();
         assert_eq!(before, after, "nothing was saved");
+        // A file is checked by its content, as claim evidence is: text named .pdf is refused,
+        // saying which kinds are allowed.
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(b"Our delivery plan".to_vec()).file_name("fake.pdf").mime_str("application/pdf").unwrap());
+        let r = client.post(app.url(&format!("/bids/{draft}/files/plan"))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("is named as a PDF file but its content is not one") && page.contains("Word (.docx)"), "{page}");
+        assert_eq!(app.app.bid(&lcpf_app::Actor::System, draft).await.unwrap(), before, "nothing was attached");
         // A file attaches through the file store and downloads for the bid's parties only.
         let form = reqwest::multipart::Form::new()
             .text("csrf_token", csrf.clone())
-            .part("file", reqwest::multipart::Part::bytes(b"Our delivery plan".to_vec()).file_name("plan.txt").mime_str("text/plain").unwrap());
+            .part("file", reqwest::multipart::Part::bytes(b"Our delivery plan".to_vec()).file_name("plan.csv").mime_str("text/csv").unwrap());
         let r = client.post(app.url(&format!("/bids/{draft}/files/plan"))).multipart(form).send().await.unwrap();
         assert_eq!(r.status(), 303);
         let file = client.get(app.url(&format!("/bids/{draft}/files/plan"))).send().await.unwrap();
         assert_eq!(file.status(), 200);
-        assert!(file.headers()["content-disposition"].to_str().unwrap().contains("plan.txt"));
+        assert!(file.headers()["content-disposition"].to_str().unwrap().contains("plan.csv"));
         assert_eq!(file.bytes().await.unwrap().as_ref(), b"Our delivery plan");
         let (barnet, _) = app.signed_in(BARNET_OFFICER).await;
         assert_eq!(barnet.get(app.url(&format!("/bids/{draft}/files/plan"))).send().await.unwrap().status(), 403);

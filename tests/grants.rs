@@ -231,8 +231,14 @@ backend_tests! {
         let bad: &'static str = Box::leak(format!("{HEADER}Havering 2013-17,Havering,2013/14,2016/17,Mentoring,2013/14,10000,,firm,,\nHavering 2013-17,Havering,2013/14,2016/17,Mentoring,2019/20,5000,,firm,,\nHavering 2013-17,Nowhere Council,2013/14,2016/17,Mentoring,2014/15,lots,,sometimes,,\n").into_boxed_str());
         let bd = app.token(BD_OFFICER).await;
         let before = app.audit_count().await;
-        assert_eq!(send(bd, "/api/v1/grants/import", bad).await.0, 403);
+        let period = app.period_id("2013/14").await;
+        let import: &'static str = Box::leak(format!("/api/v1/grants/import?period={period}").into_boxed_str());
+        let preview_path: &'static str = Box::leak(format!("/api/v1/grants/import?preview=true&period={period}").into_boxed_str());
+        assert_eq!(send(bd, import, bad).await.0, 403);
         let (status, problem) = send(admin.clone(), "/api/v1/grants/import", bad).await;
+        assert_eq!(status, 422, "no period named");
+        assert!(messages(&problem).contains("Choose the funding period"), "{problem}");
+        let (status, problem) = send(admin.clone(), import, bad).await;
         assert_eq!(status, 422);
         let all = messages(&problem);
         for expected in ["Row 3, column “Year”: 2019/20 is outside", "Row 4, column “Revenue”", "Row 4, column “Certainty”"] {
@@ -244,19 +250,19 @@ backend_tests! {
 
         // A stated total that differs from the rows is shown with both figures; the rows are imported.
         let good: &'static str = Box::leak(format!("{HEADER}Havering 2013-17,Havering,2013/14,2016/17,Mentoring,2013/14,10000,,firm,\"£10,001\",\nHavering 2013-17,Havering,2013/14,2016/17,Mentoring,2014/15,5000,,provisional,,\n").into_boxed_str());
-        let (status, preview) = send(admin.clone(), "/api/v1/grants/import?preview=true", good).await;
+        let (status, preview) = send(admin.clone(), preview_path, good).await;
         assert_eq!(status, 200);
         assert!(preview["errors"].as_array().unwrap().is_empty(), "{preview}");
         let mismatch = preview["grants"][0]["mismatch"].as_str().unwrap();
         assert!(mismatch.contains("£10,001") && mismatch.contains("£15,000"), "{mismatch}");
         assert_eq!(app.audit_count().await, before, "a preview saves nothing");
-        let (status, made) = send(admin.clone(), "/api/v1/grants/import", good).await;
+        let (status, made) = send(admin.clone(), import, good).await;
         assert_eq!(status, 201, "{made}");
         let id = made["ids"][0].as_i64().unwrap();
         let (_, grant) = get(&app, &admin, &format!("/api/v1/grants/{id}")).await;
         assert_eq!(grant["total"], 1_500_000);
         assert_eq!(grant["state"]["code"], "live");
-        let (status, again) = send(admin.clone(), "/api/v1/grants/import", good).await;
+        let (status, again) = send(admin.clone(), import, good).await;
         assert_eq!(status, 422);
         assert!(messages(&again).contains("already in LCPF"), "{again}");
     }
@@ -278,8 +284,10 @@ backend_tests! {
         let bytes = book.save_to_buffer().unwrap();
         let (client, csrf) = app.signed_in(ADMIN).await;
         assert_eq!(client.get(app.url("/grants/import")).send().await.unwrap().status(), 200);
+        let period = app.period_id("2013/14").await;
         let form = reqwest::multipart::Form::new()
             .text("csrf_token", csrf.clone())
+            .text("period", period.to_string())
             .part("file", reqwest::multipart::Part::bytes(bytes).file_name("history.xlsx"));
         let r = client.post(app.url("/grants/import/preview")).multipart(form).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -288,7 +296,7 @@ backend_tests! {
         let before = app.audit_count().await;
         let raw = page.split("name=\"csv\" value=\"").nth(1).unwrap().split('"').next().unwrap();
         let csv = unescape(raw);
-        let r = client.post(app.url("/grants/import")).form(&[("csrf_token", csrf.as_str()), ("csv", csv.as_str())]).send().await.unwrap();
+        let r = client.post(app.url("/grants/import")).form(&[("csrf_token", csrf.as_str()), ("csv", csv.as_str()), ("period", period.to_string().as_str())]).send().await.unwrap();
         assert_eq!(r.status(), 303, "imported");
         assert_eq!(app.audit_count().await, before + 1);
         let list = client.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();

@@ -31,6 +31,10 @@ pub enum AppError {
         message: String,
         changes: Vec<String>,
     },
+    /// Something the service depends on (the file store) does not answer now; nothing was
+    /// changed and the same request may be sent again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything unexpected: logged with its cause, shown as a plain error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -20,6 +20,8 @@ pub trait FileStore: Send + Sync + std::fmt::Debug {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> Pending<'a, ()>;
     /// The file under `key`, or none.
     fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>>;
+    /// Whether the store answers now (for `/healthz`): an error says why not.
+    fn check(&self) -> Pending<'_, ()>;
     /// Where the files are, in words (for the log when the server starts).
     fn describe(&self) -> String;
 }
@@ -90,6 +92,20 @@ impl FileStore for LocalDirectory {
     fn get<'a>(&'a self, key: &'a str) -> Pending<'a, Option<Vec<u8>>> {
         let (dir, key) = (self.clone(), key.to_string());
         Box::pin(async move { tokio::task::spawn_blocking(move || dir.get_now(&key)).await? })
+    }
+
+    fn check(&self) -> Pending<'_, ()> {
+        let root = self.root.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                std::fs::create_dir_all(&root)?;
+                if std::fs::metadata(&root)?.permissions().readonly() {
+                    anyhow::bail!("the folder {} cannot be written", root.display());
+                }
+                Ok(())
+            })
+            .await?
+        })
     }
 
     fn describe(&self) -> String {
@@ -169,6 +185,18 @@ impl FileStore for S3Bucket {
             match self.store.get(&path).await {
                 Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn check(&self) -> Pending<'_, ()> {
+        Box::pin(async move {
+            use object_store::ObjectStoreExt;
+            // Asking for a key that is never stored: "not found" is the bucket answering.
+            let probe = self.path(&"0".repeat(64))?;
+            match self.store.head(&probe).await {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
                 Err(e) => Err(e.into()),
             }
         })
@@ -264,8 +292,13 @@ pub const EVIDENCE: Limits = Limits {
     kinds: &[PDF, WORD, EXCEL, CSV, PNG, JPEG],
 };
 
+/// A bid's attached files (a delivery plan, a budget, letters of support): the same kinds as
+/// evidence, up to 10 MB, checked the same way.
+pub const BID_FILES: Limits = EVIDENCE;
+
 impl Limits {
-    fn allowed(&self) -> String {
+    /// The kinds accepted, in words: "PDF, Word (.docx), … or JPEG".
+    pub fn allowed(&self) -> String {
         lcpf_domain::words::or_list(&self.kinds.iter().map(|k| k.label).collect::<Vec<_>>())
     }
 
@@ -299,7 +332,7 @@ impl Limits {
         };
         let content_matches = match kind.signature {
             Some(mime) => infer::get(&upload.bytes).is_some_and(|t| t.mime_type() == mime),
-            None => std::str::from_utf8(&upload.bytes).is_ok_and(|t| !t.contains('\0')),
+            None => std::str::from_utf8(&upload.bytes).is_ok_and(plain_text),
         };
         if !content_matches {
             return Err(format!(
@@ -309,15 +342,52 @@ impl Limits {
                 self.allowed()
             ));
         }
+        // Word and Excel files are zips: measured as uploaded workbooks are, so a small
+        // file that unpacks to gigabytes is refused before anyone opens it.
+        if kind
+            .extensions
+            .iter()
+            .any(|e| matches!(*e, "docx" | "xlsx"))
+        {
+            crate::workbook::measure_parts(&upload.bytes, &crate::workbook::Limits::default())
+                .map_err(|m| format!("“{}”: {m}", safe_name(&upload.name)))?;
+        }
         Ok(*kind)
     }
+}
+
+/// Text a CSV file may hold: no control characters but tab and line ends, and no markup (a
+/// page or a picture saved under a `.csv` name).
+fn plain_text(text: &str) -> bool {
+    let lower = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    !text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        && !lower.starts_with('<')
+        && !["<script", "<svg", "<html", "<!doctype", "<?xml", "<iframe"]
+            .iter()
+            .any(|tag| lower.contains(tag))
+}
+
+/// Unicode's invisible format characters (category Cf): bidirectional overrides and
+/// isolates, zero-width spaces and joiners, the byte-order mark, soft hyphens and tags. In a
+/// file name they make `report\u{202e}fdp.csv` read as "reportvsc.pdf".
+pub fn is_format_character(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
 }
 
 /// A file's name as kept: no control characters, slashes or quotes, at most 200 characters.
 pub fn safe_name(name: &str) -> String {
     let name: String = name
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+        .filter(|c| !c.is_control() && !is_format_character(*c) && !matches!(c, '/' | '\\' | '"'))
         .take(200)
         .collect();
     match name.trim() {
@@ -327,21 +397,26 @@ pub fn safe_name(name: &str) -> String {
 }
 
 impl crate::App {
-    /// Keeps an upload through the file store and records its details in the caller's
-    /// transaction. The content is written first, named by its hash: if the transaction then
-    /// fails, nothing points at it and storing it again is harmless.
-    pub(crate) async fn keep_file(
+    /// Keeps an upload's content in the file store, before any transaction begins: the store
+    /// may be slow or down, and no database lock may wait on it. The content is named by its
+    /// hash, so if the transaction that records it then fails nothing points at it and
+    /// storing it again is harmless. The caller records the file with [`record_file`] and the
+    /// name this upload gave it with its own attachment row (a name is the attachment's, never
+    /// the content's: two organisations may hold the same bytes under different names).
+    /// A store that does not answer is `Unavailable` (503).
+    pub(crate) async fn store_file(
         &self,
-        conn: &mut lcpf_store::AnyConnection,
         actor: &crate::Actor,
         upload: Upload,
     ) -> crate::AppResult<StoredFile> {
         let key = key_of(&upload.bytes);
         let size_bytes = upload.bytes.len() as i64;
-        self.file_store()
-            .put(&key, upload.bytes)
-            .await
-            .map_err(|e| crate::AppError::Internal(e.context("storing the file failed")))?;
+        if let Err(e) = self.file_store().put(&key, upload.bytes).await {
+            tracing::error!(error = ?e, "the file store did not keep a file");
+            return Err(crate::AppError::Unavailable(
+                "The file store is unavailable, so the file could not be kept".into(),
+            ));
+        }
         let content_type: String = upload
             .content_type
             .chars()
@@ -360,7 +435,6 @@ impl crate::App {
             stored_at: lcpf_store::now(),
             stored_by: actor.label(),
         };
-        lcpf_store::queries::files::insert_stored_file(conn, &file).await?;
         Ok(file)
     }
 
@@ -372,6 +446,16 @@ impl crate::App {
             .map_err(|e| crate::AppError::Internal(e.context("reading the file failed")))?
             .ok_or_else(|| crate::AppError::NotFound("The file's content".into()))
     }
+}
+
+/// Records a stored file's content (its key, size, type) in the caller's transaction; the
+/// first record of a content is kept.
+pub(crate) async fn record_file(
+    conn: &mut lcpf_store::AnyConnection,
+    file: &StoredFile,
+) -> crate::AppResult<()> {
+    lcpf_store::queries::files::insert_stored_file(conn, file).await?;
+    Ok(())
 }
 
 /// The SHA-256 of some bytes, in hex: a file's key.

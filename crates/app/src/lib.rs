@@ -105,6 +105,18 @@ impl App {
     }
 
     pub async fn healthy(&self) -> bool {
-        self.db.ping().await
+        self.health().await.is_ok()
+    }
+
+    /// What `/healthz` reports: the database and the file store answer, or which does not.
+    pub async fn health(&self) -> Result<(), &'static str> {
+        if !self.db.ping().await {
+            return Err("database unreachable");
+        }
+        if let Err(e) = self.file_store().check().await {
+            tracing::warn!(error = ?e, "the file store does not answer");
+            return Err("file store unreachable");
+        }
+        Ok(())
     }
 }

@@ -153,7 +153,7 @@ impl Workbook {
 
 /// Walks the zip's parts, unpacking each only as far as the limits allow, so the sizes
 /// compared are the real ones and not what the archive claims.
-fn measure_parts(bytes: &[u8], limits: &Limits) -> Result<(), String> {
+pub(crate) fn measure_parts(bytes: &[u8], limits: &Limits) -> Result<(), String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| NOT_A_WORKBOOK)?;
     if archive.len() > limits.max_parts {
         return Err(format!(
@@ -309,6 +309,98 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("300 parts"), "{err}");
+    }
+
+    /// A sheet as a person might leave it: rows of any length (Excel writes no empty
+    /// trailing cells), blank rows, empty cells anywhere. `None` is an empty cell.
+    fn write_sheet(rows: &[Vec<Option<String>>]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, cell) in cells.iter().enumerate() {
+                if let Some(text) = cell {
+                    sheet.write_string(r as u32, c as u16, text).unwrap();
+                }
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    /// What the CSV must hold: every row up to the last with a value, each as wide as the
+    /// widest, values trimmed as a person's typing is.
+    fn expected(rows: &[Vec<Option<String>>]) -> Vec<Vec<String>> {
+        let text = |c: &Option<String>| c.as_deref().map(str::trim).unwrap_or("").to_string();
+        let width = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .rposition(|c| !text(c).is_empty())
+                    .map_or(0, |i| i + 1)
+            })
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let last = rows
+            .iter()
+            .rposition(|r| r.iter().any(|c| !text(c).is_empty()))
+            .map_or(0, |i| i + 1);
+        rows[..last]
+            .iter()
+            .map(|r| {
+                let mut cells: Vec<String> = r.iter().map(text).collect();
+                cells.resize(width, String::new());
+                cells.truncate(width);
+                cells
+            })
+            .collect()
+    }
+
+    fn read_back(csv_text: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(csv_text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rows_that_stop_early_keep_the_rows_after_them() {
+        // Three grants, the first two rows leaving their last cells empty, as Excel writes them.
+        let s = |t: &str| Some(t.to_string());
+        let rows = vec![
+            vec![
+                s("Grant reference"),
+                s("Recipient"),
+                s("Revenue"),
+                s("Note"),
+            ],
+            vec![s("A"), s("Bexley"), s("100")],
+            vec![s("B"), s("Barnet")],
+            vec![],
+            vec![s("C"), s("Sutton"), s("300"), s("last")],
+        ];
+        let csv = first_sheet_as_csv(write_sheet(&rows)).unwrap();
+        assert_eq!(read_back(&csv), expected(&rows), "{csv}");
+        assert_eq!(read_back(&csv).len(), 5);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever shape the rows have, the CSV holds every one of them, cell for cell.
+        #[test]
+        fn every_row_of_a_ragged_sheet_survives(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::option::weighted(0.6, "[A-Za-z0-9 ,\"£.\n-]{1,12}"),
+                    0..9,
+                ),
+                1..25,
+            )
+        ) {
+            let csv = first_sheet_as_csv(write_sheet(&rows)).unwrap();
+            proptest::prop_assert_eq!(read_back(&csv), expected(&rows));
+        }
     }
 
     #[test]

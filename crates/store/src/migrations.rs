@@ -134,6 +134,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_payment_schedules.sqlite.sql"),
         postgres: include_str!("../migrations/0016_payment_schedules.postgres.sql"),
     },
+    Migration {
+        version: 17,
+        name: "edges: every grant in one period; payment cancellations; spend authority approved by a second admin; who signed",
+        sql: include_str!("../migrations/0017_edges.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -70,6 +70,11 @@ impl IntoResponse for PageError {
                 }
                 return r;
             }
+            PageError::App(AppError::Unavailable(m)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is unavailable",
+                format!("{m}. Nothing you entered has been saved: try again in a few minutes."),
+            ),
             PageError::App(AppError::Internal(e)) => {
                 tracing::error!(error = ?e, "request failed");
                 (
@@ -170,6 +175,17 @@ impl IntoResponse for ApiError {
                 &message,
                 json!({ "changes": changes }),
             ),
+            AppError::Unavailable(m) => {
+                let mut r = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Unavailable",
+                    &format!("{m}: nothing was changed; send the request again later"),
+                    json!([]),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                r
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");
                 problem(

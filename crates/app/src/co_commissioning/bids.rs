@@ -24,8 +24,6 @@ use crate::{Actor, App, AppError, AppResult};
 
 /// The longest answer a text question stores, whatever its word limit.
 const ANSWER_CHARACTERS: usize = 40_000;
-/// The largest file a bid can attach.
-pub const BID_FILE_BYTES: usize = 10 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PartnerInput {
@@ -881,7 +879,8 @@ impl App {
     }
 
     /// Attaches a file as the answer to one of the call's file questions (the bid's lead,
-    /// while a draft). The file is kept through the file store, named by its content.
+    /// while a draft). The file is checked by name and content like claim evidence, and kept
+    /// in the file store before the write transaction begins (which never waits on the store).
     pub async fn attach_bid_file(
         &self,
         actor: &Actor,
@@ -891,48 +890,32 @@ impl App {
         content_type: &str,
         bytes: Vec<u8>,
     ) -> AppResult<()> {
-        let mut tx = self.db().begin().await?;
-        let bid = super::find_bid(&mut tx, id).await?;
-        authorise(
-            actor,
-            Permission::LeadBid {
-                organisation_id: bid.lead_organisation_id,
-            },
-        )?;
-        next_state(actor, &bid, BidEvent::Edit)?;
-        let call = find_call(&mut tx, bid.call_id).await?;
-        let Some(question) = call
-            .call
-            .questions
-            .iter()
-            .find(|qn| qn.key == question_key && qn.kind == AnswerKind::File)
-        else {
-            return Err(AppError::NotFound("The call's file question".into()));
+        let prompt = {
+            let mut tx = self.db().begin_read().await?;
+            let (_, prompt) = file_question(&mut tx, actor, id, question_key).await?;
+            tx.commit().await?;
+            prompt
         };
         let field = format!("file-{question_key}");
         if bytes.is_empty() {
             return Err(AppError::invalid(
                 &field,
-                format!("Choose a file for “{}”", question.prompt),
+                format!("Choose a file for “{prompt}”"),
             ));
         }
-        if bytes.len() > BID_FILE_BYTES {
-            return Err(AppError::invalid(
-                &field,
-                "The file must be 10 MB or smaller",
-            ));
-        }
-        let file = self
-            .keep_file(
-                &mut tx,
-                actor,
-                crate::files::Upload {
-                    name: name.to_string(),
-                    content_type: content_type.to_string(),
-                    bytes,
-                },
-            )
-            .await?;
+        let upload = crate::files::Upload {
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            bytes,
+        };
+        let upload = self
+            .read_upload(move || crate::files::BID_FILES.check(&upload).map(|_| upload))
+            .await?
+            .map_err(|m| AppError::invalid(&field, m))?;
+        let file = self.store_file(actor, upload).await?;
+        let mut tx = self.db().begin().await?;
+        let (bid, _) = file_question(&mut tx, actor, id, question_key).await?;
+        crate::files::record_file(&mut tx, &file).await?;
         let (key, name) = (file.key, file.name);
         let mut content = bid.bid.clone();
         content.answers.insert(
@@ -967,11 +950,43 @@ impl App {
         let Some(Answer::File { key, .. }) = bid.bid.answers.get(question_key) else {
             return Err(AppError::NotFound("The file".into()));
         };
-        let file = stored::stored_file(&mut tx, key)
+        let mut file = stored::stored_file(&mut tx, key)
             .await?
             .ok_or_else(|| AppError::NotFound("The file".into()))?;
         tx.commit().await?;
+        // The name is this bid's answer's, never the stored content's: another organisation
+        // may have uploaded the same bytes under a name of its own.
+        if let Some(Answer::File { name, .. }) = bid.bid.answers.get(question_key) {
+            file.name = name.clone();
+        }
         let bytes = self.file_content(key).await?;
         Ok(BidFile { file, bytes })
     }
+}
+
+/// The bid and the prompt of its call's file question `question_key`, once `actor` may
+/// attach a file to it: the bid's lead, while the bid is a draft.
+async fn file_question(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    question_key: &str,
+) -> AppResult<(BidRecord, String)> {
+    let bid = super::find_bid(conn, id).await?;
+    authorise(
+        actor,
+        Permission::LeadBid {
+            organisation_id: bid.lead_organisation_id,
+        },
+    )?;
+    next_state(actor, &bid, BidEvent::Edit)?;
+    let call = find_call(conn, bid.call_id).await?;
+    let prompt = call
+        .call
+        .questions
+        .iter()
+        .find(|qn| qn.key == question_key && qn.kind == AnswerKind::File)
+        .map(|qn| qn.prompt.clone())
+        .ok_or_else(|| AppError::NotFound("The call's file question".into()))?;
+    Ok((bid, prompt))
 }

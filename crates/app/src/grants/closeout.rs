@@ -67,6 +67,20 @@ pub struct PeriodCloseOutView {
     pub not_yet: Option<String>,
 }
 
+/// What the period's close-out audit record keeps: its totals and each grant's money.
+#[derive(Debug, Serialize)]
+struct PeriodClosed {
+    totals: CloseOut,
+    grants: Vec<ClosedGrant>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClosedGrant {
+    grant_id: i64,
+    reference: String,
+    money: CloseOut,
+}
+
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{e}"))
 }
@@ -134,16 +148,29 @@ impl App {
         let period = lcpf_store::queries::funds::period(&mut tx, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        // One serialised step: the period's row and every grant's are locked first (grants in
+        // id order, as every other write takes them one at a time), and only then is "nothing
+        // waits" checked, so a claim submitted or accepted at the same moment either finishes
+        // first and is seen, or waits and then finds its grant closed.
+        lcpf_store::queries::funds::lock_period(&mut tx, period_id).await?;
+        let mut ids: Vec<i64> = q::grants_of_period(&mut tx, period_id)
+            .await?
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        ids.sort_unstable();
+        for id in &ids {
+            gq::lock(&mut tx, *id).await?;
+        }
         if let Some(why) = refusal(&mut tx, &period).await? {
             return Err(AppError::Forbidden(why));
         }
-        let grants =
-            q::grants_of_period(&mut tx, period_id, &period.first_year, &period.last_year).await?;
+        let grants = q::grants_of_period(&mut tx, period_id).await?;
         let mut closed = Vec::with_capacity(grants.len());
+        let mut per_grant = Vec::with_capacity(grants.len());
         let now = lcpf_store::now();
         for g in &grants {
-            gq::lock(&mut tx, g.id).await?;
-            let record = super::find(&mut tx, g.id).await?;
+            let record = super::locked(&mut tx, g.id).await?;
             let grant_profile = record.profile.total().map_err(internal)?;
             let grant_paid = pq::paid(&mut tx, g.id).await?.total_paid();
             let grant_claimed = gq::claims::claimed(&mut tx, g.id).await?.total();
@@ -154,6 +181,28 @@ impl App {
                 .to;
             gq::set_state(&mut tx, g.id, to, &now, &actor.label()).await?;
             q::insert_grant_closeout(&mut tx, g.id, period_id, &c).await?;
+            // Each grant's own history shows its close and its money.
+            audit::record(
+                &mut tx,
+                actor,
+                Change::<(), CloseOut> {
+                    action: "close",
+                    entity_type: "grant",
+                    entity_id: g.id.to_string(),
+                    summary: format!(
+                        "Closed {} with its period: {} paid of {}, {} returned to the fund, {} paid but not spent to recover",
+                        g.reference, c.paid, c.profile, c.returned, c.to_recover
+                    ),
+                    before: None,
+                    after: Some(&c),
+                },
+            )
+            .await?;
+            per_grant.push(ClosedGrant {
+                grant_id: g.id,
+                reference: g.reference.clone(),
+                money: c,
+            });
             closed.push(c);
         }
         let totals = period_totals(&closed).map_err(AppError::Forbidden)?;
@@ -161,22 +210,31 @@ impl App {
         audit::record(
             &mut tx,
             actor,
-            Change::<(), CloseOut> {
+            Change::<(), PeriodClosed> {
                 action: "close",
                 entity_type: "funding_period",
                 entity_id: period_id.to_string(),
                 summary: format!(
-                    "Closed {} to {}: {} grants, {} paid of {}, {} returned to the fund, {} paid but not spent to recover",
+                    "Closed {} to {}: {} ({}), {} paid of {}, {} returned to the fund, {} paid but not spent to recover",
                     period.first_year,
                     period.last_year,
-                    grants.len(),
+                    lcpf_domain::words::count(grants.len() as i64, "grant", "grants"),
+                    lcpf_domain::words::and_list(
+                        &per_grant
+                            .iter()
+                            .map(|g| format!("{}: {} returned", g.reference, g.money.returned))
+                            .collect::<Vec<_>>()
+                    ),
                     totals.paid,
                     totals.profile,
                     totals.returned,
                     totals.to_recover
                 ),
                 before: None,
-                after: Some(&totals),
+                after: Some(&PeriodClosed {
+                    totals,
+                    grants: per_grant,
+                }),
             },
         )
         .await?;
@@ -210,7 +268,7 @@ async fn refusal(
             last.last_day().format("%-d %B %Y")
         )));
     }
-    let waiting = q::unsettled(conn, period.id, &period.first_year, &period.last_year).await?;
+    let waiting = q::unsettled(conn, period.id).await?;
     if waiting.any() {
         let s = |n: i64| if n == 1 { "" } else { "s" };
         let milestones = match waiting.milestones {
@@ -225,8 +283,7 @@ async fn refusal(
             s(waiting.payments)
         )));
     }
-    let grants =
-        q::grants_of_period(conn, period.id, &period.first_year, &period.last_year).await?;
+    let grants = q::grants_of_period(conn, period.id).await?;
     let unsigned: Vec<String> = grants
         .iter()
         .filter(|g| g.state != GrantState::Live)

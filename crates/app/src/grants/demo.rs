@@ -276,7 +276,18 @@ impl App {
             return Ok(());
         }
         let csv = crate::demo::files::text("grants-history.csv")?;
-        let ids = self.import_grants(&system, csv).await?;
+        // Into the LCPF's 2013/14 to 2016/17 period, with which they close.
+        let mut conn = self.db().pool().acquire().await?;
+        let period = lcpf_store::queries::funds::all_periods(&mut conn)
+            .await?
+            .into_iter()
+            .find(|(p, fund)| fund == crate::demo::funds::FUND_NAME && p.first_year == "2013/14")
+            .map(|(p, _)| p.id)
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("the demo has no LCPF 2013/14 period"))
+            })?;
+        drop(conn);
+        let ids = self.import_grants(&system, period, csv).await?;
         let mut barnet = None;
         for id in ids {
             let g = self.grant(&system, id).await?;

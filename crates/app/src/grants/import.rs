@@ -60,6 +60,10 @@ pub struct ImportedGrant {
 /// What a spreadsheet would become. No errors: it can be imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GrantsImportPreview {
+    /// The funding period the grants are imported into (they close with it).
+    pub period_id: i64,
+    /// "LCPF 2013/14 to 2016/17"
+    pub period: String,
     /// Every mistake at once, each naming its row and column.
     pub errors: Vec<String>,
     pub grants: Vec<ImportedGrant>,
@@ -345,14 +349,56 @@ struct Ready {
     ceiling_words: String,
 }
 
+/// The period grants are imported into: one that exists and is not closed.
+async fn import_period(
+    conn: &mut AnyConnection,
+    period_id: i64,
+) -> AppResult<(lcpf_store::queries::funds::FundingPeriod, String)> {
+    let (period, fund) = lcpf_store::queries::funds::all_periods(conn)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.id == period_id)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "period",
+                "Choose the funding period the grants belong to (they close with it)",
+            )
+        })?;
+    let name = format!(
+        "{fund} {}",
+        years_text_of(&period.first_year, &period.last_year)
+    );
+    if lcpf_store::queries::grants::closeout::is_closed(conn, period.id).await? {
+        return Err(AppError::invalid(
+            "period",
+            format!("{name} is closed: nothing more is made, imported or paid in it"),
+        ));
+    }
+    Ok((period, name))
+}
+
+fn years_text_of(first: &str, last: &str) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    }
+}
+
 /// Checks the readings against the database: recipients that exist, references not used,
-/// and (where the recipient's allocation is decided for every year) the envelope.
+/// years within the period, (where the recipient's allocation is decided for every year) the
+/// envelope, and a borough's grants in the period within its allocation.
 async fn check(
     conn: &mut AnyConnection,
+    period: &lcpf_store::queries::funds::FundingPeriod,
+    period_name: &str,
     readings: Vec<Reading>,
     errors: &mut Vec<String>,
 ) -> AppResult<Vec<Ready>> {
     let mut ready = Vec::new();
+    let allocations = lcpf_store::queries::funds::allocations_for_period(conn, period.id).await?;
+    // What earlier rows of this file give each recipient, for its allocation.
+    let mut in_file: BTreeMap<i64, Money> = BTreeMap::new();
     for r in readings {
         let Some(org) =
             lcpf_store::queries::organisations::find_by_name(conn, &r.recipient).await?
@@ -370,6 +416,14 @@ async fn check(
             ));
             continue;
         }
+        // A grant belongs to, and closes with, the period that holds its last year.
+        if r.last.to_string() < period.first_year || r.last.to_string() > period.last_year {
+            errors.push(format!(
+                "Row {}, column “Last year”: the grant ends in {}, outside {period_name}: import it into the period of its last year",
+                r.row, r.last
+            ));
+            continue;
+        }
         let profile = Profile {
             projects: r
                 .projects
@@ -381,18 +435,21 @@ async fn check(
                 })
                 .collect(),
         };
-        let total = profile
-            .total()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let Ok(total) = profile.total() else {
+            errors.push(format!(
+                "Row {}: the amounts of “{}” are too large to add up: check its rows",
+                r.row, r.reference
+            ));
+            continue;
+        };
         let years: Vec<FinancialYear> = FundingPeriod::new(r.first, r.last)
             .map(|p| p.years())
             .unwrap_or_default();
-        let decided = match &org.area_code {
-            Some(area) => lcpf_store::queries::funds::allocations_for_area(conn, area)
-                .await?
-                .into_iter()
-                .filter(|a| years.iter().any(|y| y.to_string() == a.year))
-                .collect::<Vec<_>>(),
+        let decided: Vec<_> = match &org.area_code {
+            Some(area) => allocations
+                .iter()
+                .filter(|a| &a.area_code == area && years.iter().any(|y| y.to_string() == a.year))
+                .collect(),
             None => Vec::new(),
         };
         let all_decided = !years.is_empty()
@@ -400,8 +457,17 @@ async fn check(
                 .iter()
                 .all(|y| decided.iter().any(|a| a.year == y.to_string()));
         let (ceiling, ceiling_words) = if all_decided {
+            let Ok(sum) =
+                Money::checked_sum(decided.iter().map(|a| Money::from_pence(a.amount_pence)))
+            else {
+                errors.push(format!(
+                    "Row {}: the allocations are too large to add up",
+                    r.row
+                ));
+                continue;
+            };
             (
-                Money::from_pence(decided.iter().map(|a| a.amount_pence).sum()),
+                sum,
                 format!(
                     "{}'s allocations for {}",
                     org.name,
@@ -415,11 +481,21 @@ async fn check(
                     .to_string(),
             )
         };
-        if let Ok(period) = FundingPeriod::new(r.first, r.last) {
-            for (_, m) in profile.problems(period, ceiling, &ceiling_words) {
+        if let Ok(years) = FundingPeriod::new(r.first, r.last) {
+            for (_, m) in profile.problems(years, ceiling, &ceiling_words) {
                 errors.push(format!("Row {}: {m}", r.row));
             }
         }
+        let room =
+            super::allocation_room(conn, period, org.id, org.area_code.as_deref(), None).await?;
+        let earlier = in_file.get(&org.id).copied().unwrap_or(Money::ZERO);
+        if let Some(mut room) = room {
+            room.granted = room.granted.checked_add(earlier).unwrap_or(room.granted);
+            if let Some(why) = room.refusal(&org.name, total) {
+                errors.push(format!("Row {}: {why}", r.row));
+            }
+        }
+        in_file.insert(org.id, earlier.checked_add(total).unwrap_or(earlier));
         ready.push(Ready {
             recipient_id: org.id,
             recipient_name: org.name,
@@ -447,8 +523,10 @@ fn shown(r: &Ready) -> AppResult<ImportedGrant> {
         years: years_text(r.reading.first, r.reading.last),
         projects: r.profile.projects.iter().map(|p| p.name.clone()).collect(),
         total,
-        firm: Money::from_pence(by_year.values().map(|t| t.firm.pence()).sum()),
-        provisional: Money::from_pence(by_year.values().map(|t| t.provisional.pence()).sum()),
+        firm: Money::checked_sum(by_year.values().map(|t| t.firm))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
+        provisional: Money::checked_sum(by_year.values().map(|t| t.provisional))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
         mismatch: r.reading.stated.filter(|s| *s != total).map(|s| {
             format!(
                 "“{}” states a total of {s}, but its rows add up to {total} (a difference of {}): the rows are what is imported",
@@ -476,13 +554,22 @@ impl App {
     pub async fn preview_grants_import(
         &self,
         actor: &Actor,
+        period_id: i64,
         bytes: Vec<u8>,
     ) -> AppResult<GrantsImportPreview> {
         authorise(actor, Permission::ImportGrants)?;
+        let (period, period_name) = {
+            let mut tx = self.db().begin_read().await?;
+            let found = import_period(&mut tx, period_id).await?;
+            tx.commit().await?;
+            found
+        };
         let csv = match self.read_upload(move || as_csv(bytes)).await? {
             Ok(csv) => csv,
             Err(e) => {
                 return Ok(GrantsImportPreview {
+                    period_id,
+                    period: period_name,
                     errors: vec![e],
                     grants: Vec::new(),
                     csv: String::new(),
@@ -491,23 +578,49 @@ impl App {
         };
         let (readings, mut errors) = read(&csv);
         let mut tx = self.db().begin_read().await?;
-        let ready = check(&mut tx, readings, &mut errors).await?;
+        let ready = check(&mut tx, &period, &period_name, readings, &mut errors).await?;
         tx.commit().await?;
         Ok(GrantsImportPreview {
+            period_id,
+            period: period_name,
             grants: ready.iter().map(shown).collect::<AppResult<_>>()?,
             errors,
             csv,
         })
     }
 
+    /// The funding periods grants can be imported into: each with its fund, newest first,
+    /// closed ones left out.
+    pub async fn import_periods(&self, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+        authorise(actor, Permission::ImportGrants)?;
+        let mut tx = self.db().begin_read().await?;
+        let mut out = Vec::new();
+        for (p, fund) in lcpf_store::queries::funds::all_periods(&mut tx).await? {
+            if !lcpf_store::queries::grants::closeout::is_closed(&mut tx, p.id).await? {
+                out.push((
+                    p.id,
+                    format!("{fund} {}", years_text_of(&p.first_year, &p.last_year)),
+                ));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
     /// Imports every grant in the CSV text (funder admin), all in one transaction, or none
     /// when anything is wrong (every problem is said). Each is live from the start: it was
     /// signed outside LCPF, before it.
-    pub async fn import_grants(&self, actor: &Actor, csv: &str) -> AppResult<Vec<i64>> {
+    pub async fn import_grants(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        csv: &str,
+    ) -> AppResult<Vec<i64>> {
         authorise(actor, Permission::ImportGrants)?;
         let (readings, mut errors) = read(csv);
         let mut tx = self.db().begin().await?;
-        let ready = check(&mut tx, readings, &mut errors).await?;
+        let (period, period_name) = import_period(&mut tx, period_id).await?;
+        let ready = check(&mut tx, &period, &period_name, readings, &mut errors).await?;
         if !errors.is_empty() {
             let mut e = FieldErrors::new();
             for m in errors {
@@ -521,6 +634,7 @@ impl App {
         for r in &ready {
             let new = NewGrant {
                 reference: &r.reading.reference,
+                period_id: period.id,
                 recipient_organisation_id: r.recipient_id,
                 source: GrantSource::Imported,
                 first_year: r.reading.first,

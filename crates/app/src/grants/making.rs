@@ -41,12 +41,29 @@ impl App {
                 ),
             ));
         }
-        if let GrantSource::Proposal { period_id, .. } = made.source {
-            if q::closeout::is_closed(&mut tx, period_id).await? {
-                return Err(AppError::invalid(
-                    "source",
-                    "Its funding period is closed: no new grants are made against it",
-                ));
+        if q::closeout::is_closed(&mut tx, made.period.id).await? {
+            return Err(AppError::invalid(
+                "source",
+                "Its funding period is closed: no new grants are made against it",
+            ));
+        }
+        // A borough's grants in a period (an imported one beside this) stay within its
+        // allocation; an award's grant is paid from the Co-Commissioning share instead.
+        if let GrantSource::Proposal { .. } = made.source {
+            let total = made
+                .profile
+                .total()
+                .map_err(|e| AppError::invalid("source", e.to_string()))?;
+            let room = super::allocation_room(
+                &mut tx,
+                &made.period,
+                made.recipient,
+                made.area_code.as_deref(),
+                None,
+            )
+            .await?;
+            if let Some(why) = room.and_then(|r| r.refusal(&made.recipient_name, total)) {
+                return Err(AppError::invalid("source", why));
             }
         }
         let period = FundingPeriod::new(made.first, made.last)
@@ -61,6 +78,7 @@ impl App {
         }
         let new = NewGrant {
             reference: &made.reference,
+            period_id: made.period.id,
             recipient_organisation_id: made.recipient,
             source: made.source,
             first_year: made.first,
@@ -102,6 +120,10 @@ async fn existing_reference(conn: &mut AnyConnection, id: i64) -> AppResult<Stri
 /// What a new grant is made of.
 struct Made {
     reference: String,
+    /// The funding period the grant belongs to and closes with.
+    period: lcpf_store::queries::funds::FundingPeriod,
+    /// The recipient's area, when it is a borough.
+    area_code: Option<String>,
     recipient: i64,
     recipient_name: String,
     source: GrantSource,
@@ -177,12 +199,14 @@ async fn from_proposal(conn: &mut AnyConnection, proposal_id: i64) -> AppResult<
     let span = years_text(&period.first_year, &period.last_year);
     Ok(Made {
         reference: format!("LCPF {span}: {}", proposal.organisation_name),
+        area_code: Some(proposal.area_code.clone()),
         recipient: proposal.organisation_id,
         recipient_name: proposal.organisation_name.clone(),
         source: GrantSource::Proposal {
             period_id: period.id,
             version_id: version.id,
         },
+        period,
         first,
         last,
         ceiling,
@@ -211,8 +235,33 @@ async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> 
         return Err(AppError::invalid("source", "The award has no amounts"));
     };
     let total = award.total();
+    // A call may run across periods: its grant belongs to, and closes with, the period of
+    // the call's fund that holds the call's last year.
+    let Some(call_last) = call.call.years.last() else {
+        return Err(AppError::invalid("source", "The call has no years"));
+    };
+    let period = lcpf_store::queries::funds::periods_covering(
+        conn,
+        call.fund_id,
+        &call_last.to_string(),
+        &call_last.to_string(),
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| {
+        AppError::invalid(
+            "source",
+            format!(
+                "No funding period of {} holds the call's last year, {call_last}: add the period first",
+                call.fund_name
+            ),
+        )
+    })?;
     Ok(Made {
         reference: format!("{}: {}", call.call.name, bid.bid.title),
+        period,
+        area_code: None,
         recipient: bid.lead_organisation_id,
         recipient_name: bid.lead_name.clone(),
         source: GrantSource::Award { award_id },

@@ -109,6 +109,80 @@ fn years_text(first: &str, last: &str) -> String {
     }
 }
 
+/// A borough's money in a period: the allocations decided for it, and what its grants there
+/// already come to.
+pub(crate) struct AllocationRoom {
+    pub allocation: Money,
+    pub granted: Money,
+    /// "LCPF 2013/14 to 2016/17"
+    pub period: String,
+}
+
+impl AllocationRoom {
+    /// Why `more` (a new grant's total, or a grant's new total) would take the borough's
+    /// grants past its allocation, with both figures; none when it fits.
+    pub fn refusal(&self, recipient: &str, more: Money) -> Option<String> {
+        let total = self.granted.checked_add(more).ok()?;
+        (total > self.allocation).then(|| {
+            let over = Money::from_pence(total.pence().saturating_sub(self.allocation.pence()));
+            format!(
+                "{recipient}'s grants in {} would come to {total}, more than its allocation of {} for the period ({over} over): {} is granted already",
+                self.period, self.allocation, self.granted
+            )
+        })
+    }
+}
+
+/// The room in a borough's allocation for a period, when every year of the period has its
+/// allocation decided (otherwise there is no allocation to keep within yet: none).
+pub(crate) async fn allocation_room(
+    conn: &mut AnyConnection,
+    period: &lcpf_store::queries::funds::FundingPeriod,
+    recipient: i64,
+    area_code: Option<&str>,
+    except: Option<i64>,
+) -> AppResult<Option<AllocationRoom>> {
+    let Some(area) = area_code else {
+        return Ok(None);
+    };
+    let allocations: Vec<_> = lcpf_store::queries::funds::allocations_for_period(conn, period.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.area_code == area)
+        .collect();
+    let years = match (
+        FinancialYear::parse(&period.first_year),
+        FinancialYear::parse(&period.last_year),
+    ) {
+        (Ok(first), Ok(last)) => FundingPeriod::new(first, last)
+            .map(|p| p.years())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if years.is_empty()
+        || !years
+            .iter()
+            .all(|y| allocations.iter().any(|a| a.year == y.to_string()))
+    {
+        return Ok(None);
+    }
+    let overflow = |_| AppError::invalid("file", "The amounts are too large to add up");
+    let allocation = Money::checked_sum(
+        allocations
+            .iter()
+            .map(|a| Money::from_pence(a.amount_pence)),
+    )
+    .map_err(overflow)?;
+    let granted =
+        Money::checked_sum(q::recipient_money_in_period(conn, period.id, recipient, except).await?)
+            .map_err(overflow)?;
+    Ok(Some(AllocationRoom {
+        allocation,
+        granted,
+        period: years_text(&period.first_year, &period.last_year),
+    }))
+}
+
 fn source_words(source: &Source, lines: &BTreeMap<i64, String>) -> String {
     match source {
         Source::ProposalLine(k) => match lines.get(k) {
@@ -124,6 +198,14 @@ pub(crate) async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<GrantRe
     q::grant(conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("The grant".into()))
+}
+
+/// A grant read for a change: its row locked first, so that every write on one grant —
+/// variations, claims, payments, milestones, close-out — takes its turn, and what it checks
+/// (the state, the profile, what is paid) is what is there once it has its turn.
+pub(crate) async fn locked(conn: &mut AnyConnection, id: i64) -> AppResult<GrantRecord> {
+    q::lock(conn, id).await?;
+    find(conn, id).await
 }
 
 /// A grant's profile as shown: each project's cells, each year's firm and provisional money,
@@ -487,7 +569,7 @@ impl App {
             ));
         }
         let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
+        let g = locked(&mut tx, id).await?;
         authorise(
             actor,
             Permission::ViewGrant {
@@ -547,7 +629,7 @@ impl App {
             ));
         }
         let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
+        let g = locked(&mut tx, id).await?;
         if g.state == GrantState::Closed {
             return Err(AppError::Forbidden(
                 "This grant is closed with its period: nothing more can change".into(),

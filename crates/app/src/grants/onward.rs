@@ -9,7 +9,6 @@ use lcpf_store::queries::grants::GrantSource;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::find;
 use crate::access::{authorise, may, Permission};
 use crate::audit::{self, Change};
 use crate::{Actor, App, AppError, AppResult};
@@ -99,7 +98,7 @@ impl App {
         input: &OnwardInput,
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
-        let grant = find(&mut tx, grant_id).await?;
+        let grant = super::locked(&mut tx, grant_id).await?;
         if !may_record(actor, grant.recipient_organisation_id) {
             authorise(
                 actor,

@@ -10,7 +10,7 @@ use lcpf_domain::grant::workflow::{GrantEvent, GrantState};
 use lcpf_domain::{FieldErrors, FinancialYear, FundingPeriod, Money};
 use lcpf_store::queries::grants::{self as q};
 
-use super::{date, find, moved, ConfirmInput, GrantView, VariationInput};
+use super::{date, locked, moved, ConfirmInput, GrantView, VariationInput};
 use crate::access::{authorise, Permission};
 use crate::audit::{self, Change};
 use crate::co_commissioning::YearAmount;
@@ -28,7 +28,7 @@ impl App {
     ) -> AppResult<i64> {
         authorise(actor, Permission::ApproveGrantChanges)?;
         let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
+        let g = locked(&mut tx, id).await?;
         moved(actor, &g, GrantEvent::Vary)?;
         let mut e = FieldErrors::new();
         let reason = e.check(
@@ -173,7 +173,7 @@ impl App {
             return Err(AppError::invalid("year", "Enter the year and the decision"));
         };
         let mut tx = self.db().begin().await?;
-        let g = find(&mut tx, id).await?;
+        let g = locked(&mut tx, id).await?;
         if g.state == GrantState::Closed {
             return Err(AppError::Forbidden(
                 "This grant is closed with its period: nothing more can change".into(),

@@ -259,7 +259,7 @@ pub fn check_variation(
         if firm < *paid {
             problems.push((
                 "projects".into(),
-                format!("{paid} has been paid for {year}, so its firm money cannot go below that (the variation leaves {firm})"),
+                format!("{paid} has been requested or paid for {year}, so its firm money cannot go below that (the variation leaves {firm})"),
             ));
         }
     }

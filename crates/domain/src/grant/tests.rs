@@ -164,7 +164,9 @@ fn a_variation_moves_money_inside_the_period_and_keeps_what_was_paid() {
     )
     .unwrap_err();
     assert!(
-        err[0].1.contains("£209,907 has been paid for 2013/14"),
+        err[0]
+            .1
+            .contains("£209,907 has been requested or paid for 2013/14"),
         "{err:?}"
     );
 }

@@ -256,6 +256,54 @@ pub async fn periods(conn: &mut AnyConnection, fund_id: i64) -> sqlx::Result<Vec
     rows.into_iter().map(map_period).collect()
 }
 
+/// The periods of a fund whose years hold `first` to `last` (a call's years), earliest first.
+pub async fn periods_covering(
+    conn: &mut AnyConnection,
+    fund_id: i64,
+    first: &str,
+    last: &str,
+) -> sqlx::Result<Vec<FundingPeriod>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE fund_id = $1 AND first_year <= $2 AND last_year >= $3 ORDER BY first_year"
+    ))
+    .bind(fund_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(map_period).collect()
+}
+
+/// Every funding period with its fund's name, the newest first (to choose one from).
+pub async fn all_periods(conn: &mut AnyConnection) -> sqlx::Result<Vec<(FundingPeriod, String)>> {
+    let columns = PERIOD_COLUMNS
+        .split(',')
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT {columns}, f.name AS fund_name FROM funding_periods p JOIN funds f ON f.id = p.fund_id ORDER BY p.first_year DESC, f.name"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let fund: String = r.try_get("fund_name")?;
+            Ok((map_period(r)?, fund))
+        })
+        .collect()
+}
+
+/// Takes a period's row lock for the rest of the transaction (close-out, and every change to
+/// the period's money, one at a time).
+pub async fn lock_period(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE funding_periods SET id = id WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn period(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<FundingPeriod>> {
     let row = sqlx::query(&format!(
         "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE id = $1"

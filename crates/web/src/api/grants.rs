@@ -218,12 +218,15 @@ pub struct ImportParams {
     /// `true`: say what the file would become, and save nothing.
     #[serde(default)]
     preview: bool,
+    /// The funding period the grants belong to and close with (its id); required.
+    period: Option<i64>,
 }
 
 /// Imports grants from before LCPF (funder admin): the body is the spreadsheet itself (.xlsx
 /// or CSV, one row per project per year). All or nothing: any problem refuses the whole file
 /// with every problem by row and column. `?preview=true` saves nothing and says what it would
-/// become.
+/// become. `?period=` names the funding period they are imported into: their years must lie
+/// within it, it must not be closed, and a borough's grants in it stay within its allocation.
 #[utoipa::path(post, path = "/api/v1/grants/import", params(ImportParams), request_body(content = String, content_type = "text/csv"), responses((status = 201, body = Imported), (status = 200, body = lcpf_app::grants::import::GrantsImportPreview), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn import(
     State(state): State<AppState>,
@@ -233,7 +236,7 @@ pub async fn import(
 ) -> Result<Response, ApiError> {
     let preview = state
         .app
-        .preview_grants_import(&auth.actor, body.to_vec())
+        .preview_grants_import(&auth.actor, q.period.unwrap_or(0), body.to_vec())
         .await?;
     if q.preview {
         return Ok(Json(preview).into_response());
@@ -245,7 +248,10 @@ pub async fn import(
         }
         return Err(lcpf_app::AppError::Invalid(e).into());
     }
-    let ids = state.app.import_grants(&auth.actor, &preview.csv).await?;
+    let ids = state
+        .app
+        .import_grants(&auth.actor, preview.period_id, &preview.csv)
+        .await?;
     Ok((StatusCode::CREATED, Json(Imported { ids })).into_response())
 }
 

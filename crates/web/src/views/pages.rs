@@ -191,10 +191,9 @@ pub async fn accessibility(auth: Auth) -> Result<Response, PageError> {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    if state.app.healthy().await {
-        (StatusCode::OK, "ok").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    match state.app.health().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(what) => (StatusCode::SERVICE_UNAVAILABLE, what).into_response(),
     }
 }
 

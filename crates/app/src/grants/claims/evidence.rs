@@ -4,10 +4,9 @@
 use lcpf_domain::grant::claim::ClaimEvent;
 use lcpf_store::queries::grants::claims::{self as q};
 
-use super::{find_claim, live, next_state, visible_claim, EvidenceFile};
+use super::{live, locked_claim, next_state, visible_claim, EvidenceFile};
 use crate::audit::{self, Change};
 use crate::files::{Upload, EVIDENCE};
-use crate::grants::find;
 use crate::{Actor, App, AppError, AppResult};
 
 impl App {
@@ -19,15 +18,19 @@ impl App {
         id: i64,
         upload: Upload,
     ) -> AppResult<()> {
+        // Who may attach, and whether the file is one, before the file store is asked; the
+        // content is stored before the write transaction, which never waits on the store.
+        self.may_change_claim(actor, id).await?;
+        let upload = self
+            .read_upload(move || EVIDENCE.check(&upload).map(|_| upload))
+            .await?
+            .map_err(|m| AppError::invalid("evidence", m))?;
+        let file = self.store_file(actor, upload).await?;
         let mut tx = self.db().begin().await?;
-        let claim = find_claim(&mut tx, id).await?;
-        let grant = find(&mut tx, claim.grant_id).await?;
+        let (claim, grant) = locked_claim(&mut tx, id).await?;
         next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
         live(&grant)?;
-        EVIDENCE
-            .check(&upload)
-            .map_err(|m| AppError::invalid("evidence", m))?;
-        let file = self.keep_file(&mut tx, actor, upload).await?;
+        crate::files::record_file(&mut tx, &file).await?;
         q::add_evidence(
             &mut tx,
             id,
@@ -66,16 +69,18 @@ impl App {
     ) -> AppResult<EvidenceFile> {
         let mut tx = self.db().begin_read().await?;
         let (claim, _) = visible_claim(&mut tx, actor, id).await?;
-        if !claim.evidence.iter().any(|e| e.key == key) {
+        // The name is this claim's attachment's, never the stored content's: another
+        // organisation may have uploaded the same bytes under a name of its own.
+        let Some(attached) = claim.evidence.iter().find(|e| e.key == key) else {
             return Err(AppError::NotFound("The evidence".into()));
-        }
+        };
         let file = lcpf_store::queries::files::stored_file(&mut tx, key)
             .await?
             .ok_or_else(|| AppError::NotFound("The evidence".into()))?;
         tx.commit().await?;
         let bytes = self.file_content(key).await?;
         Ok(EvidenceFile {
-            name: file.name,
+            name: attached.name.clone(),
             content_type: file.content_type,
             bytes,
         })

@@ -10,7 +10,7 @@ use lcpf_domain::grant::workflow::GrantState;
 use lcpf_domain::{Money, Quarter};
 use lcpf_store::queries::grants::claims::{self as q, ClaimContent, ClaimRecord, ClaimsOf};
 use lcpf_store::queries::grants::payments as pq;
-use lcpf_store::queries::grants::{self as gq, GrantRecord};
+use lcpf_store::queries::grants::GrantRecord;
 use lcpf_store::AnyConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -218,6 +218,17 @@ async fn find_claim(conn: &mut AnyConnection, id: i64) -> AppResult<ClaimRecord>
         .ok_or_else(|| AppError::NotFound("The claim".into()))
 }
 
+/// A claim and its grant read for a change: the grant's row locked first (see
+/// [`super::locked`]), then both read as they are once this write has its turn.
+pub(super) async fn locked_claim(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> AppResult<(ClaimRecord, GrantRecord)> {
+    let grant_id = find_claim(conn, id).await?.grant_id;
+    let grant = super::locked(conn, grant_id).await?;
+    Ok((find_claim(conn, id).await?, grant))
+}
+
 /// The claim and its grant, once `actor` may see them: funder staff and the recipient's own
 /// officers.
 async fn visible_claim(
@@ -369,7 +380,7 @@ impl App {
         input: &ClaimInput,
     ) -> AppResult<i64> {
         let mut tx = self.db().begin().await?;
-        let grant = find(&mut tx, grant_id).await?;
+        let grant = super::locked(&mut tx, grant_id).await?;
         authorise(
             actor,
             Permission::ClaimGrant {
@@ -377,7 +388,6 @@ impl App {
             },
         )?;
         live(&grant)?;
-        gq::lock(&mut tx, grant_id).await?;
         let quarter = Quarter::parse(&input.quarter).map_err(|_| {
             AppError::invalid(
                 "quarter",
@@ -447,8 +457,7 @@ impl App {
     /// Changes a draft or returned claim (the recipient's own officers).
     pub async fn save_claim(&self, actor: &Actor, id: i64, input: &ClaimInput) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
-        let claim = find_claim(&mut tx, id).await?;
-        let grant = find(&mut tx, claim.grant_id).await?;
+        let (claim, grant) = locked_claim(&mut tx, id).await?;
         next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
         live(&grant)?;
         let (spend, narrative, forecast, match_funding) = content(&grant, input)?;
@@ -494,15 +503,19 @@ impl App {
     /// A claim its recipient's officer may change (draft or returned, on a live grant), or why
     /// not: asked before an upload is read.
     pub async fn claim_to_change(&self, actor: &Actor, id: i64) -> AppResult<ClaimView> {
-        {
-            let mut tx = self.db().begin_read().await?;
-            let claim = find_claim(&mut tx, id).await?;
-            let grant = find(&mut tx, claim.grant_id).await?;
-            tx.commit().await?;
-            next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
-            live(&grant)?;
-        }
+        self.may_change_claim(actor, id).await?;
         self.claim(actor, id).await
+    }
+
+    /// Whether `actor` may change the claim now (its recipient's officer; draft or returned;
+    /// a live grant), or why not.
+    pub(super) async fn may_change_claim(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        let mut tx = self.db().begin_read().await?;
+        let claim = find_claim(&mut tx, id).await?;
+        let grant = find(&mut tx, claim.grant_id).await?;
+        tx.commit().await?;
+        next_state(actor, &grant, &claim, ClaimEvent::Edit)?;
+        live(&grant)
     }
 
     /// A claim, for funder staff and the recipient's own officers.

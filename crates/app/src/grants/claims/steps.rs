@@ -7,11 +7,9 @@ use lcpf_domain::grant::payment;
 use lcpf_domain::Money;
 use lcpf_store::queries::grants::claims::{self as q};
 use lcpf_store::queries::grants::payments as pq;
-use lcpf_store::queries::grants::{self as gq};
 
-use super::{checked, claimed_before, domain_claim, find_claim, live, next_state, ClaimStep};
+use super::{checked, claimed_before, domain_claim, live, locked_claim, next_state, ClaimStep};
 use crate::audit::{self, Change};
-use crate::grants::find;
 use crate::{Actor, App, AppError, AppResult};
 
 impl App {
@@ -36,11 +34,9 @@ impl App {
             }
         };
         let mut tx = self.db().begin().await?;
-        let claim = find_claim(&mut tx, id).await?;
-        let grant = find(&mut tx, claim.grant_id).await?;
+        let (claim, grant) = locked_claim(&mut tx, id).await?;
         let to = next_state(actor, &grant, &claim, event)?;
         live(&grant)?;
-        gq::lock(&mut tx, grant.id).await?;
         let comments = match event {
             ClaimEvent::Return => Some(
                 lcpf_domain::field::required_text(
@@ -106,13 +102,9 @@ impl App {
                 grant.schedule.label().to_lowercase()
             ));
         } else if event == ClaimEvent::Accept {
-            let total = Money::from_pence(
-                claim
-                    .spend
-                    .values()
-                    .map(|s| s.revenue.pence() + s.capital.pence())
-                    .sum(),
-            );
+            let total =
+                Money::checked_sum(claim.spend.values().flat_map(|s| [s.revenue, s.capital]))
+                    .map_err(|e| AppError::invalid("spend", e.to_string()))?;
             let year = claim.quarter.year();
             let firm = grant
                 .profile

@@ -9,8 +9,9 @@ use sqlx::{AnyConnection, Row};
 
 use super::corrupt;
 
-/// A grant that closes with a period: made from one of its proposals, or (an award or
-/// imported grant) ending in one of its years.
+/// A grant that closes with a period: every grant belongs to one period (made from one of its
+/// proposals, from an award on its fund's calls, or imported into it), and closes with that
+/// period alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodGrant {
     pub id: i64,
@@ -22,16 +23,12 @@ pub struct PeriodGrant {
 pub async fn grants_of_period(
     conn: &mut AnyConnection,
     period_id: i64,
-    first_year: &str,
-    last_year: &str,
 ) -> sqlx::Result<Vec<PeriodGrant>> {
     sqlx::query(&format!(
         "SELECT g.id, g.reference, o.name AS recipient_name, g.state FROM grants g JOIN organisations o ON o.id = g.recipient_organisation_id
          WHERE {OF_PERIOD} ORDER BY o.name, g.id"
     ))
     .bind(period_id)
-    .bind(first_year)
-    .bind(last_year)
     .fetch_all(conn)
     .await?
     .into_iter()
@@ -47,8 +44,7 @@ pub async fn grants_of_period(
 }
 
 /// Which grants close with a period (the same test everywhere).
-const OF_PERIOD: &str =
-    "(g.period_id = $1 OR (g.period_id IS NULL AND g.last_year >= $2 AND g.last_year <= $3))";
+const OF_PERIOD: &str = "g.period_id = $1";
 
 /// What waits on a period's grants: claims and milestone reports for the funder, payments
 /// for an authoriser. A period closes only once none do.
@@ -66,19 +62,12 @@ impl Unsettled {
 }
 
 /// What waits on the period's grants. Three queries.
-pub async fn unsettled(
-    conn: &mut AnyConnection,
-    period_id: i64,
-    first_year: &str,
-    last_year: &str,
-) -> sqlx::Result<Unsettled> {
+pub async fn unsettled(conn: &mut AnyConnection, period_id: i64) -> sqlx::Result<Unsettled> {
     let mut count = async |from_where: &str| -> sqlx::Result<i64> {
         sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM {from_where} AND {OF_PERIOD}"
         ))
         .bind(period_id)
-        .bind(first_year)
-        .bind(last_year)
         .fetch_one(&mut *conn)
         .await
     };

@@ -266,9 +266,38 @@ pub async fn grant_made_from(
     }
 }
 
+/// The money of a recipient's grants in a period, one amount a profile cell (revenue and
+/// capital apart), for the caller to add up with checked arithmetic; `except` leaves out one
+/// grant (the one being changed).
+pub async fn recipient_money_in_period(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    recipient: i64,
+    except: Option<i64>,
+) -> sqlx::Result<Vec<Money>> {
+    let rows = sqlx::query(
+        "SELECT y.revenue_pence, y.capital_pence FROM grants g
+         JOIN grant_projects p ON p.grant_id = g.id JOIN grant_profile_years y ON y.project_id = p.id
+         WHERE g.period_id = $1 AND g.recipient_organisation_id = $2 AND g.id <> $3",
+    )
+    .bind(period_id)
+    .bind(recipient)
+    .bind(except.unwrap_or(-1))
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len() * 2);
+    for r in rows {
+        out.push(Money::from_pence(r.try_get("revenue_pence")?));
+        out.push(Money::from_pence(r.try_get("capital_pence")?));
+    }
+    Ok(out)
+}
+
 /// A new grant's terms.
 pub struct NewGrant<'a> {
     pub reference: &'a str,
+    /// The funding period the grant's money comes from and closes with.
+    pub period_id: i64,
     pub recipient_organisation_id: i64,
     pub source: GrantSource,
     pub first_year: FinancialYear,
@@ -288,14 +317,12 @@ pub async fn insert_grant(
     now: &str,
     by: &str,
 ) -> sqlx::Result<i64> {
-    let (kind, period, version, award) = match g.source {
-        GrantSource::Proposal {
-            period_id,
-            version_id,
-        } => ("proposal", Some(period_id), Some(version_id), None),
-        GrantSource::Award { award_id } => ("award", None, None, Some(award_id)),
-        GrantSource::Imported => ("imported", None, None, None),
+    let (kind, version, award) = match g.source {
+        GrantSource::Proposal { version_id, .. } => ("proposal", Some(version_id), None),
+        GrantSource::Award { award_id } => ("award", None, Some(award_id)),
+        GrantSource::Imported => ("imported", None, None),
     };
+    let period = g.period_id;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO grants (reference, recipient_organisation_id, source_kind, period_id, proposal_version_id, award_id, first_year, last_year, starts_on, ends_on, conditions, schedule, ceiling_pence, ceiling_words, state, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'drafted', $15, $16) RETURNING id",
     )

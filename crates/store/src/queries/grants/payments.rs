@@ -239,17 +239,17 @@ pub async fn paid(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Paid>
     .await?
     {
         let y = year(&r.try_get::<String, _>("year")?)?;
-        let amount: i64 = r.try_get("amount_pence")?;
-        let add = |m: &mut BTreeMap<FinancialYear, Money>| {
-            let e = m.entry(y).or_insert(Money::ZERO);
-            *e = Money::from_pence(e.pence() + amount);
+        let amount = Money::from_pence(r.try_get("amount_pence")?);
+        // Checked: a sum over rows never wraps.
+        let add = |e: &mut Money| -> sqlx::Result<()> {
+            *e = e.checked_add(amount).map_err(corrupt)?;
+            Ok(())
         };
-        add(&mut out.committed);
+        add(out.committed.entry(y).or_insert(Money::ZERO))?;
         let state = PaymentState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?;
         if state != PaymentState::Requested {
-            add(&mut out.paid);
-            let e = out.paid_by_quarter.entry(quarter_of(&r)?).or_insert(Money::ZERO);
-            *e = Money::from_pence(e.pence() + amount);
+            add(out.paid.entry(y).or_insert(Money::ZERO))?;
+            add(out.paid_by_quarter.entry(quarter_of(&r)?).or_insert(Money::ZERO))?;
         }
     }
     Ok(out)
