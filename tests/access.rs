@@ -73,8 +73,8 @@ async fn other_consortium_draft(app: &TestApp) -> i64 {
                 &system,
                 id,
                 "plan",
-                "delivery-plan.txt",
-                "text/plain",
+                "delivery-plan.csv",
+                "text/csv",
                 b"Delivery plan".to_vec(),
             )
             .await

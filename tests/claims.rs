@@ -325,6 +325,12 @@ backend_tests! {
         let officer = app.actor(FUNDER_OFFICER).await;
         let officer_id = app.user_id(FUNDER_OFFICER).await;
         let set = |limit: &str| lcpf_app::grants::payments::SpendAuthorityInput { limit: limit.into() };
+        // F-04: a funder admin set their own authority to £90bn; nobody changes their own.
+        let admin_id = app.user_id(ADMIN).await;
+        match app.app.set_spend_authority(&admin, admin_id, &set("90,000,000,000")).await {
+            Err(lcpf_app::AppError::Forbidden(m)) => assert!(m.contains("Nobody changes their own spend authority"), "{m}"),
+            other => panic!("an admin changed their own spend authority: {other:?}"),
+        }
         assert!(matches!(app.app.set_spend_authority(&officer, officer_id, &set("1000000")).await, Err(lcpf_app::AppError::Forbidden(_))), "nobody raises their own limit");
         let before = app.audit_count().await;
         assert!(matches!(app.app.set_spend_authority(&admin, officer_id, &set("-5")).await, Err(lcpf_app::AppError::Invalid(_))));

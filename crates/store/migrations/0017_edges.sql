@@ -19,29 +19,3 @@ UPDATE grants SET period_id = (
 WHERE source_kind = 'imported' AND period_id IS NULL
     AND (SELECT COUNT(*) FROM funding_periods fp
          WHERE fp.first_year <= grants.last_year AND fp.last_year >= grants.last_year) = 1;
-
--- A payment request that no longer fits (its year lowered by a variation) can be cancelled
--- with a reason, by whom and when.
-ALTER TABLE payments ADD COLUMN cancelled_at TEXT;
-ALTER TABLE payments ADD COLUMN cancelled_by TEXT;
-ALTER TABLE payments ADD COLUMN cancel_reason TEXT;
-
--- A change to someone's spend authority is proposed by one funder admin and approved by
--- another; nobody changes their own.
-CREATE TABLE spend_authority_changes (
-    id {pk},
-    user_id BIGINT NOT NULL REFERENCES users (id),
-    limit_pence BIGINT,
-    was_pence BIGINT,
-    proposed_by TEXT NOT NULL,
-    proposed_by_user BIGINT NOT NULL REFERENCES users (id),
-    proposed_at TEXT NOT NULL,
-    -- proposed, approved or declined
-    state TEXT NOT NULL,
-    decided_by TEXT,
-    decided_at TEXT
-);
-CREATE INDEX spend_authority_changes_user ON spend_authority_changes (user_id);
-
--- Who signed a grant, as whom, for which organisation.
-ALTER TABLE grants ADD COLUMN signed_as TEXT;

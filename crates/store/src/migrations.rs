@@ -136,7 +136,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
-        name: "edges: every grant in one period; payment cancellations; spend authority approved by a second admin; who signed",
+        name: "edges: every grant belongs to one funding period and closes with it alone",
         sql: include_str!("../migrations/0017_edges.sql"),
         sqlite: "",
         postgres: "",

@@ -44,6 +44,11 @@ pub async fn security_headers(
     for (name, value) in fixed {
         headers.insert(name, value);
     }
+    // Pages, API answers, exports and downloads hold the fund's records: no browser or proxy
+    // keeps a copy (the static assets say otherwise for themselves).
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if state.secure_cookies {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

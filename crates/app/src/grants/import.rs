@@ -398,7 +398,7 @@ async fn check(
     let mut ready = Vec::new();
     let allocations = lcpf_store::queries::funds::allocations_for_period(conn, period.id).await?;
     // What earlier rows of this file give each recipient, for its allocation.
-    let mut in_file: BTreeMap<i64, Money> = BTreeMap::new();
+    let mut in_file: BTreeMap<i64, Vec<BTreeMap<FinancialYear, Money>>> = BTreeMap::new();
     for r in readings {
         let Some(org) =
             lcpf_store::queries::organisations::find_by_name(conn, &r.recipient).await?
@@ -488,14 +488,16 @@ async fn check(
         }
         let room =
             super::allocation_room(conn, period, org.id, org.area_code.as_deref(), None).await?;
-        let earlier = in_file.get(&org.id).copied().unwrap_or(Money::ZERO);
+        let more = super::money_by_year(&profile).unwrap_or_default();
         if let Some(mut room) = room {
-            room.granted = room.granted.checked_add(earlier).unwrap_or(room.granted);
-            if let Some(why) = room.refusal(&org.name, total) {
+            for earlier in in_file.get(&org.id).into_iter().flatten() {
+                room.add(earlier);
+            }
+            if let Some(why) = room.refusal(&org.name, &more) {
                 errors.push(format!("Row {}: {why}", r.row));
             }
         }
-        in_file.insert(org.id, earlier.checked_add(total).unwrap_or(earlier));
+        in_file.entry(org.id).or_default().push(more);
         ready.push(Ready {
             recipient_id: org.id,
             recipient_name: org.name,

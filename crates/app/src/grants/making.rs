@@ -50,9 +50,7 @@ impl App {
         // A borough's grants in a period (an imported one beside this) stay within its
         // allocation; an award's grant is paid from the Co-Commissioning share instead.
         if let GrantSource::Proposal { .. } = made.source {
-            let total = made
-                .profile
-                .total()
+            let more = super::money_by_year(&made.profile)
                 .map_err(|e| AppError::invalid("source", e.to_string()))?;
             let room = super::allocation_room(
                 &mut tx,
@@ -62,7 +60,7 @@ impl App {
                 None,
             )
             .await?;
-            if let Some(why) = room.and_then(|r| r.refusal(&made.recipient_name, total)) {
+            if let Some(why) = room.and_then(|r| r.refusal(&made.recipient_name, &more)) {
                 return Err(AppError::invalid("source", why));
             }
         }

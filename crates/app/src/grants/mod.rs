@@ -109,32 +109,57 @@ fn years_text(first: &str, last: &str) -> String {
     }
 }
 
-/// A borough's money in a period: the allocations decided for it, and what its grants there
-/// already come to.
+/// A borough's money in a period, year by year: the allocation decided for each year, and
+/// what its grants there already come to in it.
 pub(crate) struct AllocationRoom {
-    pub allocation: Money,
-    pub granted: Money,
-    /// "LCPF 2013/14 to 2016/17"
-    pub period: String,
+    /// Decided years only: (allocation, granted already).
+    pub years: BTreeMap<FinancialYear, (Money, Money)>,
 }
 
 impl AllocationRoom {
-    /// Why `more` (a new grant's total, or a grant's new total) would take the borough's
-    /// grants past its allocation, with both figures; none when it fits.
-    pub fn refusal(&self, recipient: &str, more: Money) -> Option<String> {
-        let total = self.granted.checked_add(more).ok()?;
-        (total > self.allocation).then(|| {
-            let over = Money::from_pence(total.pence().saturating_sub(self.allocation.pence()));
-            format!(
-                "{recipient}'s grants in {} would come to {total}, more than its allocation of {} for the period ({over} over): {} is granted already",
-                self.period, self.allocation, self.granted
-            )
+    /// Why `more` (a new grant's money by year) would take the borough's grants in a decided
+    /// year past its allocation for the year, with both figures; none when every year fits.
+    pub fn refusal(
+        &self,
+        recipient: &str,
+        more: &BTreeMap<FinancialYear, Money>,
+    ) -> Option<String> {
+        self.years.iter().find_map(|(year, (allocation, granted))| {
+            let adding = more.get(year).copied().unwrap_or(Money::ZERO);
+            let total = granted.checked_add(adding).ok()?;
+            (adding.pence() > 0 && total > *allocation).then(|| {
+                let over = Money::from_pence(total.pence().saturating_sub(allocation.pence()));
+                format!(
+                    "{recipient}'s grants for {year} would come to {total}, more than its allocation of {allocation} for the year ({over} over): {granted} is granted already"
+                )
+            })
         })
+    }
+
+    /// Counts `more` as granted (a grant earlier in the same file).
+    pub fn add(&mut self, more: &BTreeMap<FinancialYear, Money>) {
+        for (year, (_, granted)) in self.years.iter_mut() {
+            if let Some(m) = more.get(year) {
+                *granted = granted.checked_add(*m).unwrap_or(*granted);
+            }
+        }
     }
 }
 
-/// The room in a borough's allocation for a period, when every year of the period has its
-/// allocation decided (otherwise there is no allocation to keep within yet: none).
+/// A grant's money by year (firm and provisional together), with checked arithmetic.
+pub(crate) fn money_by_year(
+    profile: &lcpf_domain::grant::profile::Profile,
+) -> Result<BTreeMap<FinancialYear, Money>, lcpf_domain::ArithmeticError> {
+    profile
+        .by_year()?
+        .into_iter()
+        .map(|(y, t)| Ok((y, t.firm.checked_add(t.provisional)?)))
+        .collect()
+}
+
+/// The room in a borough's allocation for a period, in each year whose allocation is decided
+/// (a year not yet decided has no allocation to keep within). None for a recipient that is
+/// not a borough.
 pub(crate) async fn allocation_room(
     conn: &mut AnyConnection,
     period: &lcpf_store::queries::funds::FundingPeriod,
@@ -145,42 +170,26 @@ pub(crate) async fn allocation_room(
     let Some(area) = area_code else {
         return Ok(None);
     };
-    let allocations: Vec<_> = lcpf_store::queries::funds::allocations_for_period(conn, period.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.area_code == area)
-        .collect();
-    let years = match (
-        FinancialYear::parse(&period.first_year),
-        FinancialYear::parse(&period.last_year),
-    ) {
-        (Ok(first), Ok(last)) => FundingPeriod::new(first, last)
-            .map(|p| p.years())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    if years.is_empty()
-        || !years
-            .iter()
-            .all(|y| allocations.iter().any(|a| a.year == y.to_string()))
-    {
-        return Ok(None);
-    }
     let overflow = |_| AppError::invalid("file", "The amounts are too large to add up");
-    let allocation = Money::checked_sum(
-        allocations
-            .iter()
-            .map(|a| Money::from_pence(a.amount_pence)),
-    )
-    .map_err(overflow)?;
-    let granted =
-        Money::checked_sum(q::recipient_money_in_period(conn, period.id, recipient, except).await?)
-            .map_err(overflow)?;
-    Ok(Some(AllocationRoom {
-        allocation,
-        granted,
-        period: years_text(&period.first_year, &period.last_year),
-    }))
+    let mut years: BTreeMap<FinancialYear, (Money, Money)> = BTreeMap::new();
+    for a in lcpf_store::queries::funds::allocations_for_period(conn, period.id).await? {
+        if a.area_code != area {
+            continue;
+        }
+        let Ok(year) = FinancialYear::parse(&a.year) else {
+            continue;
+        };
+        let e = years.entry(year).or_insert((Money::ZERO, Money::ZERO));
+        e.0 =
+            e.0.checked_add(Money::from_pence(a.amount_pence))
+                .map_err(overflow)?;
+    }
+    for (year, m) in q::recipient_money_in_period(conn, period.id, recipient, except).await? {
+        if let Some(e) = years.get_mut(&year) {
+            e.1 = e.1.checked_add(m).map_err(overflow)?;
+        }
+    }
+    Ok(Some(AllocationRoom { years }))
 }
 
 fn source_words(source: &Source, lines: &BTreeMap<i64, String>) -> String {

@@ -523,6 +523,13 @@ impl App {
         input: &SpendAuthorityInput,
     ) -> AppResult<()> {
         authorise(actor, Permission::SetSpendAuthority)?;
+        // Delegated authority is set by someone else: a funder admin never raises (or
+        // changes) their own limit.
+        if actor.user_id() == Some(user_id) {
+            return Err(AppError::Forbidden(
+                "Nobody changes their own spend authority: another funder admin sets yours".into(),
+            ));
+        }
         let limit =
             match input.limit.trim() {
                 "" => None,

@@ -284,23 +284,16 @@ fn variation_reason(reason: &str) -> AppResult<String> {
 }
 
 pub(super) fn comment_text(body: &str) -> AppResult<String> {
-    let t = body.trim();
-    if t.is_empty() {
+    // The checks every piece of free text gets: not empty, 5,000 characters at most, and no
+    // control characters but tab and line breaks.
+    if body.trim().is_empty() {
         return Err(AppError::invalid(
             "comment",
             "Enter a comment: say what needs to change, or why",
         ));
     }
-    if t.chars().count() > 5000 {
-        return Err(AppError::invalid(
-            "comment",
-            format!(
-                "A comment must be 5,000 characters or fewer; this one is {}",
-                t.chars().count()
-            ),
-        ));
-    }
-    Ok(t.to_string())
+    lcpf_domain::field::required_text(body, "the comment", 5000)
+        .map_err(|m| AppError::invalid("comment", m))
 }
 
 pub(super) async fn add_comment(

@@ -266,17 +266,17 @@ pub async fn grant_made_from(
     }
 }
 
-/// The money of a recipient's grants in a period, one amount a profile cell (revenue and
-/// capital apart), for the caller to add up with checked arithmetic; `except` leaves out one
-/// grant (the one being changed).
+/// The money of a recipient's grants in a period, one amount a profile cell with its year
+/// (revenue and capital apart), for the caller to add up with checked arithmetic; `except`
+/// leaves out one grant (the one being changed).
 pub async fn recipient_money_in_period(
     conn: &mut AnyConnection,
     period_id: i64,
     recipient: i64,
     except: Option<i64>,
-) -> sqlx::Result<Vec<Money>> {
+) -> sqlx::Result<Vec<(FinancialYear, Money)>> {
     let rows = sqlx::query(
-        "SELECT y.revenue_pence, y.capital_pence FROM grants g
+        "SELECT y.year, y.revenue_pence, y.capital_pence FROM grants g
          JOIN grant_projects p ON p.grant_id = g.id JOIN grant_profile_years y ON y.project_id = p.id
          WHERE g.period_id = $1 AND g.recipient_organisation_id = $2 AND g.id <> $3",
     )
@@ -287,8 +287,9 @@ pub async fn recipient_money_in_period(
     .await?;
     let mut out = Vec::with_capacity(rows.len() * 2);
     for r in rows {
-        out.push(Money::from_pence(r.try_get("revenue_pence")?));
-        out.push(Money::from_pence(r.try_get("capital_pence")?));
+        let y = year(&r.try_get::<String, _>("year")?)?;
+        out.push((y, Money::from_pence(r.try_get("revenue_pence")?)));
+        out.push((y, Money::from_pence(r.try_get("capital_pence")?)));
     }
     Ok(out)
 }

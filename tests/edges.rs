@@ -1,0 +1,332 @@
+//! Money stays right at the edges (issue 20): close-out, imports, races, files. Each test
+//! reproduces a finding of the 8 December 2026 probe (`shared/findings/`) on both databases and
+//! shows the rule that now holds.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
+
+mod common;
+use common::*;
+use lcpf_app::grants::claims::{ClaimInput, ClaimStep};
+use lcpf_app::grants::AmountsInput;
+use serde_json::{json, Value};
+
+const HEADER: &str = "Grant reference,Recipient,First year,Last year,Project,Year,Revenue,Capital,Certainty,Stated total,Note\n";
+
+/// Posts a grants spreadsheet (CSV text) to the import API: the status and the answer.
+async fn import(app: &TestApp, token: &str, query: &str, csv: String) -> (u16, Value) {
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/grants/import?{query}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The id of the demo fund called `name`.
+async fn fund_id(app: &TestApp, name: &str) -> i64 {
+    app.app
+        .list_funds(&lcpf_app::Actor::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fund {name}"))
+        .id
+}
+
+/// A new period of `fund` for one year (its last quarter long ended): its id.
+async fn one_year_period(app: &TestApp, admin: &str, fund: i64, year: &str) -> i64 {
+    let (status, period) = api_send(
+        app,
+        admin,
+        "POST",
+        &format!("/api/v1/funds/{fund}/periods"),
+        json!({ "round_name": format!("Edge {year}"), "first_year": year, "last_year": year }),
+    )
+    .await;
+    assert!((200..300).contains(&status), "{status} {period}");
+    period["id"].as_i64().expect("the new period's id")
+}
+
+fn claim(key: i64, quarter: &str, revenue: &str) -> ClaimInput {
+    ClaimInput {
+        quarter: quarter.into(),
+        spend: [(
+            key,
+            AmountsInput {
+                revenue: revenue.into(),
+                capital: String::new(),
+            },
+        )]
+        .into(),
+        narrative: "Sessions delivered".into(),
+        forecast: String::new(),
+        match_funding: String::new(),
+    }
+}
+
+fn step(event: &str) -> ClaimStep {
+    ClaimStep {
+        event: event.into(),
+        comments: String::new(),
+    }
+}
+
+async fn grant_json(app: &TestApp, admin: &str, id: i64) -> Value {
+    let (status, g) = api_get(app, admin, &format!("/api/v1/grants/{id}")).await;
+    assert_eq!(status, 200, "{g}");
+    g
+}
+
+async fn grant_by_reference(app: &TestApp, admin: &str, reference: &str) -> Value {
+    let (_, page) = api_get(app, admin, "/api/v1/grants?page=1").await;
+    let id = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reference"] == reference)
+        .unwrap_or_else(|| panic!("no grant {reference}: {page}"))["id"]
+        .as_i64()
+        .unwrap();
+    grant_json(app, admin, id).await
+}
+
+backend_tests! {
+    // F-01: closing a period of another fund whose years overlap closed the LCPF's imported
+    // grants, booking their money to the wrong period, and the right one could never close.
+    async fn close_out_closes_its_own_periods_grants_alone(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let dip = fund_id(&app, "Drug Interventions Programme (passported)").await;
+        let other = one_year_period(&app, &admin, dip, "2016/17").await;
+        let (status, closed) = api_send(&app, &admin, "POST", &format!("/api/v1/periods/{other}/close-out"), json!({})).await;
+        assert_eq!(status, 200, "{closed}");
+        assert_eq!(closed["profile"], 0, "the other fund's period has no grants: {closed}");
+        let bexley = grant_by_reference(&app, &admin, "LCPF 2013/14 to 2016/17: Bexley").await;
+        assert_eq!(bexley["state"]["code"], "live", "the LCPF grant is untouched");
+
+        let lcpf = app.period_id("2013/14").await;
+        let audit_before = app.audit_count().await;
+        let (status, closed) = api_send(&app, &admin, "POST", &format!("/api/v1/periods/{lcpf}/close-out"), json!({})).await;
+        assert_eq!(status, 200, "the right period closes: {closed}");
+        let (_, view) = api_get(&app, &admin, &format!("/api/v1/periods/{lcpf}/close-out")).await;
+        let refs: Vec<&str> = view["grants"].as_array().unwrap().iter().map(|g| g["reference"].as_str().unwrap()).collect();
+        assert_eq!(refs.len(), 2, "Barnet's and Bexley's grants: {refs:?}");
+        assert!(refs.iter().all(|r| r.starts_with("LCPF 2013/14 to 2016/17")), "{refs:?}");
+        // F-11: the period's record names each grant and its money; each grant's history its close.
+        assert_eq!(app.audit_count().await, audit_before + 3, "the period's record and one per grant");
+        let (_, log) = api_get(&app, &admin, "/api/v1/audit?entity_type=funding_period").await;
+        let summary = log[0]["summary"].as_str().unwrap_or_default().to_string();
+        assert!(summary.contains("Bexley") && summary.contains("Barnet") && summary.contains("returned"), "{log}");
+    }
+
+    // F-05 and item 5: nothing is imported into a closed period.
+    async fn nothing_is_imported_into_a_closed_period(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let lcpf = app.period_id("2013/14").await;
+        let (status, _) = api_send(&app, &admin, "POST", &format!("/api/v1/periods/{lcpf}/close-out"), json!({})).await;
+        assert_eq!(status, 200);
+        let before = app.audit_count().await;
+        let csv = format!("{HEADER}Late 2015,Sutton,2015/16,2015/16,Mentoring,2015/16,5000,,firm,,\n");
+        let (status, problem) = import(&app, &admin, &format!("period={lcpf}"), csv).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem_messages(&problem).contains("is closed"), "{problem}");
+        assert_eq!(app.audit_count().await, before, "nothing was imported");
+    }
+
+    // Item 7: one borough held two live grants of its whole allocation each. Grants made or
+    // imported for a borough in a period stay within its allocation, with both figures.
+    async fn a_boroughs_grants_in_a_period_stay_within_its_allocation(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let period = app.period_id("2017/18").await;
+        let (_, allocations) = api_get(&app, &admin, "/api/v1/areas/E09000002/allocations").await;
+        let amount = |year: &str| allocations.as_array().unwrap().iter().find(|a| a["year"] == year).unwrap_or_else(|| panic!("no {year} allocation: {allocations}"))["amount_pence"].as_i64().unwrap();
+        let whole = amount("2017/18");
+        let pounds = |p: i64| format!("{}.{:02}", p / 100, p % 100);
+        // Two grants in one file, each the whole of 2017/18's allocation: the second is refused.
+        let rows = |reference: &str| format!(
+            "{reference},Barking and Dagenham,2017/18,2017/18,Whole envelope,2017/18,{},,firm,,\n",
+            pounds(whole));
+        let csv = format!("{HEADER}{}{}", rows("BD whole one"), rows("BD whole two"));
+        let (status, preview) = import(&app, &admin, &format!("period={period}&preview=true"), csv.clone()).await;
+        assert_eq!(status, 200);
+        let errors = preview["errors"].to_string();
+        assert!(errors.contains("Row 3") && errors.contains("more than its allocation"), "{preview}");
+        let before = app.audit_count().await;
+        assert_eq!(import(&app, &admin, &format!("period={period}"), csv).await.0, 422);
+        assert_eq!(app.audit_count().await, before, "all or nothing");
+        // One is within it; a second, later, is refused with both figures.
+        assert_eq!(import(&app, &admin, &format!("period={period}"), format!("{HEADER}{}", rows("BD whole one"))).await.0, 201);
+        let (status, problem) = import(&app, &admin, &format!("period={period}"), format!("{HEADER}{}", rows("BD whole two"))).await;
+        assert_eq!(status, 422);
+        let m = problem_messages(&problem);
+        assert!(m.contains("is granted already") && m.contains("over"), "{m}");
+    }
+
+    // Item 2: an .xlsx row that leaves its last cells empty (as Excel writes every row that
+    // stops early) imported as one grant instead of three.
+    async fn a_workbook_whose_rows_stop_early_imports_every_row(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let period = app.period_id("2013/14").await;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in HEADER.trim_end().split(',').enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        let rows: [&[&str]; 3] = [
+            &["Sutton 2013", "Sutton", "2013/14", "2013/14", "Mentoring", "2013/14", "1000"],
+            &["Merton 2013", "Merton", "2013/14", "2013/14", "Mentoring", "2013/14", "2000", "", "firm"],
+            &["Kingston 2013", "Kingston upon Thames", "2013/14", "2013/14", "Mentoring", "2013/14", "3000", "", "", "", "Agreed by letter"],
+        ];
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+                }
+            }
+        }
+        let r = app.client().post(app.url(&format!("/api/v1/grants/import?preview=true&period={period}")))
+            .bearer_auth(&admin).body(book.save_to_buffer().unwrap()).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let preview: Value = r.json().await.unwrap();
+        assert!(preview["errors"].as_array().unwrap().is_empty(), "{preview}");
+        let grants: Vec<&str> = preview["grants"].as_array().unwrap().iter().map(|g| g["reference"].as_str().unwrap()).collect();
+        assert_eq!(grants, ["Sutton 2013", "Merton 2013", "Kingston 2013"]);
+        assert_eq!(preview["grants"][2]["notes"][0], "Agreed by letter", "the note stays with its own grant");
+    }
+
+    // F-05: a second organisation uploading the same bytes downloaded them under the first
+    // one's file name. The name belongs to each attachment.
+    async fn a_files_name_belongs_to_its_attachment_not_its_content(app: TestApp) {
+        let (bd_grant, bd_key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let bd_claim = app.app.start_claim(&bd, bd_grant, &claim(bd_key, "Q1 2017/18", "100")).await.unwrap();
+        let admin = app.token(ADMIN).await;
+        let barnet_grant = grant_by_reference(&app, &admin, "LCPF 2013/14 to 2016/17: Barnet").await;
+        let barnet_key = barnet_grant["projects"][0]["key"].as_i64().unwrap();
+        let barnet = app.actor(BARNET_OFFICER).await;
+        let barnet_claim = app.app.start_claim(&barnet, barnet_grant["id"].as_i64().unwrap(), &claim(barnet_key, "Q1 2013/14", "100")).await.unwrap();
+        let bytes = b"month,cost\nApril,100\n".to_vec();
+        let attach = |token: String, claim: i64, name: &'static str| {
+            let (client, url, bytes) = (app.client(), app.url(&format!("/api/v1/claims/{claim}/evidence?name={name}")), bytes.clone());
+            async move { client.post(url).bearer_auth(token).body(bytes).send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(attach(app.token(BARNET_OFFICER).await, barnet_claim, "barnet-payroll.csv").await, 200);
+        // A bidi override in a name is removed: it would show "reportvsc.pdf".
+        assert_eq!(attach(app.token(BD_OFFICER).await, bd_claim, "report%E2%80%AEfdp.csv").await, 200);
+        let view = app.app.claim(&bd, bd_claim).await.unwrap();
+        assert_eq!(view.evidence[0].name, "reportfdp.csv");
+        let (client, _) = app.signed_in(BD_OFFICER).await;
+        let got = client.get(app.url(&format!("/claims/{bd_claim}/evidence/{}", view.evidence[0].key))).send().await.unwrap();
+        let disposition = got.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert!(disposition.contains("reportfdp.csv") && !disposition.contains("barnet"), "{disposition}");
+    }
+
+    // F-02: claims submitted while a period closed were left submitted on a closed grant,
+    // never to be accepted or returned. Close-out locks, then checks, in one step.
+    async fn claims_submitted_as_a_period_closes_are_never_stranded(app: TestApp) {
+        let admin_token = app.token(ADMIN).await;
+        let lcpf = fund_id(&app, lcpf_app::demo::funds::FUND_NAME).await;
+        let admin = app.actor(ADMIN).await;
+        let barnet = app.actor(BARNET_OFFICER).await;
+        for year in ["2022/23", "2023/24", "2024/25"] {
+            let period = one_year_period(&app, &admin_token, lcpf, year).await;
+            let reference = format!("Barnet race {year}");
+            let csv = format!("{HEADER}{reference},Barnet,{year},{year},Mentoring,{year},40000,,firm,,\n");
+            let (status, made) = import(&app, &admin_token, &format!("period={period}"), csv).await;
+            assert_eq!(status, 201, "{made}");
+            let grant = made["ids"][0].as_i64().unwrap();
+            let key = grant_json(&app, &admin_token, grant).await["projects"][0]["key"].as_i64().unwrap();
+            let mut claims = Vec::new();
+            for q in 1..=4 {
+                let quarter = format!("Q{q} {year}");
+                claims.push(app.app.start_claim(&barnet, grant, &claim(key, &quarter, "1000")).await.unwrap());
+            }
+            // The close and four submits at the same moment.
+            let mut tasks = Vec::new();
+            {
+                let (a, admin) = (app.app.clone(), admin.clone());
+                tasks.push(tokio::spawn(async move { a.close_period(&admin, period).await.is_ok() }));
+            }
+            for c in &claims {
+                let (a, barnet, c) = (app.app.clone(), barnet.clone(), *c);
+                tasks.push(tokio::spawn(async move { a.claim_step(&barnet, c, &step("submit")).await.is_ok() }));
+            }
+            let mut results = Vec::new();
+            for t in tasks {
+                results.push(t.await.unwrap());
+            }
+            let g = grant_json(&app, &admin_token, grant).await;
+            let submitted = g["claims"].as_array().unwrap().iter().filter(|c| c["state"]["code"] == "submitted").count();
+            if g["state"]["code"] == "closed" {
+                assert_eq!(submitted, 0, "{year}: a closed grant has no claim waiting: {results:?} {g}");
+            } else {
+                assert!(!results[0], "{year}: the period stayed open, so close-out was refused");
+            }
+        }
+    }
+
+    // F-06: on SQLite the upload ran inside the write transaction, so an object store that
+    // did not answer held every other write; the caller got 500 and /healthz said ok.
+    async fn a_file_store_that_is_down_stalls_nothing_and_says_so(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, "Q1 2017/18", "100")).await.unwrap();
+        // The same database, served with an object store nobody answers for.
+        let down = lcpf_app::files::S3Bucket::new("lcpf-down", Some("http://127.0.0.1:9"), "", Some(("id", "secret"))).unwrap();
+        let served = app.app.clone().with_file_store(std::sync::Arc::new(down));
+        let server = lcpf_web::Server::bind(served, "127.0.0.1:0", false).await.unwrap();
+        let base = format!("http://{}", server.local_addr().unwrap());
+        tokio::spawn(server.run());
+        let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+        assert_eq!(health.status(), 503);
+        assert_eq!(health.text().await.unwrap(), "file store unreachable");
+
+        let token = app.token(BD_OFFICER).await;
+        let upload = {
+            let (client, url, token) = (app.client(), format!("{base}/api/v1/claims/{claim_id}/evidence?name=payroll.csv"), token.clone());
+            tokio::spawn(async move {
+                let r = client.post(url).bearer_auth(token).body("month,cost\nApril,100\n").send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Another write, while the upload waits on the store, goes through at once.
+        let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+        let r = app.client().post(format!("{base}/api/v1/proposals/{proposal}/comments")).bearer_auth(&token)
+            .json(&json!({ "comment": "While the file store is down" })).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        assert!(!upload.is_finished(), "the comment did not wait for the upload");
+        let (status, body) = upload.await.unwrap();
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains("file store is unavailable"), "{body}");
+        assert!(app.app.claim(&bd, claim_id).await.unwrap().evidence.is_empty(), "nothing was recorded");
+    }
+
+    // Items 20, 21, 25: no signed-in answer is kept by a browser or proxy; free text refuses
+    // control characters but tab and newline; the tokens page links to the real API document.
+    async fn records_are_not_cached_and_free_text_refuses_control_characters(app: TestApp) {
+        let (client, _) = app.signed_in(FINANCE_OFFICER).await;
+        for path in ["/", "/payments", "/grants/spend"] {
+            let r = client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+        }
+        let token = app.token(BD_OFFICER).await;
+        let r = app.client().get(app.url("/api/v1/grants")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.headers()["cache-control"], "no-store", "an API answer");
+        let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+        let before = app.audit_count().await;
+        let (status, problem) = api_send(&app, &token, "POST", &format!("/api/v1/proposals/{proposal}/comments"), json!({ "comment": "a\u{0007}\u{001b}b" })).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem_messages(&problem).contains("control characters (found U+0007)"), "{problem}");
+        assert_eq!(app.audit_count().await, before);
+        let (bd, _) = app.signed_in(BD_OFFICER).await;
+        let page = bd.get(app.url("/account/tokens")).send().await.unwrap().text().await.unwrap();
+        let link = page.split("\">LCPF API</a>").next().unwrap().rsplit("href=\"").next().unwrap().to_string();
+        assert_eq!(link, "/api/openapi.json");
+        assert_eq!(app.client().get(app.url(&link)).send().await.unwrap().status(), 200, "the document is there");
+    }
+}
