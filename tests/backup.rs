@@ -77,6 +77,8 @@ backend_tests! {
         };
         let dir = std::env::temp_dir().join(format!("lcpf-backup-test-{}-{}", std::process::id(), rand::random::<u32>()));
         std::fs::create_dir_all(&dir).unwrap();
+        // The restored copy's database, dropped when the test ends.
+        let mut _restored_db = None;
         let restored_url = match app.backend {
             Backend::Sqlite => {
                 let file = dir.join("backup.db");
@@ -99,7 +101,8 @@ backend_tests! {
                 let file = dir.join("backup.dump");
                 run(Command::new("pg_dump").args(["--format=custom", "--file", file.to_str().unwrap(), &app.database_url]));
                 writer.await.unwrap();
-                let (url, _) = fresh_database(Backend::Postgres).await.unwrap();
+                let (url, scratch) = fresh_database(Backend::Postgres).await.unwrap();
+                _restored_db = scratch;
                 run(Command::new("pg_restore").args(["--no-owner", "--exit-on-error", "--dbname", &url, file.to_str().unwrap()]));
                 url
             }

@@ -26,18 +26,6 @@ async fn import(app: &TestApp, token: &str, query: &str, csv: String) -> (u16, V
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// The id of the demo fund called `name`.
-async fn fund_id(app: &TestApp, name: &str) -> i64 {
-    app.app
-        .list_funds(&lcpf_app::Actor::System)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("no fund {name}"))
-        .id
-}
-
 /// A new period of `fund` for one year (its last quarter long ended): its id.
 async fn one_year_period(app: &TestApp, admin: &str, fund: i64, year: &str) -> i64 {
     let (status, period) = api_send(
@@ -83,16 +71,7 @@ async fn grant_json(app: &TestApp, admin: &str, id: i64) -> Value {
 }
 
 async fn grant_by_reference(app: &TestApp, admin: &str, reference: &str) -> Value {
-    let (_, page) = api_get(app, admin, "/api/v1/grants?page=1").await;
-    let id = page["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["reference"] == reference)
-        .unwrap_or_else(|| panic!("no grant {reference}: {page}"))["id"]
-        .as_i64()
-        .unwrap();
-    grant_json(app, admin, id).await
+    grant_where(app, admin, "reference", reference).await
 }
 
 backend_tests! {
@@ -100,7 +79,7 @@ backend_tests! {
     // grants, booking their money to the wrong period, and the right one could never close.
     async fn close_out_closes_its_own_periods_grants_alone(app: TestApp) {
         let admin = app.token(ADMIN).await;
-        let dip = fund_id(&app, "Drug Interventions Programme (passported)").await;
+        let dip = app.fund_id("Drug Interventions Programme (passported)").await;
         let other = one_year_period(&app, &admin, dip, "2016/17").await;
         let (status, closed) = api_send(&app, &admin, "POST", &format!("/api/v1/periods/{other}/close-out"), json!({})).await;
         assert_eq!(status, 200, "{closed}");
@@ -229,7 +208,7 @@ backend_tests! {
     // never to be accepted or returned. Close-out locks, then checks, in one step.
     async fn claims_submitted_as_a_period_closes_are_never_stranded(app: TestApp) {
         let admin_token = app.token(ADMIN).await;
-        let lcpf = fund_id(&app, lcpf_app::demo::funds::FUND_NAME).await;
+        let lcpf = app.fund_id(lcpf_app::demo::funds::FUND_NAME).await;
         let admin = app.actor(ADMIN).await;
         let barnet = app.actor(BARNET_OFFICER).await;
         for year in ["2022/23", "2023/24", "2024/25"] {

@@ -24,16 +24,7 @@ async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value
 }
 
 async fn grant_of(app: &TestApp, token: &str, recipient: &str) -> Value {
-    let (_, page) = get(app, token, "/api/v1/grants").await;
-    let row = page["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["recipient"] == recipient)
-        .unwrap();
-    get(app, token, &format!("/api/v1/grants/{}", row["id"]))
-        .await
-        .1
+    common::grant_where(app, token, "recipient", recipient).await
 }
 
 fn pence(v: &Value) -> i64 {

@@ -31,11 +31,70 @@ pub struct TestApp {
 }
 
 mod tempfile_dir {
-    /// A directory removed when dropped.
-    pub struct TempDir(pub std::path::PathBuf);
+    /// What a test made for itself, removed when dropped — also when the test fails (drops run
+    /// while a panic unwinds): a SQLite file's folder, or a PostgreSQL database.
+    pub enum TempDir {
+        Folder(std::path::PathBuf),
+        Database { admin_url: String, name: String },
+    }
+
     impl Drop for TempDir {
         fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+            match self {
+                TempDir::Folder(dir) => {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                // On a thread of its own with its own runtime: a drop cannot await, and the
+                // test's runtime may be the one unwinding. FORCE ends the server's connections.
+                TempDir::Database { admin_url, name } => {
+                    let (admin_url, name) = (admin_url.clone(), name.clone());
+                    let _ = std::thread::spawn(move || drop_database(&admin_url, &name)).join();
+                }
+            }
+        }
+    }
+
+    pub fn drop_database(admin_url: &str, name: &str) {
+        use sqlx::Connection;
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            if let Ok(mut conn) = sqlx::AnyConnection::connect(admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+            }
+        });
+    }
+}
+
+/// Drops the test databases that processes no longer running left behind (a run killed
+/// before its drops ran). Names are `lcpf_test_{pid}_…`.
+async fn sweep_abandoned_databases(conn: &mut sqlx::AnyConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'lcpf\\_test\\_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let pid = name
+            .trim_start_matches("lcpf_test_")
+            .split('_')
+            .next()
+            .unwrap_or("");
+        let alive = pid
+            .parse::<u32>()
+            .is_ok_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }
@@ -68,7 +127,7 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
             let dir = std::env::temp_dir().join(format!("lcpf-test-{}", unique()));
             std::fs::create_dir_all(&dir).expect("temp dir");
             let url = format!("sqlite://{}", dir.join("lcpf.db").display());
-            Some((url, Some(tempfile_dir::TempDir(dir))))
+            Some((url, Some(tempfile_dir::TempDir::Folder(dir))))
         }
         Backend::Postgres => {
             sqlx::any::install_default_drivers();
@@ -84,6 +143,12 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
                 }
                 Err(e) => panic!("PostgreSQL is required (CI or LCPF_REQUIRE_POSTGRES) but {admin} is unreachable: {e}"),
             };
+            static SWEPT: std::sync::Once = std::sync::Once::new();
+            let mut sweep = false;
+            SWEPT.call_once(|| sweep = true);
+            if sweep {
+                sweep_abandoned_databases(&mut conn).await;
+            }
             let name = format!("lcpf_test_{}", unique());
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
@@ -91,7 +156,13 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
                 .expect("create test database");
             let _ = conn.close().await;
             let (head, _) = admin.rsplit_once('/').expect("database URL has a path");
-            Some((format!("{head}/{name}"), None))
+            Some((
+                format!("{head}/{name}"),
+                Some(tempfile_dir::TempDir::Database {
+                    admin_url: admin,
+                    name,
+                }),
+            ))
         }
     }
 }
@@ -200,13 +271,22 @@ impl TestApp {
     }
 
     /// The London Crime Prevention Fund's period that starts in `first_year`.
+    /// The id of the fund called `name`.
+    pub async fn fund_id(&self, name: &str) -> i64 {
+        self.app
+            .list_funds(&Actor::System)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no fund {name}"))
+            .id
+    }
+
+    /// The demo fund's period starting in `first_year`.
     pub async fn period_id(&self, first_year: &str) -> i64 {
-        let funds = self.app.list_funds(&Actor::System).await.unwrap();
-        let fund = funds
-            .iter()
-            .find(|f| f.name == lcpf_app::demo::funds::FUND_NAME)
-            .expect("the demo fund");
-        let (_, periods) = self.app.fund(&Actor::System, fund.id).await.unwrap();
+        let fund = self.fund_id(lcpf_app::demo::funds::FUND_NAME).await;
+        let (_, periods) = self.app.fund(&Actor::System, fund).await.unwrap();
         periods
             .into_iter()
             .find(|(p, _)| p.first_year == first_year)
@@ -384,6 +464,28 @@ macro_rules! backend_tests {
             )*
         }
     };
+}
+
+/// A grant over the API, found on the first page of the grants list by one of its row's
+/// fields (`"reference"`, `"recipient"`): the whole grant as `GET /api/v1/grants/{id}` gives it.
+pub async fn grant_where(
+    app: &TestApp,
+    token: &str,
+    field: &str,
+    value: &str,
+) -> serde_json::Value {
+    let (_, page) = api_get(app, token, "/api/v1/grants").await;
+    let id = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[field] == value)
+        .unwrap_or_else(|| panic!("no grant whose {field} is {value}: {page}"))["id"]
+        .as_i64()
+        .unwrap();
+    let (status, grant) = api_get(app, token, &format!("/api/v1/grants/{id}")).await;
+    assert_eq!(status, 200, "{grant}");
+    grant
 }
 
 /// A GET to the API with a bearer token: the status and the JSON body (null when none).

@@ -375,7 +375,7 @@ fn plain_text(text: &str) -> bool {
 /// Unicode's invisible format characters (category Cf): bidirectional overrides and
 /// isolates, zero-width spaces and joiners, the byte-order mark, soft hyphens and tags. In a
 /// file name they make `report\u{202e}fdp.csv` read as "reportvsc.pdf".
-pub fn is_format_character(c: char) -> bool {
+fn is_format_character(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
         | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'

@@ -104,10 +104,6 @@ impl App {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the upload failed: {e}")))
     }
 
-    pub async fn healthy(&self) -> bool {
-        self.health().await.is_ok()
-    }
-
     /// What `/healthz` reports: the database and the file store answer, or which does not.
     pub async fn health(&self) -> Result<(), &'static str> {
         if !self.db.ping().await {

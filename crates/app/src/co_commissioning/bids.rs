@@ -731,14 +731,7 @@ impl App {
         id: i64,
     ) -> AppResult<(BidView, BidInput, CallSummary, Vec<String>)> {
         let mut tx = self.db().begin_read().await?;
-        let bid = super::find_bid(&mut tx, id).await?;
-        authorise(
-            actor,
-            Permission::LeadBid {
-                organisation_id: bid.lead_organisation_id,
-            },
-        )?;
-        next_state(actor, &bid, BidEvent::Edit)?;
+        let bid = editable_bid(&mut tx, actor, id).await?;
         let subject = super::subject_of(&mut tx, &bid).await?;
         let view = bid_view(&mut tx, actor, &bid, &subject).await?;
         let call = find_call(&mut tx, bid.call_id).await?;
@@ -762,14 +755,7 @@ impl App {
         input: &BidInput,
     ) -> AppResult<Vec<ProblemView>> {
         let mut tx = self.db().begin().await?;
-        let bid = super::find_bid(&mut tx, id).await?;
-        authorise(
-            actor,
-            Permission::LeadBid {
-                organisation_id: bid.lead_organisation_id,
-            },
-        )?;
-        next_state(actor, &bid, BidEvent::Edit)?;
+        let bid = editable_bid(&mut tx, actor, id).await?;
         let call = find_call(&mut tx, bid.call_id).await?;
         let content = input.read(&call.call, &bid.bid)?;
         // Partners must be organisations that exist, other than the lead.
@@ -964,14 +950,8 @@ impl App {
     }
 }
 
-/// The bid and the prompt of its call's file question `question_key`, once `actor` may
-/// attach a file to it: the bid's lead, while the bid is a draft.
-async fn file_question(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id: i64,
-    question_key: &str,
-) -> AppResult<(BidRecord, String)> {
+/// A bid `actor` may change: the bid's lead, while the bid is a draft.
+async fn editable_bid(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<BidRecord> {
     let bid = super::find_bid(conn, id).await?;
     authorise(
         actor,
@@ -980,6 +960,18 @@ async fn file_question(
         },
     )?;
     next_state(actor, &bid, BidEvent::Edit)?;
+    Ok(bid)
+}
+
+/// The bid and the prompt of its call's file question `question_key`, once `actor` may
+/// attach a file to it (see [`editable_bid`]).
+async fn file_question(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    question_key: &str,
+) -> AppResult<(BidRecord, String)> {
+    let bid = editable_bid(conn, actor, id).await?;
     let call = find_call(conn, bid.call_id).await?;
     let prompt = call
         .call

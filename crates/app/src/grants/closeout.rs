@@ -148,24 +148,21 @@ impl App {
         let period = lcpf_store::queries::funds::period(&mut tx, period_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
-        // One serialised step: the period's row and every grant's are locked first (grants in
-        // id order, as every other write takes them one at a time), and only then is "nothing
-        // waits" checked, so a claim submitted or accepted at the same moment either finishes
-        // first and is seen, or waits and then finds its grant closed.
+        // One serialised step: the period's row is locked (making or importing a grant into
+        // the period takes it too, so its grants cannot change now), then every grant's in id
+        // order, and only then is "nothing waits" checked: a claim submitted or accepted at
+        // the same moment either finishes first and is seen, or waits and finds its grant
+        // closed.
         lcpf_store::queries::funds::lock_period(&mut tx, period_id).await?;
-        let mut ids: Vec<i64> = q::grants_of_period(&mut tx, period_id)
-            .await?
-            .iter()
-            .map(|g| g.id)
-            .collect();
+        let grants = q::grants_of_period(&mut tx, period_id).await?;
+        let mut ids: Vec<i64> = grants.iter().map(|g| g.id).collect();
         ids.sort_unstable();
-        for id in &ids {
-            gq::lock(&mut tx, *id).await?;
+        for id in ids {
+            gq::lock(&mut tx, id).await?;
         }
         if let Some(why) = refusal(&mut tx, &period).await? {
             return Err(AppError::Forbidden(why));
         }
-        let grants = q::grants_of_period(&mut tx, period_id).await?;
         let mut closed = Vec::with_capacity(grants.len());
         let mut per_grant = Vec::with_capacity(grants.len());
         let now = lcpf_store::now();

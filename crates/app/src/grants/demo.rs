@@ -281,8 +281,10 @@ impl App {
         let period = lcpf_store::queries::funds::all_periods(&mut conn)
             .await?
             .into_iter()
-            .find(|(p, fund)| fund == crate::demo::funds::FUND_NAME && p.first_year == "2013/14")
-            .map(|(p, _)| p.id)
+            .find(|p| {
+                p.fund_name == crate::demo::funds::FUND_NAME && p.period.first_year == "2013/14"
+            })
+            .map(|p| p.period.id)
             .ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("the demo has no LCPF 2013/14 period"))
             })?;

@@ -349,40 +349,38 @@ struct Ready {
     ceiling_words: String,
 }
 
+/// A period as the import names it: "London Crime Prevention Fund 2013/14 to 2016/17".
+fn period_name(p: &lcpf_store::queries::funds::PeriodOfFund) -> String {
+    format!(
+        "{} {}",
+        p.fund_name,
+        super::years_text(&p.period.first_year, &p.period.last_year)
+    )
+}
+
 /// The period grants are imported into: one that exists and is not closed.
 async fn import_period(
     conn: &mut AnyConnection,
     period_id: i64,
 ) -> AppResult<(lcpf_store::queries::funds::FundingPeriod, String)> {
-    let (period, fund) = lcpf_store::queries::funds::all_periods(conn)
+    let found = lcpf_store::queries::funds::all_periods(conn)
         .await?
         .into_iter()
-        .find(|(p, _)| p.id == period_id)
+        .find(|p| p.period.id == period_id)
         .ok_or_else(|| {
             AppError::invalid(
                 "period",
                 "Choose the funding period the grants belong to (they close with it)",
             )
         })?;
-    let name = format!(
-        "{fund} {}",
-        years_text_of(&period.first_year, &period.last_year)
-    );
-    if lcpf_store::queries::grants::closeout::is_closed(conn, period.id).await? {
+    let name = period_name(&found);
+    if found.closed {
         return Err(AppError::invalid(
             "period",
             format!("{name} is closed: nothing more is made, imported or paid in it"),
         ));
     }
-    Ok((period, name))
-}
-
-fn years_text_of(first: &str, last: &str) -> String {
-    if first == last {
-        first.to_string()
-    } else {
-        format!("{first} to {last}")
-    }
+    Ok((found.period, name))
 }
 
 /// Checks the readings against the database: recipients that exist, references not used,
@@ -488,7 +486,7 @@ async fn check(
         }
         let room =
             super::allocation_room(conn, period, org.id, org.area_code.as_deref(), None).await?;
-        let more = super::money_by_year(&profile).unwrap_or_default();
+        let more = profile.money_by_year().unwrap_or_default();
         if let Some(mut room) = room {
             for earlier in in_file.get(&org.id).into_iter().flatten() {
                 room.add(earlier);
@@ -596,17 +594,13 @@ impl App {
     pub async fn import_periods(&self, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
         authorise(actor, Permission::ImportGrants)?;
         let mut tx = self.db().begin_read().await?;
-        let mut out = Vec::new();
-        for (p, fund) in lcpf_store::queries::funds::all_periods(&mut tx).await? {
-            if !lcpf_store::queries::grants::closeout::is_closed(&mut tx, p.id).await? {
-                out.push((
-                    p.id,
-                    format!("{fund} {}", years_text_of(&p.first_year, &p.last_year)),
-                ));
-            }
-        }
+        let periods = lcpf_store::queries::funds::all_periods(&mut tx).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(periods
+            .iter()
+            .filter(|p| !p.closed)
+            .map(|p| (p.period.id, period_name(p)))
+            .collect())
     }
 
     /// Imports every grant in the CSV text (funder admin), all in one transaction, or none
@@ -621,6 +615,9 @@ impl App {
         authorise(actor, Permission::ImportGrants)?;
         let (readings, mut errors) = read(csv);
         let mut tx = self.db().begin().await?;
+        // The period's lock, as close-out takes it: nothing is imported into a period being
+        // closed.
+        lcpf_store::queries::funds::lock_period(&mut tx, period_id).await?;
         let (period, period_name) = import_period(&mut tx, period_id).await?;
         let ready = check(&mut tx, &period, &period_name, readings, &mut errors).await?;
         if !errors.is_empty() {

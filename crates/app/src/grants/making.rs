@@ -41,6 +41,9 @@ impl App {
                 ),
             ));
         }
+        // The period's lock, as close-out takes it: a grant is never added to a period
+        // being closed.
+        lcpf_store::queries::funds::lock_period(&mut tx, made.period.id).await?;
         if q::closeout::is_closed(&mut tx, made.period.id).await? {
             return Err(AppError::invalid(
                 "source",
@@ -50,7 +53,9 @@ impl App {
         // A borough's grants in a period (an imported one beside this) stay within its
         // allocation; an award's grant is paid from the Co-Commissioning share instead.
         if let GrantSource::Proposal { .. } = made.source {
-            let more = super::money_by_year(&made.profile)
+            let more = made
+                .profile
+                .money_by_year()
                 .map_err(|e| AppError::invalid("source", e.to_string()))?;
             let room = super::allocation_room(
                 &mut tx,
@@ -238,16 +243,9 @@ async fn from_award(conn: &mut AnyConnection, award_id: i64) -> AppResult<Made> 
     let Some(call_last) = call.call.years.last() else {
         return Err(AppError::invalid("source", "The call has no years"));
     };
-    let period = lcpf_store::queries::funds::periods_covering(
-        conn,
-        call.fund_id,
-        &call_last.to_string(),
-        &call_last.to_string(),
-    )
-    .await?
-    .into_iter()
-    .next()
-    .ok_or_else(|| {
+    let period = lcpf_store::queries::funds::period_holding(conn, call.fund_id, *call_last)
+        .await?
+        .ok_or_else(|| {
         AppError::invalid(
             "source",
             format!(

@@ -109,54 +109,6 @@ fn years_text(first: &str, last: &str) -> String {
     }
 }
 
-/// A borough's money in a period, year by year: the allocation decided for each year, and
-/// what its grants there already come to in it.
-pub(crate) struct AllocationRoom {
-    /// Decided years only: (allocation, granted already).
-    pub years: BTreeMap<FinancialYear, (Money, Money)>,
-}
-
-impl AllocationRoom {
-    /// Why `more` (a new grant's money by year) would take the borough's grants in a decided
-    /// year past its allocation for the year, with both figures; none when every year fits.
-    pub fn refusal(
-        &self,
-        recipient: &str,
-        more: &BTreeMap<FinancialYear, Money>,
-    ) -> Option<String> {
-        self.years.iter().find_map(|(year, (allocation, granted))| {
-            let adding = more.get(year).copied().unwrap_or(Money::ZERO);
-            let total = granted.checked_add(adding).ok()?;
-            (adding.pence() > 0 && total > *allocation).then(|| {
-                let over = Money::from_pence(total.pence().saturating_sub(allocation.pence()));
-                format!(
-                    "{recipient}'s grants for {year} would come to {total}, more than its allocation of {allocation} for the year ({over} over): {granted} is granted already"
-                )
-            })
-        })
-    }
-
-    /// Counts `more` as granted (a grant earlier in the same file).
-    pub fn add(&mut self, more: &BTreeMap<FinancialYear, Money>) {
-        for (year, (_, granted)) in self.years.iter_mut() {
-            if let Some(m) = more.get(year) {
-                *granted = granted.checked_add(*m).unwrap_or(*granted);
-            }
-        }
-    }
-}
-
-/// A grant's money by year (firm and provisional together), with checked arithmetic.
-pub(crate) fn money_by_year(
-    profile: &lcpf_domain::grant::profile::Profile,
-) -> Result<BTreeMap<FinancialYear, Money>, lcpf_domain::ArithmeticError> {
-    profile
-        .by_year()?
-        .into_iter()
-        .map(|(y, t)| Ok((y, t.firm.checked_add(t.provisional)?)))
-        .collect()
-}
-
 /// The room in a borough's allocation for a period, in each year whose allocation is decided
 /// (a year not yet decided has no allocation to keep within). None for a recipient that is
 /// not a borough.
@@ -166,7 +118,7 @@ pub(crate) async fn allocation_room(
     recipient: i64,
     area_code: Option<&str>,
     except: Option<i64>,
-) -> AppResult<Option<AllocationRoom>> {
+) -> AppResult<Option<lcpf_domain::grant::profile::AllocationRoom>> {
     let Some(area) = area_code else {
         return Ok(None);
     };
@@ -189,7 +141,7 @@ pub(crate) async fn allocation_room(
             e.1 = e.1.checked_add(m).map_err(overflow)?;
         }
     }
-    Ok(Some(AllocationRoom { years }))
+    Ok(Some(lcpf_domain::grant::profile::AllocationRoom { years }))
 }
 
 fn source_words(source: &Source, lines: &BTreeMap<i64, String>) -> String {

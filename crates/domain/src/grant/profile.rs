@@ -117,6 +117,14 @@ impl Profile {
     }
 
     /// Each year's money, firm and provisional, across the projects.
+    /// Each year's money, firm and provisional together.
+    pub fn money_by_year(&self) -> Result<BTreeMap<FinancialYear, Money>, ArithmeticError> {
+        self.by_year()?
+            .into_iter()
+            .map(|(y, t)| Ok((y, t.total()?)))
+            .collect()
+    }
+
     pub fn by_year(&self) -> Result<BTreeMap<FinancialYear, YearTotal>, ArithmeticError> {
         let mut out: BTreeMap<FinancialYear, YearTotal> = BTreeMap::new();
         for p in &self.projects {
@@ -272,4 +280,43 @@ pub fn check_variation(
         total_after: after.total().map_err(arithmetic)?,
         after: after_years,
     })
+}
+
+/// A borough's grants in a funding period stay within its allocation: year by year, for each
+/// year whose allocation is decided (a year not yet decided has no allocation to keep within).
+/// Holds, for each decided year, the allocation and what the borough's grants there already
+/// come to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllocationRoom {
+    pub years: BTreeMap<FinancialYear, (Money, Money)>,
+}
+
+impl AllocationRoom {
+    /// Why `more` (a new grant's money by year) would take the borough's grants in a decided
+    /// year past its allocation for the year, with both figures; none when every year fits.
+    pub fn refusal(
+        &self,
+        recipient: &str,
+        more: &BTreeMap<FinancialYear, Money>,
+    ) -> Option<String> {
+        self.years.iter().find_map(|(year, (allocation, granted))| {
+            let adding = more.get(year).copied().unwrap_or(Money::ZERO);
+            let total = granted.checked_add(adding).ok()?;
+            (adding.pence() > 0 && total > *allocation).then(|| {
+                let over = Money::from_pence(total.pence().saturating_sub(allocation.pence()));
+                format!(
+                    "{recipient}'s grants for {year} would come to {total}, more than its allocation of {allocation} for the year ({over} over): {granted} is granted already"
+                )
+            })
+        })
+    }
+
+    /// Counts `more` as granted (a grant earlier in the same import).
+    pub fn add(&mut self, more: &BTreeMap<FinancialYear, Money>) {
+        for (year, (_, granted)) in self.years.iter_mut() {
+            if let Some(m) = more.get(year) {
+                *granted = granted.checked_add(*m).unwrap_or(*granted);
+            }
+        }
+    }
 }

@@ -472,3 +472,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_boroughs_grants_stay_within_each_decided_years_allocation() {
+    let (y17, y18) = (FinancialYear::starting(2017), FinancialYear::starting(2018));
+    // 2017/18 decided at £644,000 with £600,000 granted; 2018/19 not decided.
+    let mut room = AllocationRoom {
+        years: [(
+            y17,
+            (Money::from_pounds(644_000), Money::from_pounds(600_000)),
+        )]
+        .into(),
+    };
+    let more = |a: i64, b: i64| [(y17, Money::from_pounds(a)), (y18, Money::from_pounds(b))].into();
+    assert_eq!(
+        room.refusal("Barking and Dagenham", &more(44_000, 1_000_000)),
+        None,
+        "to the penny, and an undecided year is not held"
+    );
+    let why = room
+        .refusal("Barking and Dagenham", &more(44_001, 0))
+        .unwrap();
+    assert_eq!(why, "Barking and Dagenham's grants for 2017/18 would come to £644,001, more than its allocation of £644,000 for the year (£1 over): £600,000 is granted already");
+    room.add(&more(44_000, 0));
+    assert!(
+        room.refusal("Barking and Dagenham", &more(1, 0)).is_some(),
+        "an earlier row of the same import counts"
+    );
+}

@@ -256,40 +256,58 @@ pub async fn periods(conn: &mut AnyConnection, fund_id: i64) -> sqlx::Result<Vec
     rows.into_iter().map(map_period).collect()
 }
 
-/// The periods of a fund whose years hold `first` to `last` (a call's years), earliest first.
-pub async fn periods_covering(
+/// The period of a fund whose years hold `year` (a call's last year), if any.
+pub async fn period_holding(
     conn: &mut AnyConnection,
     fund_id: i64,
-    first: &str,
-    last: &str,
-) -> sqlx::Result<Vec<FundingPeriod>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE fund_id = $1 AND first_year <= $2 AND last_year >= $3 ORDER BY first_year"
+    year: lcpf_domain::FinancialYear,
+) -> sqlx::Result<Option<FundingPeriod>> {
+    let year = year.to_string();
+    sqlx::query(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM funding_periods WHERE fund_id = $1 AND first_year <= $2 AND last_year >= $3 ORDER BY first_year LIMIT 1"
     ))
     .bind(fund_id)
-    .bind(first)
-    .bind(last)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(map_period).collect()
+    .bind(&year)
+    .bind(&year)
+    .fetch_optional(conn)
+    .await?
+    .map(map_period)
+    .transpose()
 }
 
-/// Every funding period with its fund's name, the newest first (to choose one from).
-pub async fn all_periods(conn: &mut AnyConnection) -> sqlx::Result<Vec<(FundingPeriod, String)>> {
+/// A funding period with its fund's name, and whether it is closed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodOfFund {
+    pub period: FundingPeriod,
+    pub fund_name: String,
+    pub closed: bool,
+}
+
+/// Every funding period with its fund's name and whether it is closed, the newest first (to
+/// choose one from). One query.
+pub async fn all_periods(conn: &mut AnyConnection) -> sqlx::Result<Vec<PeriodOfFund>> {
     let columns = PERIOD_COLUMNS
         .split(',')
         .map(|c| format!("p.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
     let rows = sqlx::query(&format!(
-        "SELECT {columns}, f.name AS fund_name FROM funding_periods p JOIN funds f ON f.id = p.fund_id ORDER BY p.first_year DESC, f.name"
+        "SELECT {columns}, f.name AS fund_name, CASE WHEN c.period_id IS NULL THEN 0 ELSE 1 END AS closed
+         FROM funding_periods p JOIN funds f ON f.id = p.fund_id
+         LEFT JOIN period_closeouts c ON c.period_id = p.id
+         ORDER BY p.first_year DESC, f.name"
     ))
     .fetch_all(conn)
     .await?;
     rows.into_iter()
         .map(|r| {
-            let fund: String = r.try_get("fund_name")?;
-            Ok((map_period(r)?, fund))
+            let fund_name: String = r.try_get("fund_name")?;
+            let closed: i64 = r.try_get("closed")?;
+            Ok(PeriodOfFund {
+                period: map_period(r)?,
+                fund_name,
+                closed: closed != 0,
+            })
         })
         .collect()
 }
