@@ -308,4 +308,70 @@ backend_tests! {
         assert_eq!(link, "/api/openapi.json");
         assert_eq!(app.client().get(app.url(&link)).send().await.unwrap().status(), 200, "the document is there");
     }
+
+    // Item 6: a payment request that no longer fits could be neither authorised nor
+    // cancelled, and blocked close-out. Funder staff cancel it with a reason; it is never paid.
+    async fn a_payment_request_is_cancelled_with_a_reason_and_never_paid(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let (bd, officer) = (app.actor(BD_OFFICER).await, app.actor(FUNDER_OFFICER).await);
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, "Q1 2017/18", "1000")).await.unwrap();
+        app.app.claim_step(&bd, claim_id, &step("submit")).await.unwrap();
+        app.app.claim_step(&officer, claim_id, &step("accept")).await.unwrap();
+        let payment = app.app.claim(&officer, claim_id).await.unwrap().payment.expect("a payment request").id;
+        let path = format!("/api/v1/payments/{payment}/cancel");
+        let reason = json!({ "reason": "The variation of 1 June lowered 2017/18 below it" });
+        let (borough, staff, finance) = (app.token(BD_OFFICER).await, app.token(FUNDER_OFFICER).await, app.token(FINANCE_OFFICER).await);
+        let before = app.audit_count().await;
+        assert_eq!(api_send(&app, &borough, "POST", &path, reason.clone()).await.0, 403, "a borough cannot");
+        let (status, problem) = api_send(&app, &staff, "POST", &path, json!({ "reason": " " })).await;
+        assert_eq!(status, 422, "a reason is needed: {problem}");
+        assert_eq!(app.audit_count().await, before, "nothing changed");
+        let (status, cancelled) = api_send(&app, &staff, "POST", &path, reason.clone()).await;
+        assert_eq!(status, 200, "{cancelled}");
+        assert_eq!(cancelled["state"]["code"], "cancelled");
+        assert!(cancelled["cancel_reason"].as_str().unwrap().contains("lowered 2017/18"));
+        assert_eq!(app.audit_count().await, before + 1);
+        assert_eq!(api_send(&app, &staff, "POST", &path, reason).await.0, 403, "cancelled once");
+        let (status, _) = api_send(&app, &finance, "POST", &format!("/api/v1/payments/{payment}/authorise"), json!({ "idempotency_key": "after-cancel" })).await;
+        assert_eq!(status, 403, "a cancelled request is never paid");
+        let (_, waiting) = api_get(&app, &staff, "/api/v1/payments?state=requested").await;
+        assert!(!waiting["rows"].as_array().unwrap().iter().any(|p| p["id"] == payment), "it no longer waits for an authoriser");
+        // The payment page offers the cancellation while a request waits, and shows it after.
+        let (page, _) = app.signed_in(FUNDER_OFFICER).await;
+        let html = page.get(app.url(&format!("/payments/{payment}"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Cancelled by") && !html.contains("id=\"cancel-payment\""), "{html}");
+    }
+
+    // Item 12: a claim accepted before its year was confirmed could never be paid. When the
+    // year becomes firm, what was accepted becomes payable.
+    async fn claims_accepted_in_a_provisional_year_are_paid_once_it_is_confirmed(app: TestApp) {
+        // Barnet's grant for 2022/23, its year still provisional.
+        let admin_token = app.token(ADMIN).await;
+        let lcpf = app.fund_id(lcpf_app::demo::funds::FUND_NAME).await;
+        let period = one_year_period(&app, &admin_token, lcpf, "2022/23").await;
+        let csv = format!("{HEADER}Barnet provisional 2022,Barnet,2022/23,2022/23,Mentoring,2022/23,40000,,provisional,,\n");
+        let (status, made) = import(&app, &admin_token, &format!("period={period}"), csv).await;
+        assert_eq!(status, 201, "{made}");
+        let grant = made["ids"][0].as_i64().unwrap();
+        let (bd, officer) = (app.actor(BARNET_OFFICER).await, app.actor(FUNDER_OFFICER).await);
+        let key = app.app.grant(&officer, grant).await.unwrap().projects[0].key;
+        let provisional = "2022/23".to_string();
+        let quarter = format!("Q1 {provisional}");
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, &quarter, "1000")).await.unwrap();
+        app.app.claim_step(&bd, claim_id, &step("submit")).await.unwrap();
+        app.app.claim_step(&officer, claim_id, &step("accept")).await.unwrap();
+        let view = app.app.claim(&officer, claim_id).await.unwrap();
+        assert!(view.payment.is_none(), "nothing is payable in a provisional year");
+        assert!(view.not_payable.as_deref().unwrap_or_default().contains("becomes payable when the year is confirmed"), "{:?}", view.not_payable);
+        let admin = app.actor(ADMIN).await;
+        app.app.confirm_grant_year(&admin, grant, &lcpf_app::grants::ConfirmInput {
+            year: provisional.clone(),
+            decision_reference: "PCD 2017".into(),
+            decided_on: "2018-03-01".into(),
+        }).await.unwrap();
+        let view = app.app.claim(&officer, claim_id).await.unwrap();
+        let payment = view.payment.expect("the accepted claim is now payable");
+        assert_eq!(payment.amount, lcpf_domain::Money::from_pounds(1000));
+        assert_eq!(payment.state.code, "requested");
+    }
 }

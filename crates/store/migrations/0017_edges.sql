@@ -19,3 +19,9 @@ UPDATE grants SET period_id = (
 WHERE source_kind = 'imported' AND period_id IS NULL
     AND (SELECT COUNT(*) FROM funding_periods fp
          WHERE fp.first_year <= grants.last_year AND fp.last_year >= grants.last_year) = 1;
+
+-- A payment request that no longer fits (its year lowered by a variation) can be cancelled
+-- before it is authorised, with a reason, by whom and when.
+ALTER TABLE payments ADD COLUMN cancelled_at TEXT;
+ALTER TABLE payments ADD COLUMN cancelled_by TEXT;
+ALTER TABLE payments ADD COLUMN cancel_reason TEXT;

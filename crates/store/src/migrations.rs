@@ -136,7 +136,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
-        name: "edges: every grant belongs to one funding period and closes with it alone",
+        name: "edges: every grant belongs to one funding period and closes with it alone; payment requests can be cancelled with a reason",
         sql: include_str!("../migrations/0017_edges.sql"),
         sqlite: "",
         postgres: "",

@@ -33,6 +33,13 @@ pub struct AuthoriseInput {
 }
 
 /// A person's spend authority as entered: pounds, or empty for none.
+/// Why a payment request is cancelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub struct CancelInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 pub struct SpendAuthorityInput {
     #[serde(default)]
@@ -48,6 +55,7 @@ impl From<PaymentState> for StateTag {
                 PaymentState::Requested => "yellow",
                 PaymentState::Authorised => "green",
                 PaymentState::Exported => "purple",
+                PaymentState::Cancelled => "grey",
             }
             .into(),
         }
@@ -84,6 +92,10 @@ pub struct PaymentRow {
     pub authorised_at: Option<String>,
     /// The finance export it went in.
     pub export_id: Option<i64>,
+    /// A cancelled request: by whom, when and why.
+    pub cancelled_by: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub cancel_reason: Option<String>,
 }
 
 pub(crate) fn row(p: PaymentRecord, people: &People) -> PaymentRow {
@@ -111,6 +123,9 @@ pub(crate) fn row(p: PaymentRecord, people: &People) -> PaymentRow {
         authorised_by: p.authorised_by.as_deref().map(|w| people.of(w)),
         authorised_at: p.authorised_at,
         export_id: p.export_id,
+        cancelled_by: p.cancelled_by.as_deref().map(|w| people.of(w)),
+        cancelled_at: p.cancelled_at,
+        cancel_reason: p.cancel_reason,
     }
 }
 
@@ -131,6 +146,8 @@ pub struct PaymentView {
     pub may_authorise: bool,
     /// Why the actor cannot authorise it, when it is waiting and they cannot.
     pub refusal: Option<String>,
+    /// Whether the actor may cancel it (funder staff, while it waits for an authoriser).
+    pub may_cancel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -313,6 +330,7 @@ impl App {
         Ok(PaymentView {
             handled_by: handled_by(&p, &people),
             may_authorise: p.state == PaymentState::Requested && refusal.is_none(),
+            may_cancel: p.state == PaymentState::Requested && may(actor, Permission::ManageGrants),
             refusal,
             payment: row(p, &people),
         })
@@ -403,6 +421,64 @@ impl App {
                 ),
                 before: Some(&p.state.as_str()),
                 after: Some(&PaymentState::Authorised.as_str()),
+            },
+        )
+        .await?;
+        let done = q::payment(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The payment".into()))?;
+        tx.commit().await?;
+        Ok(row(done, &people))
+    }
+
+    /// Cancels a payment request before it is authorised (funder staff), with a reason: one
+    /// that no longer fits the year's firm profile after a variation, or was made by
+    /// mistake. It is never paid, holds no money back, and the period can then close.
+    pub async fn cancel_payment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &CancelInput,
+    ) -> AppResult<PaymentRow> {
+        authorise(actor, Permission::ManageGrants)?;
+        let reason = lcpf_domain::field::required_text(
+            &input.reason,
+            "the reason for cancelling the payment request",
+            2000,
+        )
+        .map_err(|m| AppError::invalid("reason", m))?;
+        let mut tx = self.db().begin().await?;
+        let grant_id = q::payment(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The payment".into()))?
+            .grant_id;
+        gq::lock(&mut tx, grant_id).await?;
+        let people = crate::people::people(&mut tx).await?;
+        let p = q::payment(&mut tx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The payment".into()))?;
+        if !q::cancel_payment(&mut tx, id, &lcpf_store::now(), &actor.label(), &reason).await? {
+            return Err(AppError::Forbidden(format!(
+                "This payment is {}: only a request waiting for an authoriser can be cancelled",
+                p.state.label().to_lowercase()
+            )));
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                action: "cancel",
+                entity_type: "payment",
+                entity_id: id.to_string(),
+                summary: format!(
+                    "Cancelled the payment request of {} to {} for {} of {}: {reason}",
+                    p.amount,
+                    p.payee,
+                    p.basis.describe().to_lowercase(),
+                    p.grant_reference
+                ),
+                before: Some(&p.state.as_str()),
+                after: Some(&PaymentState::Cancelled.as_str()),
             },
         )
         .await?;

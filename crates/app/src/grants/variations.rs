@@ -192,6 +192,39 @@ impl App {
             created_by: actor.label(),
         };
         q::insert_confirmation(&mut tx, id, &c).await?;
+        // What was accepted while the year was provisional becomes payable now it is firm.
+        let mut requested = Vec::new();
+        if g.schedule.pays_on_claims() {
+            let confirmed = q::grant(&mut tx, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("The grant".into()))?;
+            let now = lcpf_store::now();
+            for claim_id in q::claims::accepted_without_payment(&mut tx, id, year).await? {
+                let Some(claim) = q::claims::claim(&mut tx, claim_id).await? else {
+                    continue;
+                };
+                let claimed =
+                    Money::checked_sum(claim.spend.values().flat_map(|s| [s.revenue, s.capital]))
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+                if let Some((payment, amount)) = super::claims::request_claim_payment(
+                    &mut tx,
+                    &confirmed,
+                    claim_id,
+                    claim.quarter,
+                    claimed,
+                    &now,
+                    actor,
+                )
+                .await?
+                {
+                    requested.push(format!(
+                        "{} for {amount} (the claim for {})",
+                        lcpf_domain::grant::payment::reference(payment),
+                        claim.quarter
+                    ));
+                }
+            }
+        }
         audit::record(
             &mut tx,
             actor,
@@ -199,10 +232,19 @@ impl App {
                 action: "confirm",
                 entity_type: "grant",
                 entity_id: id.to_string(),
-                summary: format!(
-                    "Confirmed {year} of {} as firm: {}",
-                    g.reference, c.decision_reference
-                ),
+                summary: if requested.is_empty() {
+                    format!(
+                        "Confirmed {year} of {} as firm: {}",
+                        g.reference, c.decision_reference
+                    )
+                } else {
+                    format!(
+                        "Confirmed {year} of {} as firm: {}; what was accepted is now payable: payment requests {}",
+                        g.reference,
+                        c.decision_reference,
+                        lcpf_domain::words::and_list(&requested)
+                    )
+                },
                 before: Some(&g.profile),
                 after: Some(&c),
             },

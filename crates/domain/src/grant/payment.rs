@@ -229,13 +229,17 @@ pub enum PaymentState {
     Authorised,
     /// In a finance export (exactly once).
     Exported,
+    /// Withdrawn before it was authorised, with a reason (it no longer fits the year's firm
+    /// profile after a variation, or was requested by mistake): never paid.
+    Cancelled,
 }
 
 impl PaymentState {
-    pub const ALL: [PaymentState; 3] = [
+    pub const ALL: [PaymentState; 4] = [
         PaymentState::Requested,
         PaymentState::Authorised,
         PaymentState::Exported,
+        PaymentState::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -243,6 +247,7 @@ impl PaymentState {
             PaymentState::Requested => "requested",
             PaymentState::Authorised => "authorised",
             PaymentState::Exported => "exported",
+            PaymentState::Cancelled => "cancelled",
         }
     }
 
@@ -251,6 +256,7 @@ impl PaymentState {
             PaymentState::Requested => "Waiting for an authoriser",
             PaymentState::Authorised => "Authorised",
             PaymentState::Exported => "Sent to finance",
+            PaymentState::Cancelled => "Cancelled",
         }
     }
 

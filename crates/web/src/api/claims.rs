@@ -22,7 +22,7 @@ use crate::AppState;
 #[openapi(
     paths(
         start, claims, claim, save, attach, submit, accept, send_back, payments, payment,
-        authorise, export, closeout, close
+        authorise, cancel, export, closeout, close
     ),
     components(schemas(
         ClaimInput,
@@ -41,6 +41,7 @@ use crate::AppState;
         lcpf_app::grants::payments::HandledBy,
         ExportRow,
         AuthoriseInput,
+        lcpf_app::grants::payments::CancelInput,
         lcpf_app::grants::closeout::PeriodCloseOutView,
         lcpf_app::grants::closeout::CloseOutMoney,
         lcpf_app::grants::closeout::GrantCloseOutRow
@@ -262,6 +263,24 @@ pub async fn payment(
 ) -> Result<Json<PaymentView>, ApiError> {
     let id = parse_id(&id, "The payment")?;
     Ok(Json(state.app.payment(&auth.actor, id).await?))
+}
+
+/// Cancels a payment request before it is authorised (funder staff), with a reason: one that
+/// no longer fits the year's firm profile after a variation, or was made by mistake. It is
+/// never paid.
+#[utoipa::path(post, path = "/api/v1/payments/{id}/cancel", params(("id" = i64, Path)), request_body = lcpf_app::grants::payments::CancelInput, responses((status = 200, body = PaymentRow), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<PaymentRow>, ApiError> {
+    let id = parse_id(&id, "The payment")?;
+    let may = holds(&auth.actor, Permission::ManageGrants);
+    let input: lcpf_app::grants::payments::CancelInput = json_body_after(&body, may).await?;
+    Ok(Json(
+        state.app.cancel_payment(&auth.actor, id, &input).await?,
+    ))
 }
 
 /// Authorises a payment (funder staff who neither submitted nor accepted its claim, within

@@ -190,6 +190,12 @@ pub(super) fn add(r: Routes) -> Routes {
             post(payments::authorise),
         )
         .add(
+            "POST",
+            "/payments/{id}/cancel",
+            FunderStaff,
+            post(payments::cancel),
+        )
+        .add(
             "GET",
             "/spend-authority",
             FunderAdmin,
@@ -383,6 +389,12 @@ pub(super) fn add(r: Routes) -> Routes {
             "/api/v1/payments/{id}/authorise",
             FunderStaff,
             post(claims_api::authorise),
+        )
+        .add(
+            "POST",
+            "/api/v1/payments/{id}/cancel",
+            FunderStaff,
+            post(claims_api::cancel),
         )
         .add(
             "POST",

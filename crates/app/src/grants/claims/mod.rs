@@ -29,6 +29,7 @@ pub const CLAIMS_PER_PAGE: i64 = 50;
 mod evidence;
 mod input;
 mod steps;
+pub(crate) use steps::request_claim_payment;
 
 use input::{checked, content, domain_claim};
 
@@ -564,6 +565,14 @@ impl App {
                 grant.reference,
                 grant.schedule.label().to_lowercase()
             )),
+            (None, ClaimState::Accepted)
+                if total.pence() > 0
+                    && grant.profile.firm_in(year).is_ok_and(|f| f.pence() == 0) =>
+            {
+                Some(format!(
+                    "{total} was claimed but nothing is payable yet: {year} is provisional, and what was accepted becomes payable when the year is confirmed as firm"
+                ))
+            }
             (None, ClaimState::Accepted) if total.pence() > 0 => Some(format!(
                 "{total} was claimed but nothing is payable: {year}'s firm profile is already paid or committed, so a variation is needed first"
             )),

@@ -105,45 +105,14 @@ impl App {
             let total =
                 Money::checked_sum(claim.spend.values().flat_map(|s| [s.revenue, s.capital]))
                     .map_err(|e| AppError::invalid("spend", e.to_string()))?;
-            let year = claim.quarter.year();
-            let firm = grant
-                .profile
-                .firm_in(year)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let committed = pq::paid(&mut tx, grant.id)
+            match request_claim_payment(&mut tx, &grant, id, claim.quarter, total, &now, actor)
                 .await?
-                .committed
-                .get(&year)
-                .copied()
-                .unwrap_or(Money::ZERO);
-            let amount = payment::payable(total, firm, committed);
-            if amount.pence() > 0 {
-                let basis = payment::PaymentBasis::Claim {
-                    claim_id: id,
-                    quarter: claim.quarter,
-                };
-                let payment = pq::insert_payment(
-                    &mut tx,
-                    &pq::NewPayment {
-                        grant_id: grant.id,
-                        basis: &basis,
-                        quarter: claim.quarter,
-                        year,
-                        amount,
-                    },
-                    &now,
-                    &actor.label(),
-                )
-                .await?
-                .ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("the claim already has a payment"))
-                })?;
-                summary.push_str(&format!(
+            {
+                Some((payment, amount)) => summary.push_str(&format!(
                     ": payment request {} for {amount}",
                     payment::reference(payment)
-                ));
-            } else {
-                summary.push_str(": nothing is payable within the year's firm profile");
+                )),
+                None => summary.push_str(": nothing is payable within the year's firm profile"),
             }
         }
         audit::record(
@@ -162,4 +131,50 @@ impl App {
         tx.commit().await?;
         Ok(to)
     }
+}
+
+/// Requests the payment an accepted claim is due: what it claims, within what is left of its
+/// year's firm profile. None when nothing is payable (the year provisional, or its firm money
+/// already paid or committed). Called when a claim is accepted, and again for claims accepted
+/// with nothing payable once their year is confirmed as firm.
+pub(crate) async fn request_claim_payment(
+    conn: &mut lcpf_store::AnyConnection,
+    grant: &lcpf_store::queries::grants::GrantRecord,
+    claim_id: i64,
+    quarter: lcpf_domain::Quarter,
+    claimed: Money,
+    now: &str,
+    actor: &Actor,
+) -> AppResult<Option<(i64, Money)>> {
+    let year = quarter.year();
+    let firm = grant
+        .profile
+        .firm_in(year)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let committed = pq::paid(conn, grant.id)
+        .await?
+        .committed
+        .get(&year)
+        .copied()
+        .unwrap_or(Money::ZERO);
+    let amount = payment::payable(claimed, firm, committed);
+    if amount.pence() <= 0 {
+        return Ok(None);
+    }
+    let basis = payment::PaymentBasis::Claim { claim_id, quarter };
+    let payment = pq::insert_payment(
+        conn,
+        &pq::NewPayment {
+            grant_id: grant.id,
+            basis: &basis,
+            quarter,
+            year,
+            amount,
+        },
+        now,
+        &actor.label(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the claim already has a payment")))?;
+    Ok(Some((payment, amount)))
 }

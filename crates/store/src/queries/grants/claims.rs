@@ -424,3 +424,20 @@ pub async fn work_waiting(
         grants_live: r.try_get("grants_live")?,
     })
 }
+
+/// A grant's accepted claims for `year` that have no payment (accepted while nothing was
+/// payable), oldest quarter first.
+pub async fn accepted_without_payment(
+    conn: &mut AnyConnection,
+    grant_id: i64,
+    year: FinancialYear,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT c.id FROM grant_claims c WHERE c.grant_id = $1 AND c.year = $2 AND c.state = 'accepted'
+         AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.claim_id = c.id) ORDER BY c.quarter_number",
+    )
+    .bind(grant_id)
+    .bind(year.to_string())
+    .fetch_all(conn)
+    .await
+}

@@ -37,6 +37,10 @@ pub struct PaymentRecord {
     pub idempotency_key: Option<String>,
     pub reference: Option<String>,
     pub export_id: Option<i64>,
+    /// When a request was cancelled: when, by whom, and why.
+    pub cancelled_at: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancel_reason: Option<String>,
     /// Who submitted and who accepted its claim, who reported and who confirmed its
     /// milestone, or (an advance) nobody and who requested it: none of them may authorise it.
     pub submitted_by: String,
@@ -103,6 +107,9 @@ fn map(r: sqlx::any::AnyRow) -> sqlx::Result<PaymentRecord> {
         idempotency_key: r.try_get("idempotency_key")?,
         reference: r.try_get("payment_reference")?,
         export_id: r.try_get("export_id")?,
+        cancelled_at: r.try_get("cancelled_at")?,
+        cancelled_by: r.try_get("cancelled_by")?,
+        cancel_reason: r.try_get("cancel_reason")?,
         submitted_by: r.try_get("submitted_by")?,
         accepted_by: r.try_get("accepted_by")?,
     })
@@ -238,6 +245,10 @@ pub async fn paid(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Paid>
     .fetch_all(conn)
     .await?
     {
+        let state = PaymentState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?;
+        if state == PaymentState::Cancelled {
+            continue; // never paid, and holds no money back
+        }
         let y = year(&r.try_get::<String, _>("year")?)?;
         let amount = Money::from_pence(r.try_get("amount_pence")?);
         // Checked: a sum over rows never wraps.
@@ -246,7 +257,6 @@ pub async fn paid(conn: &mut AnyConnection, grant_id: i64) -> sqlx::Result<Paid>
             Ok(())
         };
         add(out.committed.entry(y).or_insert(Money::ZERO))?;
-        let state = PaymentState::parse(&r.try_get::<String, _>("state")?).map_err(corrupt)?;
         if state != PaymentState::Requested {
             add(out.paid.entry(y).or_insert(Money::ZERO))?;
             add(out.paid_by_quarter.entry(quarter_of(&r)?).or_insert(Money::ZERO))?;
@@ -469,4 +479,25 @@ pub async fn authorities(conn: &mut AnyConnection) -> sqlx::Result<Vec<Authority
             })
         })
         .collect()
+}
+
+/// Cancels a payment request still waiting for an authoriser; false when it is not waiting
+/// (authorised, exported or cancelled already).
+pub async fn cancel_payment(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: &str,
+    by: &str,
+    reason: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE payments SET state = 'cancelled', cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 WHERE id = $4 AND state = 'requested'",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -146,6 +146,26 @@ pub async fn authorise(
     }
 }
 
+/// Cancels a payment request with the reason typed on its page.
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Pairs>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The payment")?;
+    let input = CancelInput {
+        reason: value(&form, "reason"),
+    };
+    match state.app.cancel_payment(&auth.actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/payments/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_invalid(&payment_page(&state, &auth, id, errors).await?)
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "grants/spend_authority.html")]
 struct AuthorityPage {
