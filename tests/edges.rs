@@ -114,6 +114,18 @@ backend_tests! {
         assert_eq!(status, 422, "{problem}");
         assert!(problem_messages(&problem).contains("is closed"), "{problem}");
         assert_eq!(app.audit_count().await, before, "nothing was imported");
+        // Nor do its budgets or allocations change, and its page offers no change.
+        let (status, problem) = api_send(&app, &admin, "PUT", &format!("/api/v1/periods/{lcpf}/budgets/2014"), json!({ "pot": "£19,000,000", "co_commissioning_percent": "0" })).await;
+        assert_eq!(status, 403, "{problem}");
+        assert!(problem_messages(&problem).contains("is closed"), "{problem}");
+        let (status, problem) = api_send(&app, &admin, "POST", &format!("/api/v1/periods/{lcpf}/amendments"), json!({ "year": "2013/14", "area": "E09000004", "amount": "£1", "reason": "After close-out" })).await;
+        assert_eq!(status, 403, "{problem}");
+        assert_eq!(app.audit_count().await, before, "nothing changed");
+        let (page, _) = app.signed_in(ADMIN).await;
+        let html = page.get(app.url(&format!("/periods/{lcpf}"))).send().await.unwrap().text().await.unwrap();
+        for offer in ["New scenario", "Record a decision made elsewhere", "Add a stream", "/budgets/"] {
+            assert!(!html.contains(offer), "a closed period offers “{offer}”");
+        }
     }
 
     // Item 7: one borough held two live grants of its whole allocation each. Grants made or

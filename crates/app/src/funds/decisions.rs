@@ -89,6 +89,7 @@ impl App {
         let scenario = q::scenario(&mut tx, scenario_id)
             .await?
             .ok_or_else(|| AppError::NotFound("The scenario".into()))?;
+        super::period_to_change(&mut tx, scenario.period_id).await?;
         let rows = q::scenario_allocations(&mut tx, scenario_id).await?;
         let amounts: Vec<(String, Money)> = rows
             .iter()
@@ -119,9 +120,7 @@ impl App {
     ) -> AppResult<Decision> {
         authorise(actor, Permission::DecideAllocations)?;
         let mut tx = self.db().begin().await?;
-        let period = q::period(&mut tx, period_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let period = super::period_to_change(&mut tx, period_id).await?;
         let year = year_of(&period, year)?;
         let taking_part = super::taking_part(&mut tx).await?;
         let mut errors = FieldErrors::new();
@@ -274,9 +273,7 @@ impl App {
     ) -> AppResult<Amendment> {
         authorise(actor, Permission::DecideAllocations)?;
         let mut tx = self.db().begin().await?;
-        let period = q::period(&mut tx, period_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let period = super::period_to_change(&mut tx, period_id).await?;
         let mut errors = FieldErrors::new();
         let year = errors.check(
             "year",

@@ -70,6 +70,25 @@ pub struct IndicatorDatasetSummary {
     pub source: String,
 }
 
+/// A period read for a change to its money (budgets, streams, scenarios, decisions,
+/// amendments): its row locked, as close-out locks it, and refused once it is closed.
+pub(crate) async fn period_to_change(
+    conn: &mut lcpf_store::AnyConnection,
+    id: i64,
+) -> AppResult<FundingPeriod> {
+    q::lock_period(conn, id).await?;
+    let period = q::period(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+    if lcpf_store::queries::grants::closeout::is_closed(conn, id).await? {
+        return Err(AppError::Forbidden(format!(
+            "The period {} to {} is closed: its budgets, scenarios, decisions and allocations no longer change",
+            period.first_year, period.last_year
+        )));
+    }
+    Ok(period)
+}
+
 impl App {
     pub async fn list_funds(&self, actor: &Actor) -> AppResult<Vec<Fund>> {
         authorise(actor, Permission::ViewReferenceData)?;
@@ -510,9 +529,7 @@ impl App {
             )));
         };
         let mut tx = self.db().begin().await?;
-        let period = q::period(&mut tx, period_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let period = period_to_change(&mut tx, period_id).await?;
         let year = FinancialYear::parse(year)
             .map_err(|_| AppError::NotFound(format!("The year {year}")))?;
         let span = span_of(&period)?;
@@ -610,9 +627,7 @@ impl App {
     ) -> AppResult<lcpf_store::queries::funds::Stream> {
         authorise(actor, Permission::ManageReferenceData)?;
         let mut tx = self.db().begin().await?;
-        let period = q::period(&mut tx, period_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let period = period_to_change(&mut tx, period_id).await?;
         let span = span_of(&period)?;
         let mut errors = FieldErrors::new();
         let year = year_in_period(&mut errors, "year", &input.year, span);

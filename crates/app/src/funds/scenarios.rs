@@ -141,9 +141,7 @@ impl App {
     ) -> AppResult<Scenario> {
         authorise(actor, Permission::ModelAllocations)?;
         let mut tx = self.db().begin().await?;
-        let period = q::period(&mut tx, period_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let period = super::period_to_change(&mut tx, period_id).await?;
         let span = span_of(&period)?;
         let budgets = q::budgets(&mut tx, period_id).await?;
 

@@ -420,8 +420,10 @@ async fn period(
         .map(StreamRow::from)
         .collect();
     let has_budget = budgets.iter().any(|b| b.pot.is_some());
-    let can_start_scenario = budgets.iter().any(|b| b.pot.is_some() && !b.decided);
     let closeout = state.app.period_closeout(&auth.actor, id).await?;
+    // A closed period's budgets, scenarios and decisions no longer change: nothing offers to.
+    let open = !closeout.closed;
+    let can_start_scenario = open && budgets.iter().any(|b| b.pot.is_some() && !b.decided);
     render(&PeriodPage {
         closeout,
         layout: Layout::new(
@@ -433,7 +435,7 @@ async fn period(
             "funds",
         ),
         can_model: may(&auth.actor, Permission::ModelAllocations),
-        can_set_budget: may(&auth.actor, Permission::ManageReferenceData),
+        can_set_budget: open && may(&auth.actor, Permission::ManageReferenceData),
         streams,
         stream_form: stream_errors
             .as_ref()
@@ -456,7 +458,7 @@ async fn period(
         budgets,
         fund: view.fund,
         period: view.period,
-        can_decide: may(&auth.actor, Permission::DecideAllocations),
+        can_decide: open && may(&auth.actor, Permission::DecideAllocations),
         period_total: money(period_total),
         decided_years: view.decisions.len(),
         has_budget,
