@@ -386,4 +386,38 @@ backend_tests! {
         assert_eq!(payment.amount, lcpf_domain::Money::from_pounds(1000));
         assert_eq!(payment.state.code, "requested");
     }
+
+    // Item 11 (F-07): a budget cut below what the calls promised was accepted, a budget with
+    // `co_commissioning` left out reset a 30% top-slice to 0%, and calls were opened for years
+    // with no budget.
+    async fn budgets_keep_what_the_calls_promise_and_calls_need_a_budget(app: TestApp) {
+        let admin = app.token(ADMIN).await;
+        let period = app.period_id("2019/20").await;
+        let path = format!("/api/v1/periods/{period}/budgets/2019");
+        let (_, before) = api_get(&app, &admin, &format!("/api/v1/periods/{period}")).await;
+        let budget = |v: &Value| v["budgets"].as_array().unwrap().iter().find(|b| b["year"] == "2019/20").cloned().unwrap();
+        let was = budget(&before);
+        assert!(was["co_commissioning_bp"].as_i64().unwrap() > 0, "2019/20 has a top-slice: {was}");
+        let audit = app.audit_count().await;
+        let (status, problem) = api_send(&app, &admin, "PUT", &path, json!({ "pot": "1" })).await;
+        assert_eq!(status, 422, "{problem}");
+        let m = problem_messages(&problem);
+        assert!(m.contains("The fund's calls promise £14,500,000") && m.contains("short"), "{m}");
+        assert_eq!(app.audit_count().await, audit, "nothing changed");
+        // Raising the pot with the share left out keeps the share as it was.
+        let (status, raised) = api_send(&app, &admin, "PUT", &path, json!({ "pot": "£60,000,000" })).await;
+        assert_eq!(status, 200, "{raised}");
+        assert_eq!(raised["co_commissioning_bp"], was["co_commissioning_bp"], "the top-slice is unchanged: {raised} {was}");
+        // A call for a year with no budget is refused.
+        let call = json!({
+            "fund_id": app.fund_id(lcpf_app::demo::funds::FUND_NAME).await, "name": "Tranche 9", "first_year": "2027/28", "last_year": "2027/28", "maximum": "£1,000",
+            "themes": ["Youth offending"], "leads": ["voluntary_sector"], "minimum_boroughs": "3",
+            "opens_on": "2027-01-04", "opens_time": "09:00", "closes_on": "2027-02-26", "closes_time": "12:00",
+            "criteria": [{"name": "Need", "kind": "scored", "max": 5, "weight": 3}],
+            "questions": [{"key": "need", "section": "The need", "prompt": "What need will it meet?", "kind": "long_text", "max_words": 50, "required": true}]
+        });
+        let (status, problem) = api_send(&app, &admin, "POST", "/api/v1/calls", call).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem_messages(&problem).contains("no budget for 2027/28"), "{problem}");
+    }
 }

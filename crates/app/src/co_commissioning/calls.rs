@@ -352,6 +352,36 @@ pub struct CallsPage {
     pub may_open: bool,
 }
 
+/// A year's Co-Commissioning share in money (its top-slice of the pot); £0 where it cannot be
+/// worked out.
+pub(crate) fn share_of(b: &lcpf_store::queries::funds::PeriodBudget) -> Money {
+    lcpf_domain::allocation::top_slice_split(
+        Money::from_pence(b.pot_pence),
+        Percentage::from_basis_points(b.co_commissioning_bp as u32),
+    )
+    .map(|s| s.top_slice)
+    .unwrap_or(Money::ZERO)
+}
+
+/// What a fund's calls promise against its Co-Commissioning share for their years; none when
+/// it has no calls.
+pub(crate) async fn calls_share(
+    conn: &mut AnyConnection,
+    fund_id: i64,
+) -> AppResult<Option<ShareView>> {
+    let existing = q::calls(conn).await?;
+    let mine: Vec<&Call> = existing
+        .iter()
+        .filter(|c| c.fund_id == fund_id)
+        .map(|c| &c.call)
+        .collect();
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let shares = share_by_year(conn, fund_id).await?;
+    Ok(Some(share_view(&shares, &mine)?))
+}
+
 /// The Co-Commissioning share of each budgeted year of a fund.
 pub(crate) async fn share_by_year(
     conn: &mut AnyConnection,
@@ -1088,6 +1118,20 @@ async fn save_new_call(
     all.push(call);
     let shares = share_by_year(conn, fund_id).await?;
     let used = share_view(&shares, &all)?;
+    let unbudgeted: Vec<&String> = used
+        .unbudgeted_years
+        .iter()
+        .filter(|y| call.years.iter().any(|c| c.to_string() == **y))
+        .collect();
+    if !unbudgeted.is_empty() {
+        return Err(AppError::invalid(
+            "last_year",
+            format!(
+                "The fund has no budget for {} yet, so no Co-Commissioning share to spend: set the year's budget on its funding period first",
+                lcpf_domain::words::and_list(&unbudgeted)
+            ),
+        ));
+    }
     rules::check_within_share(
         &call.name,
         &rules::ShareUse {

@@ -442,9 +442,10 @@ pub struct PeriodInput {
 pub struct BudgetInput {
     /// The year's whole pot, e.g. £18,000,000.
     pub pot: String,
-    /// The Co-Commissioning Fund's top-slice, %, e.g. 30.
+    /// The Co-Commissioning Fund's top-slice, %, e.g. 30. Left out: unchanged (none for a
+    /// new budget); empty: none.
     #[serde(default)]
-    pub co_commissioning: String,
+    pub co_commissioning: Option<String>,
     #[serde(default)]
     pub note: String,
 }
@@ -512,9 +513,12 @@ impl App {
         if pot.is_some_and(Money::is_negative) {
             errors.add("pot", "The pot cannot be negative");
         }
-        let share = match input.co_commissioning.trim() {
-            "" => Some(Percentage::ZERO),
-            t => errors.check("co_commissioning", Percentage::parse(t)),
+        // None: keep the year's share as it is.
+        let share = match input.co_commissioning.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(Percentage::ZERO),
+            // A mistake is recorded in `errors`, which refuses the whole input below.
+            Some(t) => errors.check("co_commissioning", Percentage::parse(t)),
         };
         if share.is_some_and(|s| s > Percentage::HUNDRED) {
             errors.add(
@@ -523,7 +527,7 @@ impl App {
             );
         }
         errors.into_result()?;
-        let (Some(pot), Some(share)) = (pot, share) else {
+        let Some(pot) = pot else {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "validated budget input is incomplete"
             )));
@@ -548,6 +552,11 @@ impl App {
             .await?
             .into_iter()
             .find(|b| b.year == year.to_string());
+        let share = share.unwrap_or_else(|| {
+            before.as_ref().map_or(Percentage::ZERO, |b| {
+                Percentage::from_basis_points(b.co_commissioning_bp as u32)
+            })
+        });
         let after = PeriodBudget {
             period_id,
             year: year.to_string(),
@@ -556,6 +565,29 @@ impl App {
             note: input.note.trim().to_string(),
         };
         q::upsert_budget(&mut tx, &after).await?;
+        // Never below what the fund's calls already promise: the share they spend must still
+        // hold them (a raise is always allowed, even where they were over before).
+        let lowered = before.as_ref().is_some_and(|b| {
+            crate::co_commissioning::share_of(b) > crate::co_commissioning::share_of(&after)
+        });
+        if lowered {
+            if let Some(used) =
+                crate::co_commissioning::calls_share(&mut tx, period.fund_id).await?
+            {
+                if used.left.is_negative() {
+                    return Err(AppError::invalid(
+                        "pot",
+                        format!(
+                            "The fund's calls promise {} over {}, and this budget would leave a Co-Commissioning share of {} for those years: {} short. Keep the share at least what the calls promise",
+                            used.promised,
+                            lcpf_domain::words::and_list(&used.years),
+                            used.share,
+                            Money::from_pence(-used.left.pence())
+                        ),
+                    ));
+                }
+            }
+        }
         record(
             &mut tx,
             actor,

@@ -575,14 +575,16 @@ pub async fn budget_form(
         pot: current
             .map(|b| Money::from_pence(b.pot_pence).to_string())
             .unwrap_or_default(),
-        co_commissioning: current
-            .map(|b| {
-                lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32)
-                    .to_string()
-                    .trim_end_matches('%')
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        co_commissioning: Some(
+            current
+                .map(|b| {
+                    lcpf_domain::Percentage::from_basis_points(b.co_commissioning_bp as u32)
+                        .to_string()
+                        .trim_end_matches('%')
+                        .to_string()
+                })
+                .unwrap_or_default(),
+        ),
         note: current.map(|b| b.note.clone()).unwrap_or_default(),
     };
     render(&BudgetFormPage {
