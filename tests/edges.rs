@@ -420,4 +420,18 @@ backend_tests! {
         assert_eq!(status, 422, "{problem}");
         assert!(problem_messages(&problem).contains("no budget for 2027/28"), "{problem}");
     }
+
+    // Item 18 (F-08): an unknown borough code in a bid answered 500 (a foreign key; on
+    // PostgreSQL an index row too big). It is named and nothing is saved.
+    async fn an_unknown_borough_in_a_bid_is_named_not_a_500(app: TestApp) {
+        let draft = app.bid_id("Minerva pathways for young women").await;
+        let before = app.app.bid(&lcpf_app::Actor::System, draft).await.unwrap();
+        let token = app.token(PROVIDER).await;
+        for code in ["E09999999".to_string(), "E".repeat(12_000)] {
+            let (status, problem) = api_send(&app, &token, "PUT", &format!("/api/v1/bids/{draft}"), json!({ "title": "x", "boroughs": [code] })).await;
+            assert_eq!(status, 422, "{problem}");
+            assert!(problem_messages(&problem).contains("is not a London borough's ONS code"), "{problem}");
+        }
+        assert_eq!(app.app.bid(&lcpf_app::Actor::System, draft).await.unwrap(), before, "nothing was saved");
+    }
 }

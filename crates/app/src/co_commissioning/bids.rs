@@ -774,6 +774,19 @@ impl App {
                 );
             }
         }
+        // Boroughs are London's areas by ONS code: an unknown code is named, never stored.
+        let areas: BTreeSet<String> = lcpf_store::queries::areas::list(&mut tx)
+            .await?
+            .into_iter()
+            .map(|a| a.ons_code)
+            .collect();
+        for code in content.boroughs.iter().filter(|c| !areas.contains(*c)) {
+            let shown: String = code.chars().take(20).collect();
+            e.add(
+                "boroughs",
+                format!("“{shown}” is not a London borough's ONS code: choose the boroughs from the list, for example E09000002 for Barking and Dagenham"),
+            );
+        }
         e.into_result()?;
         q::save_bid_content(&mut tx, id, &content, &lcpf_store::now()).await?;
         let taking = taking_part(&mut tx).await?;
