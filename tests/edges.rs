@@ -434,4 +434,22 @@ backend_tests! {
         }
         assert_eq!(app.app.bid(&lcpf_app::Actor::System, draft).await.unwrap(), before, "nothing was saved");
     }
+
+    // Item 22 (F-18): `[]` or `{}` as a claim returned 200 and blanked it. A claim is sent
+    // whole, as an object of a claim's fields.
+    async fn a_claim_of_the_wrong_shape_is_refused_not_blanked(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, "Q1 2017/18", "1000")).await.unwrap();
+        let before = app.app.claim(&bd, claim_id).await.unwrap();
+        let token = app.token(BD_OFFICER).await;
+        let spend = json!({ key.to_string(): { "revenue": "5" } });
+        for body in [json!([]), json!({}), json!({ "narrative": "No spend" }), json!({ "spend": spend, "narrative": "x", "extra": { "deep": 1 } })] {
+            let (status, problem) = api_send(&app, &token, "PUT", &format!("/api/v1/claims/{claim_id}"), body.clone()).await;
+            assert_eq!(status, 422, "{body}: {problem}");
+        }
+        assert_eq!(app.app.claim(&bd, claim_id).await.unwrap(), before, "the claim is as it was");
+        let (status, saved) = api_send(&app, &token, "PUT", &format!("/api/v1/claims/{claim_id}"), json!({ "spend": spend, "narrative": "Whole" })).await;
+        assert_eq!(status, 200, "{saved}");
+    }
 }

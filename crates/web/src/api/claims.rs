@@ -124,7 +124,10 @@ pub async fn claim(
     Ok(Json(state.app.claim(&auth.actor, id).await?))
 }
 
-/// Changes a draft or returned claim (the recipient's own officers).
+/// Changes a draft or returned claim (the recipient's own officers). The claim is sent whole
+/// (`spend` and `narrative` at least; `forecast` and `match_funding` empty when left out): a
+/// body of another shape, or with fields a claim does not have, is refused, never taken as
+/// "blank everything".
 #[utoipa::path(put, path = "/api/v1/claims/{id}", params(("id" = i64, Path)), request_body = ClaimInput, responses((status = 200, body = ClaimView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn save(
     State(state): State<AppState>,
@@ -133,7 +136,27 @@ pub async fn save(
     body: Bytes,
 ) -> Result<Json<ClaimView>, ApiError> {
     let id = parse_id(&id, "The claim")?;
-    let input: ClaimInput = json_body_after(&body, may_change(&state, &auth, id)).await?;
+    let value: serde_json::Value = json_body_after(&body, may_change(&state, &auth, id)).await?;
+    let missing: Vec<&str> = ["spend", "narrative"]
+        .into_iter()
+        .filter(|f| value.get(f).is_none())
+        .collect();
+    let input = match (value.is_object() && missing.is_empty())
+        .then(|| serde_json::from_value::<ClaimInput>(value))
+    {
+        Some(Ok(input)) => input,
+        shape => {
+            may_change(&state, &auth, id).await?;
+            let why = match shape {
+                Some(Err(e)) => format!("The request body is not a claim: {e}"),
+                _ => format!(
+                    "A claim is sent whole, as a JSON object with its spend and narrative: the body has no {}",
+                    lcpf_domain::words::and_list(&missing.iter().map(|f| format!("“{f}”")).collect::<Vec<_>>())
+                ),
+            };
+            return Err(lcpf_app::AppError::invalid("body", why).into());
+        }
+    };
     state.app.save_claim(&auth.actor, id, &input).await?;
     Ok(Json(state.app.claim(&auth.actor, id).await?))
 }

@@ -36,6 +36,7 @@ use input::{checked, content, domain_claim};
 /// A claim as entered: the quarter (when starting one), each project's spend, what was done,
 /// and the forecast for the period's remaining quarters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimInput {
     /// `Q1 2017/18`; only when starting a claim.
     #[serde(default)]
