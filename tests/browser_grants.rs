@@ -49,7 +49,7 @@ async fn a_claim_is_made_accepted_and_paid_in_chromium() {
     let listed = text_of(&client, "#evidence-list").await;
     assert!(listed.contains("lcpf-timesheets"), "{listed}");
     assert_accessible(&client, "the draft claim with its evidence").await;
-    press(&client, "Submit the claim to MOPAC").await;
+    press(&client, "Save and submit the claim to MOPAC").await;
     assert_eq!(text_of(&client, "#claim-state").await, "Submitted");
 
     // A funder officer accepts it from the queue: its payment is requested.

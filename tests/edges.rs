@@ -452,4 +452,25 @@ backend_tests! {
         let (status, saved) = api_send(&app, &token, "PUT", &format!("/api/v1/claims/{claim_id}"), json!({ "spend": spend, "narrative": "Whole" })).await;
         assert_eq!(status, 200, "{saved}");
     }
+
+    // Item 13: a recipient who changed a returned claim and pressed "Submit" sent the old
+    // figures. Submit is now a button of the claim's own form, and saves what is on screen.
+    async fn submitting_a_claim_saves_what_is_on_the_screen(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, "Q1 2017/18", "60000.50")).await.unwrap();
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let page = client.get(app.url(&format!("/claims/{claim_id}"))).send().await.unwrap().text().await.unwrap();
+        let form = page.split("id=\"save-claim\"").next().unwrap();
+        assert!(form.contains(&format!("formaction=\"/claims/{claim_id}/submit\"")), "Submit is part of the claim's form");
+        let revenue = format!("spend-{key}-revenue");
+        let r = client.post(app.url(&format!("/claims/{claim_id}/submit")))
+            .form(&[("csrf_token", csrf.as_str()), (revenue.as_str(), "40,000"), ("narrative", "As MOPAC asked"), ("forecast", ""), ("match_funding", "")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let view = app.app.claim(&bd, claim_id).await.unwrap();
+        assert_eq!(view.state.code, "submitted");
+        assert_eq!(view.total, lcpf_domain::Money::from_pounds(40_000), "the figures on the screen were submitted");
+        assert_eq!(view.narrative, "As MOPAC asked");
+    }
 }

@@ -267,12 +267,25 @@ async fn step(
     }
 }
 
+/// Submits a claim. Sent from the claim's own form ("Save and submit"), it first saves what
+/// is on the screen, so no change typed before pressing it is lost.
 pub async fn submit(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<Pairs>,
 ) -> Result<Response, PageError> {
+    if form.iter().any(|(k, _)| k == "narrative") {
+        let claim = parse_id(&id, "The claim")?;
+        if let Err(e) = state
+            .app
+            .save_claim(&auth.actor, claim, &claim_input(&form))
+            .await
+        {
+            let errors = field_errors(e)?;
+            return render_invalid(&claim_page(&state, &auth, claim, form, errors).await?);
+        }
+    }
     step(state, auth, id, "submit", form).await
 }
 
