@@ -354,7 +354,13 @@ backend_tests! {
                 }
                 _ => {
                     assert_eq!(status, 303, "{} {path} must send a signed-out visitor to sign in", spec.method);
-                    assert_eq!(location.as_deref(), Some("/sign-in"), "{} {path}", spec.method);
+                    // A page asked for returns there after signing in.
+                    let location = location.unwrap_or_default();
+                    let sent_to = reqwest::Url::parse(&format!("http://lcpf.test{location}")).unwrap();
+                    assert_eq!(sent_to.path(), "/sign-in", "{} {path}", spec.method);
+                    let next: Vec<String> = sent_to.query_pairs().filter(|(k, _)| k == "next").map(|(_, v)| v.into_owned()).collect();
+                    let expected: Vec<String> = if spec.method == "GET" && path != "/" { vec![path.clone()] } else { Vec::new() };
+                    assert_eq!(next, expected, "{} {path}: returns to the page asked for", spec.method);
                 }
             }
         }

@@ -473,4 +473,28 @@ backend_tests! {
         assert_eq!(view.total, lcpf_domain::Money::from_pounds(40_000), "the figures on the screen were submitted");
         assert_eq!(view.narrative, "As MOPAC asked");
     }
+
+    // Item 25: signing in returned to the home page, not to the page asked for; `GET /sign-out`
+    // was an empty 405.
+    async fn signing_in_returns_to_the_page_asked_for(app: TestApp) {
+        let client = app.client();
+        let r = client.get(app.url("/claims?state=accepted")).send().await.unwrap();
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(location, "/sign-in?next=%2Fclaims%3Fstate%3Daccepted");
+        let page = client.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden(&page, "csrf_token");
+        assert_eq!(hidden(&page, "next"), "/claims?state=accepted");
+        let r = client.post(app.url("/sign-in")).form(&[("csrf_token", csrf.as_str()), ("email", FUNDER_OFFICER), ("password", DEMO_PASSWORD), ("next", "/claims?state=accepted")]).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/claims?state=accepted");
+        // Another site's address is never followed.
+        let other = app.client();
+        let page = other.get(app.url("/sign-in?next=//evil.example/")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden(&page, "csrf_token");
+        let r = other.post(app.url("/sign-in")).form(&[("csrf_token", csrf.as_str()), ("email", FUNDER_OFFICER), ("password", DEMO_PASSWORD), ("next", "//evil.example/")]).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/");
+        // GET /sign-out offers the button.
+        let page = client.get(app.url("/sign-out")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("id=\"sign-out-now\""));
+    }
 }

@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteSpec>) {
     .add("GET", "/", Public, get(pages::start))
     .add("GET", "/sign-in", Public, get(pages::sign_in_form))
     .add("POST", "/sign-in", Public, post(pages::sign_in))
+    .add("GET", "/sign-out", Public, get(pages::sign_out_page))
     .add("POST", "/sign-out", SignedIn, post(pages::sign_out))
     .add("GET", "/account/tokens", SignedIn, get(tokens::own))
     .add("POST", "/account/tokens", OwnAccount, post(tokens::create))

@@ -24,7 +24,32 @@ pub async fn security_headers(
     request: Request,
     next: Next,
 ) -> Response {
+    // A page asked for while signed out returns there after signing in.
+    let asked_for = (request.method() == Method::GET)
+        .then(|| {
+            request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+        })
+        .flatten()
+        .filter(|p| p != "/" && !p.starts_with("/api/"));
     let mut response = next.run(request).await;
+    if let Some(asked_for) = asked_for {
+        let to_sign_in = response.status().is_redirection()
+            && response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                == Some("/sign-in");
+        if to_sign_in {
+            if let Ok(query) = serde_urlencoded::to_string([("next", asked_for.as_str())]) {
+                if let Ok(v) = HeaderValue::from_str(&format!("/sign-in?{query}")) {
+                    response.headers_mut().insert(header::LOCATION, v);
+                }
+            }
+        }
+    }
     let headers = response.headers_mut();
     let fixed = [
         (

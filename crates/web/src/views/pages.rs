@@ -105,15 +105,41 @@ struct SignInPage {
     csrf: String,
     email: String,
     errors: FieldErrors,
+    /// The page asked for before signing in, to return to afterwards.
+    next: String,
+}
+
+/// Where to go after signing in: the page that was asked for, when it is a page of this
+/// site (a path, never another site's address); otherwise the home page.
+fn after_sign_in(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && !next.starts_with("/sign-in")
+        && !next.starts_with("/sign-out");
+    if local {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn sign_in_form(
     State(state): State<AppState>,
     auth: Auth,
     jar: CookieJar,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
 ) -> Result<Response, PageError> {
+    let next = after_sign_in(&q.next).to_string();
     if auth.actor.user().is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
     let (jar, csrf) = anonymous_csrf(jar, state.secure_cookies);
     let page = SignInPage {
@@ -121,6 +147,7 @@ pub async fn sign_in_form(
         csrf,
         email: String::new(),
         errors: FieldErrors::new(),
+        next,
     };
     Ok((jar, render(&page)?).into_response())
 }
@@ -131,6 +158,8 @@ pub struct SignInFields {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn sign_in(
@@ -146,7 +175,7 @@ pub async fn sign_in(
     {
         Ok((_, session)) => {
             let jar = jar.add(cookie(SESSION_COOKIE, session.token, state.secure_cookies));
-            Ok((jar, Redirect::to("/")).into_response())
+            Ok((jar, Redirect::to(after_sign_in(&form.next))).into_response())
         }
         Err(AppError::Invalid(errors)) => {
             let (jar, csrf) = anonymous_csrf(jar, state.secure_cookies);
@@ -155,6 +184,7 @@ pub async fn sign_in(
                 csrf,
                 email: form.email,
                 errors,
+                next: after_sign_in(&form.next).to_string(),
             };
             Ok((jar, render_invalid(&page)?).into_response())
         }
@@ -164,6 +194,27 @@ pub async fn sign_in(
 
 #[derive(Deserialize)]
 pub struct Empty {}
+
+#[derive(Template)]
+#[template(path = "sign_out.html")]
+struct SignOutPage {
+    layout: Layout,
+    signed_in: bool,
+}
+
+/// `GET /sign-out` (a bookmark, a typed address): a page with the sign-out button, since
+/// signing out changes something and so is a form; signed out already, it says so.
+pub async fn sign_out_page(auth: Auth) -> Result<Response, PageError> {
+    let signed_in = auth.actor.user().is_some();
+    render(&SignOutPage {
+        layout: if signed_in {
+            Layout::new(&auth, "Sign out", "")
+        } else {
+            Layout::anonymous("Signed out")
+        },
+        signed_in,
+    })
+}
 
 pub async fn sign_out(
     State(state): State<AppState>,
