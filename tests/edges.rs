@@ -497,4 +497,27 @@ backend_tests! {
         assert_eq!(page.status(), 200);
         assert!(page.text().await.unwrap().contains("id=\"sign-out-now\""));
     }
+
+    // Item 24 (F-17): the evidence form refused a file of just under 10 MB that the API took,
+    // because it counted the form's envelope. The limit is the file's, on both.
+    async fn a_ten_megabyte_file_is_taken_from_the_form_as_from_the_api(app: TestApp) {
+        let (grant, key) = app.live_borough_grant().await;
+        let bd = app.actor(BD_OFFICER).await;
+        let claim_id = app.app.start_claim(&bd, grant, &claim(key, "Q1 2017/18", "100")).await.unwrap();
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.resize(10 * 1024 * 1024, b' ');
+        let (client, csrf) = app.signed_in(BD_OFFICER).await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .part("evidence", reqwest::multipart::Part::bytes(pdf.clone()).file_name("report.pdf"));
+        let r = client.post(app.url(&format!("/claims/{claim_id}/evidence"))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303, "exactly 10 MB from the form");
+        pdf.push(b' ');
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf)
+            .part("evidence", reqwest::multipart::Part::bytes(pdf).file_name("big.pdf"));
+        let r = client.post(app.url(&format!("/claims/{claim_id}/evidence"))).multipart(form).send().await.unwrap();
+        assert!(r.status().is_client_error(), "one byte more is refused: {}", r.status());
+        assert!(r.text().await.unwrap().contains("10 MB"), "saying the limit");
+    }
 }

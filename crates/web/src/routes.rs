@@ -18,8 +18,10 @@ use crate::{api, assets, AppState};
 
 /// The largest request body a form or an API write may send.
 pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
-/// The largest body for a route that takes a file (a workbook or a CSV).
-pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024;
+/// The largest body for a route that takes a file (a workbook, a CSV, evidence): the largest
+/// file (10 MB, which each use case checks itself) and room for a form's multipart envelope,
+/// so a file of exactly 10 MB is taken from the form as from the API.
+pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 /// `1 MB`, `10 MB`: a limit as people read it.
 pub fn size_in_words(bytes: usize) -> String {
