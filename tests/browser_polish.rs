@@ -79,6 +79,8 @@ async fn at_320_pixels_wide_no_page_scrolls_sideways() {
         format!("/scenarios/{scenario}"),
         format!("/periods/{period}/proposals"),
         format!("/proposals/{proposal}"),
+        // The check before closing a period: its grants' figures and warning.
+        format!("/periods/{}/close", app.period_id("2013/14").await),
         "/audit".into(),
         "/users".into(),
         "/organisations".into(),

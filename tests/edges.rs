@@ -520,4 +520,30 @@ backend_tests! {
         assert!(r.status().is_client_error(), "one byte more is refused: {}", r.status());
         assert!(r.text().await.unwrap().contains("10 MB"), "saying the limit");
     }
+
+    // Item 14: closing a period was one click, with no preview. A page says what each grant
+    // returns, warns about grants with no payment recorded, and asks before closing.
+    async fn closing_a_period_is_checked_first_with_its_figures(app: TestApp) {
+        let lcpf = app.period_id("2013/14").await;
+        let (bd, _) = app.signed_in(BD_OFFICER).await;
+        assert_eq!(bd.get(app.url(&format!("/periods/{lcpf}/close"))).send().await.unwrap().status(), 403);
+        let (admin, _) = app.signed_in(ADMIN).await;
+        let period = admin.get(app.url(&format!("/periods/{lcpf}"))).send().await.unwrap().text().await.unwrap();
+        assert!(period.contains(&format!("href=\"/periods/{lcpf}/close\"")), "the period page links to the check, not a one-click close");
+        let before = app.audit_count().await;
+        let page = admin.get(app.url(&format!("/periods/{lcpf}/close"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("LCPF 2013/14 to 2016/17: Bexley") && page.contains("LCPF 2013/14 to 2016/17: Barnet"), "each grant");
+        assert!(page.contains("id=\"no-payments\"") && page.contains("paid before LCPF"), "the warning for imported grants");
+        let token = app.token(ADMIN).await;
+        let (_, view) = api_get(&app, &token, &format!("/api/v1/periods/{lcpf}/close-out")).await;
+        assert_eq!(view["closed"], false, "checking closes nothing");
+        assert_eq!(app.audit_count().await, before + 1, "only the token was made");
+        let csrf = hidden(&page, "csrf_token");
+        let r = admin.post(app.url(&format!("/periods/{lcpf}/close"))).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, view) = api_get(&app, &token, &format!("/api/v1/periods/{lcpf}/close-out")).await;
+        assert_eq!(view["closed"], true);
+        let returned = view["totals"]["returned"].as_i64().unwrap();
+        assert!(page.contains(&format!("return {} to the fund", lcpf_domain::Money::from_pence(returned))), "the button said the figure that was recorded");
+    }
 }

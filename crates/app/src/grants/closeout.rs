@@ -168,11 +168,7 @@ impl App {
         let now = lcpf_store::now();
         for g in &grants {
             let record = super::locked(&mut tx, g.id).await?;
-            let grant_profile = record.profile.total().map_err(internal)?;
-            let grant_paid = pq::paid(&mut tx, g.id).await?.total_paid();
-            let grant_claimed = gq::claims::claimed(&mut tx, g.id).await?.total();
-            let c = close_out(grant_profile, grant_paid, grant_claimed)
-                .map_err(|m| AppError::Forbidden(format!("{}: {m}", g.reference)))?;
+            let c = grant_money(&mut tx, &record).await?;
             let to = workflow::transition(record.state, GrantEvent::Close, GrantParty::Funder)
                 .map_err(|r| AppError::Forbidden(format!("{}: {}", g.reference, r.0)))?
                 .to;
@@ -237,6 +233,78 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(totals.into())
+    }
+}
+
+/// What closing a grant would record: its profile, what was paid, the rest returned to the
+/// fund, and what was paid but not spent to recover.
+async fn grant_money(
+    conn: &mut lcpf_store::AnyConnection,
+    grant: &lcpf_store::queries::grants::GrantRecord,
+) -> AppResult<CloseOut> {
+    let profile = grant.profile.total().map_err(internal)?;
+    let paid = pq::paid(conn, grant.id).await?.total_paid();
+    let claimed = gq::claims::claimed(conn, grant.id).await?.total();
+    close_out(profile, paid, claimed)
+        .map_err(|m| AppError::Forbidden(format!("{}: {m}", grant.reference)))
+}
+
+/// What closing a period would record, grant by grant, for the funder admin to check before
+/// confirming: nothing is changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CloseOutPreview {
+    pub period_id: i64,
+    /// "2013/14 to 2016/17"
+    pub years: String,
+    pub grants: Vec<GrantCloseOutRow>,
+    pub totals: CloseOutMoney,
+    /// Grants with no payment recorded in LCPF (imported history, paid before it, or never
+    /// paid): their whole profile would be recorded as returned to the fund.
+    pub no_payments: Vec<String>,
+    /// Why it cannot be closed now, when it cannot.
+    pub not_yet: Option<String>,
+}
+
+impl App {
+    /// What closing the period would record (funder admin), without closing it.
+    pub async fn closeout_preview(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> AppResult<CloseOutPreview> {
+        authorise(actor, Permission::ClosePeriods)?;
+        let mut tx = self.db().begin_read().await?;
+        let period = lcpf_store::queries::funds::period(&mut tx, period_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The funding period".into()))?;
+        let not_yet = refusal(&mut tx, &period).await?;
+        let mut grants = Vec::new();
+        let mut money = Vec::new();
+        let mut no_payments = Vec::new();
+        for g in q::grants_of_period(&mut tx, period_id).await? {
+            let record = super::find(&mut tx, g.id).await?;
+            let c = grant_money(&mut tx, &record).await?;
+            if c.paid.pence() == 0 && c.profile.pence() > 0 {
+                no_payments.push(format!("{} ({} returned)", g.reference, c.returned));
+            }
+            money.push(c);
+            grants.push(GrantCloseOutRow {
+                grant_id: g.id,
+                reference: g.reference,
+                recipient: g.recipient_name,
+                money: c.into(),
+            });
+        }
+        tx.commit().await?;
+        let totals = period_totals(&money).map_err(AppError::Forbidden)?;
+        Ok(CloseOutPreview {
+            period_id,
+            years: super::years_text(&period.first_year, &period.last_year),
+            grants,
+            totals: totals.into(),
+            no_payments,
+            not_yet,
+        })
     }
 }
 

@@ -208,6 +208,12 @@ pub(super) fn add(r: Routes) -> Routes {
             post(payments::set_authority),
         )
         .add(
+            "GET",
+            "/periods/{id}/close",
+            FunderAdmin,
+            get(pages::close_period_form),
+        )
+        .add(
             "POST",
             "/periods/{id}/close",
             FunderAdmin,

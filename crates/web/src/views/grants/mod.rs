@@ -349,6 +349,28 @@ pub async fn vary(
 }
 
 /// Closes a funding period (funder admin): its grants' unspent money returns to the fund.
+#[derive(Template)]
+#[template(path = "grants/close_period.html")]
+struct ClosePeriodPage {
+    layout: Layout,
+    preview: lcpf_app::grants::closeout::CloseOutPreview,
+}
+
+/// Closing a period, checked first: what each grant returns and to recover, with a warning
+/// for grants with no payment recorded, before the button that closes it for good.
+pub async fn close_period_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id, "The funding period")?;
+    let preview = state.app.closeout_preview(&auth.actor, id).await?;
+    render(&ClosePeriodPage {
+        layout: Layout::new(&auth, &format!("Close {}", preview.years), "funds"),
+        preview,
+    })
+}
+
 pub async fn close_period(
     State(state): State<AppState>,
     auth: Auth,
