@@ -546,4 +546,20 @@ backend_tests! {
         let returned = view["totals"]["returned"].as_i64().unwrap();
         assert!(page.contains(&format!("return {} to the fund", lcpf_domain::Money::from_pence(returned))), "the button said the figure that was recorded");
     }
+
+    // Item 17: "No, keep it" on the remove-line page linked to a POST-only address (405).
+    async fn keeping_a_line_goes_back_to_the_proposal(app: TestApp) {
+        let proposal = app.proposal_id("2017/18", "E09000002").await.unwrap();
+        let (client, _) = app.signed_in(BD_OFFICER).await;
+        let page = client.get(app.url(&format!("/proposals/{proposal}"))).send().await.unwrap().text().await.unwrap();
+        let line: i64 = page
+            .split(&format!("/proposals/{proposal}/lines/"))
+            .skip(1)
+            .find_map(|rest| rest.split('/').next().and_then(|id| id.parse().ok()))
+            .expect("a line of the draft");
+        let confirm = client.get(app.url(&format!("/proposals/{proposal}/lines/{line}/delete"))).send().await.unwrap().text().await.unwrap();
+        let href = confirm.split("id=\"keep-line\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().to_string();
+        let back = client.get(app.url(&href)).send().await.unwrap();
+        assert_eq!(back.status(), 200, "{href}");
+    }
 }
